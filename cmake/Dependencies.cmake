@@ -1,0 +1,55 @@
+# Finds the project card's dependencies: fmt, OpenMP, Thrust/CUB (CCCL from the
+# CUDA toolkit), RDKit (optional), GoogleTest (tests), CUDA (optional).
+find_package(Threads REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(fmt REQUIRED)
+find_package(ZLIB REQUIRED)
+
+# CUDA: AUTO enables it when a CUDA compiler exists; the build never needs a GPU.
+set(CLEAVE_HAVE_CUDA OFF)
+if(NOT CLEAVE_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  if(NOT DEFINED CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES ${CLEAVE_CUDA_ARCHITECTURES})
+    endif()
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(CLEAVE_HAVE_CUDA ON)
+  elseif(CLEAVE_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "CLEAVE_CUDA=ON but no CUDA compiler was found")
+  endif()
+endif()
+message(STATUS "cleave: CUDA backend ${CLEAVE_HAVE_CUDA}")
+
+# Thrust and CUB come with the CUDA toolkit (CCCL). The CPU build compiles the
+# same Thrust code for its OpenMP device system with the host compiler.
+find_path(CLEAVE_CCCL_INCLUDE thrust/version.h
+  HINTS ${CUDAToolkit_INCLUDE_DIRS}
+  PATHS /usr/local/cuda/include/cccl /usr/local/cuda/include /usr/include
+  PATH_SUFFIXES cccl)
+if(NOT CLEAVE_CCCL_INCLUDE)
+  message(FATAL_ERROR "Thrust/CUB headers (CCCL) not found: install the CUDA toolkit or set CLEAVE_CCCL_INCLUDE")
+endif()
+add_library(cleave_thrust INTERFACE)
+target_include_directories(cleave_thrust SYSTEM INTERFACE ${CLEAVE_CCCL_INCLUDE})
+target_link_libraries(cleave_thrust INTERFACE OpenMP::OpenMP_CXX)
+
+if(CLEAVE_RDKIT)
+  find_package(RDKit)
+  if(NOT RDKit_FOUND)
+    message(WARNING "RDKit not found: SMILES input is disabled (install librdkit-dev)")
+    set(CLEAVE_RDKIT OFF)
+  endif()
+endif()
+
+if(CLEAVE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()

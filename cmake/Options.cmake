@@ -1,0 +1,17 @@
+# Every user-facing build switch lives here.
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()
+
+set(CLEAVE_CUDA AUTO CACHE STRING "Build the CUDA backend: AUTO (when nvcc is found), ON, OFF")
+set_property(CACHE CLEAVE_CUDA PROPERTY STRINGS AUTO ON OFF)
+set(CLEAVE_CUDA_ARCHITECTURES "90" CACHE STRING
+    "CUDA architectures to compile for; an explicit list, never 'native' (CI has nvcc but no GPU)")
+option(CLEAVE_RDKIT "Read SMILES through RDKit (Debian librdkit-dev)" ON)
+option(CLEAVE_BUILD_TESTS "Build the test suite" ON)
+option(CLEAVE_BUILD_BENCH "Build the benchmarks" OFF)
+option(CLEAVE_WERROR "Treat warnings as errors" OFF)

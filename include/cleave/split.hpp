@@ -1,0 +1,100 @@
+#pragma once
+/// @file split.hpp
+/// @brief SPECTRA splits: the spectral-parameter sweep over an overlap graph.
+///
+/// Semantics (DESIGN.md): binary mode pre-pass (clique components go whole to
+/// train; in spectrae-compatible mode nodes adjacent to their whole component
+/// are deleted), then the lexicographically-first maximal independent set
+/// under a random order of the graph whose edges are each kept with
+/// probability p (weighted mode: and whose weight's percentile among all pair
+/// similarities exceeds (1-p)*100). Kept singles split train/test at random.
+/// All randomness is counter-based: output depends on (graph, p, seed, options) only.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cleave/graph.hpp"
+
+namespace cleave {
+
+enum class Backend { automatic, cpu, cuda };
+const char* backend_name(Backend b);
+Backend backend_from_name(const std::string& name);
+/// True when this build has CUDA and a device is usable now.
+bool cuda_available();
+/// Resolves automatic; falls back to cpu (with a warning) when cuda is asked
+/// for but unavailable.
+Backend resolve_backend(Backend requested);
+
+struct SplitOptions {
+  double test_fraction = 0.2;
+  bool weighted = false;
+  /// Reproduce spectrae: only nodes with an edge take part, and in binary mode
+  /// nodes adjacent to all of their component are deleted at every p.
+  bool compat_spectrae = false;
+  /// No split when this many or fewer units (singles + clique units) are kept.
+  uint64_t min_kept = 5;
+  Backend backend = Backend::automatic;
+};
+
+/// Side of a sample in one split.
+enum : int8_t { kDropped = -1, kTrain = 0, kTest = 1 };
+
+/// Cross-split overlap, measured on the graph (similarities below the
+/// threshold count as 0).
+struct Overlap {
+  double frac = 0;     ///< fraction of test samples with >= 1 train neighbour
+  double maxsim = 0;   ///< mean over test of the max similarity to train
+  double meansim = 0;  ///< mean similarity over all train x test pairs
+};
+
+struct SplitResult {
+  double p = 0;
+  int repeat = 0;
+  uint64_t seed = 0;
+  bool valid = false;         ///< false: too few samples kept (no split)
+  uint64_t kept = 0;          ///< samples kept (clique members included)
+  uint64_t kept_units = 0;    ///< singles + clique units
+  uint64_t train = 0, test = 0;
+  Overlap overlap;
+  std::vector<int8_t> side;   ///< per node: kTrain, kTest or kDropped
+};
+
+/// @brief Prepares a graph once (pre-pass, weight percentiles) and makes any
+/// number of splits from it on the chosen backend.
+class Partitioner {
+ public:
+  Partitioner(const Graph& g, SplitOptions opt);
+  ~Partitioner();
+  Partitioner(Partitioner&&) noexcept;
+  [[nodiscard]] SplitResult split(double p, uint64_t seed, int repeat = 0) const;
+  [[nodiscard]] Backend backend() const;
+  [[nodiscard]] const SplitOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// p = 0.00, 0.05, ..., 1.00.
+std::vector<double> default_sweep();
+/// Seeds of the default three repeats.
+std::vector<uint64_t> default_seeds();
+
+/// Every (p, seed) of the sweep, repeats numbered by seed position.
+std::vector<SplitResult> sweep(const Graph& g, const std::vector<double>& ps,
+                               const std::vector<uint64_t>& seeds, const SplitOptions& opt,
+                               bool progress = true);
+
+/// Writes OUT/stats.tsv, OUT/sp_<p>_r<k>/{train,test}.txt and OUT/manifest.json
+/// (each file atomically). manifest_extra is merged into the manifest JSON.
+void write_split_set(const std::filesystem::path& out_dir, const Graph& g,
+                     const std::vector<SplitResult>& splits, const SplitOptions& opt,
+                     const std::string& manifest_inputs_json);
+
+/// Directory name of a split: "sp_0.50_r1".
+std::string split_dir_name(double p, int repeat);
+
+}  // namespace cleave

@@ -1,0 +1,96 @@
+#pragma once
+/// @file util.hpp
+/// @brief Small shared services: crash-safe output files, checksums,
+/// progress reporting, thread-count control.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace cleave {
+
+/// @brief A file written under a temporary name in the same directory and
+/// renamed over the target only by commit(); destroyed uncommitted, the
+/// temporary is removed, so a failed or killed run never leaves a partial
+/// file that looks complete.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path target, bool binary = false);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// The stdio stream to write to.
+  [[nodiscard]] std::FILE* stream() { return f_; }
+  void write(std::string_view s);
+  void write(const void* data, std::size_t bytes);
+  /// Flushes, fsyncs and renames into place; throws errc::io on failure.
+  void commit();
+  [[nodiscard]] const std::filesystem::path& target() const { return target_; }
+
+ private:
+  std::filesystem::path target_, tmp_;
+  std::FILE* f_ = nullptr;
+};
+
+/// Writes a whole file atomically.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+/// @brief Streaming 64-bit checksum (FNV-1a over 8-byte words, then mixed);
+/// used for input fingerprints in graph headers and manifests.
+class Checksum {
+ public:
+  void update(const void* data, std::size_t bytes);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  template <class T>
+  void update_value(const T& v) {
+    update(&v, sizeof(T));
+  }
+  [[nodiscard]] uint64_t digest() const;
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ULL;
+  uint64_t n_ = 0;
+};
+
+/// Checksum of a whole file's bytes (streamed).
+uint64_t checksum_file(const std::filesystem::path& path);
+/// 16 lowercase hex digits.
+std::string hex64(uint64_t v);
+
+/// @brief Progress of a long stage: a bar on a terminal, plain lines in a log
+/// (at most one every few seconds), nothing when quiet.
+class Progress {
+ public:
+  Progress(std::string label, uint64_t total);
+  ~Progress();
+  /// Thread-safe; cheap enough to call per tile or per split.
+  void advance(uint64_t n = 1);
+  void finish();
+  /// Globally silence progress output (tests, --quiet).
+  static void set_quiet(bool quiet);
+  static bool quiet();
+
+ private:
+  void draw(bool final);
+  std::string label_;
+  uint64_t total_;
+  uint64_t done_ = 0;
+  double start_;
+  double last_draw_ = -1.0;
+  bool tty_;
+  bool finished_ = false;
+};
+
+/// Warnings go through one place so the CLI, the C API and tests can capture them.
+using WarningSink = std::function<void(const std::string&)>;
+void set_warning_sink(WarningSink sink);
+void warn(const std::string& message);
+
+/// Sets the OpenMP thread count for cleave's parallel regions (0 = all cores).
+void set_num_threads(int n);
+int num_threads();
+
+}  // namespace cleave

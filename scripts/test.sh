@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up (scripts/setup.sh), builds and runs every test with ctest. Tests that
+# need a GPU skip without one; tests that need ../shared/data skip without it.
+# A Python venv with the reference tools (spectrae from PyPI) is made in
+# .venv-ref for the reference tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD_DIR:-build}
+
+./scripts/setup.sh
+
+if [ ! -x .venv-ref/bin/python ]; then
+  /usr/bin/python3 -m venv --system-site-packages .venv-ref
+fi
+if ! .venv-ref/bin/python -c 'import spectrae, scipy, sklearn, networkx' 2>/dev/null; then
+  # spectrae declares torch as a dependency but its splitting code never imports it.
+  .venv-ref/bin/pip install -q --no-deps spectrae==1.0.3 ||
+    echo "test: spectrae could not be installed; its reference tests will skip"
+  .venv-ref/bin/pip install -q networkx scipy scikit-learn pandas tqdm ||
+    echo "test: reference packages could not be installed; their tests will skip"
+fi
+
+cmake -S . -B "$BUILD" -DCLEAVE_REFERENCE_PYTHON="$PWD/.venv-ref/bin/python" >/dev/null
+cmake --build "$BUILD" -j "${JOBS:-$(nproc)}"
+cd "$BUILD"
+ctest --output-on-failure -j "${JOBS:-$(nproc)}" "$@"

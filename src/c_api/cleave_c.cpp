@@ -1,0 +1,354 @@
+// The C API: a thin layer over the C++ library; every entry point translates
+// exceptions into a status and a thread-local message.
+#include "cleave/cleave.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <new>
+#include <string>
+
+#include "cleave/error.hpp"
+#include "cleave/eval.hpp"
+#include "cleave/graph.hpp"
+#include "cleave/io.hpp"
+#include "cleave/similarity.hpp"
+#include "cleave/split.hpp"
+#include "cleave/util.hpp"
+#include "cleave/version.hpp"
+
+struct cleave_graph_s {
+  static constexpr uint64_t kMagic = 0x434c5647'52415048ULL;
+  uint64_t magic = kMagic;
+  cleave::Graph graph;
+};
+
+struct cleave_splits_s {
+  static constexpr uint64_t kMagic = 0x434c5653'504c4954ULL;
+  uint64_t magic = kMagic;
+  const cleave_graph_s* graph_handle;
+  cleave::Graph graph;  // shares storage with the source graph
+  cleave::SplitOptions options;
+  std::vector<cleave::SplitResult> splits;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+cleave_status status_of(cleave::errc c) {
+  switch (c) {
+    case cleave::errc::invalid_argument:
+      return CLEAVE_ERROR_INVALID_ARGUMENT;
+    case cleave::errc::io:
+      return CLEAVE_ERROR_IO;
+    case cleave::errc::format:
+      return CLEAVE_ERROR_FORMAT;
+    case cleave::errc::out_of_memory:
+      return CLEAVE_ERROR_OUT_OF_MEMORY;
+    case cleave::errc::cuda:
+      return CLEAVE_ERROR_CUDA;
+    case cleave::errc::internal:
+      break;
+  }
+  return CLEAVE_ERROR_INTERNAL;
+}
+
+/// Runs f, turning every exception into a status and a message.
+template <class F>
+cleave_status guarded(F&& f) noexcept {
+  try {
+    f();
+    g_last_error.clear();
+    return CLEAVE_OK;
+  } catch (const cleave::error& e) {
+    g_last_error = e.what();
+    return status_of(e.code());
+  } catch (const std::bad_alloc&) {
+    g_last_error = "out of memory";
+    return CLEAVE_ERROR_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    g_last_error = e.what();
+    return CLEAVE_ERROR_INTERNAL;
+  } catch (...) {
+    g_last_error = "unknown error";
+    return CLEAVE_ERROR_INTERNAL;
+  }
+}
+
+const cleave::Graph& graph_of(cleave_graph g) {
+  CLEAVE_EXPECTS(g != nullptr, "graph handle is NULL");
+  CLEAVE_EXPECTS(g->magic == cleave_graph_s::kMagic, "not a valid graph handle (destroyed?)");
+  return g->graph;
+}
+
+cleave_splits_s& splits_of(cleave_splits s) {
+  CLEAVE_EXPECTS(s != nullptr, "splits handle is NULL");
+  CLEAVE_EXPECTS(s->magic == cleave_splits_s::kMagic, "not a valid splits handle (destroyed?)");
+  return *s;
+}
+
+template <class T>
+void require_out(T* p, const char* name) {
+  CLEAVE_EXPECTS(p != nullptr, "output argument {} is NULL", name);
+}
+
+cleave_graph wrap(cleave::Graph g) {
+  auto* h = new cleave_graph_s;
+  h->graph = std::move(g);
+  return h;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* cleave_last_error(void) {
+  return g_last_error.c_str();
+}
+
+const char* cleave_version(int* major, int* minor, int* patch) {
+  const char* v = cleave::cleave_version_string();
+  int parts[3] = {0, 0, 0};
+  std::sscanf(v, "%d.%d.%d", &parts[0], &parts[1], &parts[2]);
+  if (major) *major = parts[0];
+  if (minor) *minor = parts[1];
+  if (patch) *patch = parts[2];
+  return v;
+}
+
+cleave_status cleave_graph_from_edges(uint64_t n_nodes, uint64_t n_edges, const uint32_t* u,
+                                      const uint32_t* v, const float* w, double threshold,
+                                      uint64_t n_pairs, cleave_graph* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(n_edges == 0 || (u && v), "edge arrays are NULL");
+    std::vector<cleave::Edge> edges(n_edges);
+    for (uint64_t i = 0; i < n_edges; ++i) edges[i] = {u[i], v[i], w ? w[i] : 1.0f};
+    cleave::GraphMeta meta;
+    meta.measure = cleave::Measure::precomputed;
+    meta.threshold = threshold;
+    meta.n_pairs = n_pairs ? n_pairs : n_nodes * (n_nodes ? n_nodes - 1 : 0) / 2;
+    auto g = cleave::Graph::from_edges(n_nodes, std::move(edges), meta);
+    CLEAVE_EXPECTS(g.num_edges() <= meta.n_pairs, "n_pairs {} is smaller than the {} edges",
+                   meta.n_pairs, g.num_edges());
+    *out = wrap(std::move(g));
+  });
+}
+
+cleave_status cleave_graph_from_fingerprints(uint64_t n, uint32_t words_per_fp,
+                                             const uint64_t* words, double threshold,
+                                             cleave_graph* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(words != nullptr && words_per_fp > 0 && n > 0,
+                   "fingerprints need n > 0, words_per_fp > 0 and a word array");
+    CLEAVE_EXPECTS(threshold >= 0 && threshold <= 1, "threshold must be in [0, 1] (got {})",
+                   threshold);
+    cleave::Fingerprints fps;
+    fps.n_bits = words_per_fp * 64;
+    fps.words_per_fp = words_per_fp;
+    fps.words.assign(words, words + n * words_per_fp);
+    cleave::SimilarityOptions opt;
+    opt.threshold = threshold;
+    opt.progress = false;
+    *out = wrap(cleave::fingerprint_graph(fps, opt));
+  });
+}
+
+cleave_status cleave_graph_from_file(const char* path, const char* format, double threshold,
+                                     cleave_graph* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(path != nullptr, "path is NULL");
+    auto f = cleave::input_format_from_name(format ? format : "auto");
+    if (f == cleave::InputFormat::automatic) f = cleave::detect_format(path);
+    cleave::Graph g;
+    std::vector<std::string> ids;
+    switch (f) {
+      case cleave::InputFormat::pairs:
+        g = cleave::read_pairs_graph(path, {}, threshold < 0 ? 5e-324 : threshold);
+        break;
+      case cleave::InputFormat::dms: {
+        auto m = cleave::read_dms(path);
+        ids = m.samples.ids;
+        g = cleave::mutation_graph(m);
+        break;
+      }
+      default: {
+        cleave::MoleculeSet m = f == cleave::InputFormat::fps
+                                    ? cleave::read_fps(path)
+                                    : cleave::read_molecules(path, cleave::MoleculeReadOptions{});
+        cleave::SimilarityOptions opt;
+        opt.threshold = threshold < 0 ? 0.4 : threshold;
+        opt.progress = false;
+        g = cleave::fingerprint_graph(m.fps, opt);
+        ids = m.samples.ids;
+      }
+    }
+    if (!ids.empty()) g.set_ids(std::move(ids));
+    *out = wrap(std::move(g));
+  });
+}
+
+cleave_status cleave_graph_load(const char* path, cleave_graph* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(path != nullptr, "path is NULL");
+    *out = wrap(cleave::Graph::load(path));
+  });
+}
+
+cleave_status cleave_graph_save(cleave_graph g, const char* path) {
+  return guarded([&] {
+    CLEAVE_EXPECTS(path != nullptr, "path is NULL");
+    graph_of(g).save(path);
+  });
+}
+
+cleave_status cleave_graph_size(cleave_graph g, uint64_t* n_nodes, uint64_t* n_edges) {
+  return guarded([&] {
+    const auto& gr = graph_of(g);
+    if (n_nodes) *n_nodes = gr.num_nodes();
+    if (n_edges) *n_edges = gr.num_edges();
+  });
+}
+
+cleave_status cleave_graph_id(cleave_graph g, uint64_t i, char* buf, size_t size) {
+  return guarded([&] {
+    const auto& gr = graph_of(g);
+    CLEAVE_EXPECTS(i < gr.num_nodes(), "node {} out of range ({} nodes)", i, gr.num_nodes());
+    CLEAVE_EXPECTS(buf != nullptr && size > 0, "buffer is NULL or empty");
+    const std::string& id = gr.ids()[i];
+    std::size_t len = std::min(size - 1, id.size());
+    std::memcpy(buf, id.data(), len);
+    buf[len] = '\0';
+  });
+}
+
+void cleave_graph_destroy(cleave_graph g) {
+  if (g && g->magic == cleave_graph_s::kMagic) {
+    g->magic = 0;
+    delete g;
+  }
+}
+
+void cleave_split_options_init(cleave_split_options* opt) {
+  if (!opt) return;
+  std::memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->test_fraction = 0.2;
+  opt->min_kept = 5;
+}
+
+cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, const double* ps,
+                           size_t n_ps, const uint64_t* seeds, size_t n_seeds, cleave_splits* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    const auto& gr = graph_of(g);
+    CLEAVE_EXPECTS(opt != nullptr, "options are NULL (use cleave_split_options_init)");
+    CLEAVE_EXPECTS(opt->struct_size >= offsetof(cleave_split_options, threads) + sizeof(int) &&
+                       opt->struct_size <= sizeof(cleave_split_options),
+                   "options struct_size {} is not one this library knows (expected {}); call "
+                   "cleave_split_options_init",
+                   opt->struct_size, sizeof(cleave_split_options));
+    CLEAVE_EXPECTS(ps && n_ps > 0 && seeds && n_seeds > 0, "need at least one p and one seed");
+    CLEAVE_EXPECTS(opt->test_fraction > 0 && opt->test_fraction < 1,
+                   "test_fraction must be strictly between 0 and 1 (got {})", opt->test_fraction);
+    CLEAVE_EXPECTS(opt->backend >= 0 && opt->backend <= 2, "backend must be 0, 1 or 2");
+    for (size_t i = 0; i < n_ps; ++i)
+      CLEAVE_EXPECTS(ps[i] >= 0 && ps[i] <= 1, "p = {} is outside [0, 1]", ps[i]);
+    cleave::SplitOptions so;
+    so.test_fraction = opt->test_fraction;
+    so.weighted = opt->weighted != 0;
+    so.compat_spectrae = opt->compat_spectrae != 0;
+    so.min_kept = opt->min_kept;
+    so.backend = static_cast<cleave::Backend>(opt->backend);
+    if (opt->threads > 0) cleave::set_num_threads(opt->threads);
+    auto h = std::make_unique<cleave_splits_s>();
+    h->graph_handle = g;
+    h->graph = gr;
+    h->options = so;
+    h->splits = cleave::sweep(gr, std::vector<double>(ps, ps + n_ps),
+                              std::vector<uint64_t>(seeds, seeds + n_seeds), so, false);
+    *out = h.release();
+  });
+}
+
+cleave_status cleave_splits_count(cleave_splits s, size_t* count) {
+  return guarded([&] {
+    require_out(count, "count");
+    *count = splits_of(s).splits.size();
+  });
+}
+
+cleave_status cleave_splits_info(cleave_splits s, size_t k, cleave_split_info* info) {
+  return guarded([&] {
+    require_out(info, "info");
+    const auto& all = splits_of(s).splits;
+    CLEAVE_EXPECTS(k < all.size(), "split {} out of range ({} splits)", k, all.size());
+    const auto& r = all[k];
+    *info =
+        cleave_split_info{r.p,     r.repeat, r.seed,         r.valid,          r.kept,
+                          r.train, r.test,   r.overlap.frac, r.overlap.maxsim, r.overlap.meansim};
+  });
+}
+
+cleave_status cleave_splits_assignment(cleave_splits s, size_t k, int8_t* side, uint64_t n) {
+  return guarded([&] {
+    require_out(side, "side");
+    const auto& h = splits_of(s);
+    CLEAVE_EXPECTS(k < h.splits.size(), "split {} out of range ({} splits)", k, h.splits.size());
+    CLEAVE_EXPECTS(n == h.graph.num_nodes(), "side array holds {} entries, graph has {} nodes", n,
+                   h.graph.num_nodes());
+    const auto& r = h.splits[k];
+    if (r.side.empty())
+      std::memset(side, -1, n);
+    else
+      std::memcpy(side, r.side.data(), n);
+  });
+}
+
+cleave_status cleave_splits_write(cleave_splits s, const char* dir) {
+  return guarded([&] {
+    CLEAVE_EXPECTS(dir != nullptr, "dir is NULL");
+    const auto& h = splits_of(s);
+    cleave::write_split_set(dir, h.graph, h.splits, h.options, "{\"source\": \"C API\"}");
+  });
+}
+
+void cleave_splits_destroy(cleave_splits s) {
+  if (s && s->magic == cleave_splits_s::kMagic) {
+    s->magic = 0;
+    delete s;
+  }
+}
+
+cleave_status cleave_auspc(const double* p, const double* score, size_t n, double* auspc) {
+  return guarded([&] {
+    require_out(auspc, "auspc");
+    CLEAVE_EXPECTS(p && score && n >= 2, "need at least two (p, score) rows");
+    std::map<double, std::pair<double, int>> by_p;
+    for (size_t i = 0; i < n; ++i) {
+      CLEAVE_EXPECTS(p[i] >= 0 && p[i] <= 1, "p = {} is outside [0, 1]", p[i]);
+      if (std::isnan(score[i])) continue;
+      auto& [sum, cnt] = by_p[p[i]];
+      sum += score[i];
+      ++cnt;
+    }
+    std::vector<double> xs, ys;
+    for (const auto& [x, sc] : by_p) {
+      xs.push_back(x);
+      ys.push_back(sc.first / sc.second);
+    }
+    CLEAVE_EXPECTS(xs.size() >= 2, "need scores at two or more values of p");
+    *auspc = cleave::trapezoid(xs, ys);
+  });
+}
+
+}  // extern "C"

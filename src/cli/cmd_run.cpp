@@ -1,0 +1,129 @@
+// `cleave run`: the whole pipeline into one output directory.
+//
+//   OUT/graph.cgr, OUT/graph.cgr.ids   overlap graph (reused when its inputs match)
+//   OUT/splits/                        stats.tsv, sp_<p>_r<k>/{train,test}.txt, manifest.json
+//   OUT/baseline/scores.csv            nearest-neighbour baseline on every split (with labels)
+//   OUT/report/                        auspc.tsv, spc.tsv, spc.svg, report.html
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cleave/error.hpp"
+#include "cleave/util.hpp"
+#include "cli/commands.hpp"
+
+namespace cleave::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<OptionSpec> run_cmd_options() {
+  auto o = input_options();
+  for (auto& s : graph_options()) o.push_back(s);
+  for (auto& s : split_options()) o.push_back(s);
+  o.push_back({"k", "K", "neighbours averaged by the baseline", "5"});
+  o.push_back({"bootstrap", "B", "bootstrap resamples for the AUSPC interval", "1000"});
+  o.push_back({"rebuild", "", "rebuild the graph even when OUT/graph.cgr matches the inputs", ""});
+  o.push_back({"out", "DIR", "output directory", ""});
+  for (auto& s : common_options()) o.push_back(s);
+  return o;
+}
+
+namespace {
+
+void stage(const char* what) {
+  if (!Progress::quiet()) std::fprintf(stderr, "cleave run: %s\n", what);
+}
+
+/// The graph of OUT, rebuilt unless a complete one made from the same inputs
+/// and parameters is already there (a resumed run skips the longest stage).
+Graph graph_for_run(const Args& a, const InputData& in, const fs::path& path) {
+  std::error_code ec;
+  if (!a.flag("rebuild") && fs::exists(path, ec)) {
+    try {
+      Graph old = Graph::load(path);
+      if (old.meta().input_checksum == graph_checksum(a, in) &&
+          old.num_nodes() == in.samples.size()) {
+        stage("graph: reusing the graph already built from these inputs");
+        return old;
+      }
+      stage("graph: inputs or parameters changed, rebuilding");
+    } catch (const error& e) {
+      warn(fmt::format("{} cannot be reused ({}); rebuilding", path.string(), e.what()));
+    }
+  }
+  stage("graph: computing all-pairs similarity");
+  Graph g = build_graph(a, in);
+  g.save(path);
+  return g;
+}
+
+}  // namespace
+
+int cmd_run(const Args& a) {
+  apply_common(a);
+  const fs::path out = a.str("out");
+  // Validate every option before the long stages start.
+  SplitOptions sopt = split_options_from(a);
+  auto ps = sweep_from(a);
+  auto seeds = seeds_from(a);
+  (void)a.integer("k", 1, 1 << 20);
+  (void)a.integer("bootstrap", 0, 1000000);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  CLEAVE_EXPECTS(!ec && fs::is_directory(out), "cannot create output directory {}: {}",
+                 out.string(), ec.message());
+
+  stage("reading input");
+  InputData in = load_input(a);
+  const fs::path graph_path = out / "graph.cgr";
+  Graph g = graph_for_run(a, in, graph_path);
+  GraphStats gs = graph_stats(g);
+  if (!Progress::quiet())
+    std::fprintf(stderr, "cleave run: graph: %llu samples, %llu edges, %llu isolated\n",
+                 static_cast<unsigned long long>(gs.nodes),
+                 static_cast<unsigned long long>(gs.edges),
+                 static_cast<unsigned long long>(gs.isolated));
+
+  stage("splits: SPECTRA sweep");
+  auto splits = sweep(g, ps, seeds, sopt, !Progress::quiet());
+  std::string inputs = fmt::format(
+      "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
+      "{}}}}}",
+      input_json(in), json_escape(fs::absolute(graph_path).string()),
+      hex64(checksum_file(graph_path)), g.meta().parameters);
+  write_split_set(out / "splits", g, splits, sopt, inputs);
+  std::size_t valid = 0;
+  for (const auto& s : splits) valid += s.valid;
+
+  std::printf("%-6s %-7s %-8s %-8s %-8s %s\n", "sp", "repeat", "kept", "train", "test",
+              "overlap_frac");
+  for (const auto& s : splits) {
+    if (!s.valid) continue;
+    std::printf("%-6.2f %-7d %-8llu %-8llu %-8llu %.4f\n", s.p, s.repeat,
+                static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.train),
+                static_cast<unsigned long long>(s.test), s.overlap.frac);
+  }
+  std::printf("%zu of %zu splits written to %s\n", valid, splits.size(), (out / "splits").c_str());
+
+  if (!in.samples.has_labels()) {
+    std::printf("no labels in the input: skipping the baseline and the AUSPC report\n");
+    return 0;
+  }
+  stage("baseline: nearest-neighbour predictor on every split");
+  fs::create_directories(out / "baseline", ec);
+  auto rows = baseline_scores(a, in, &g, out / "splits");
+  write_scores(out / "baseline" / "scores.csv", rows);
+
+  stage("report: spectral performance curve and AUSPC");
+  EvalOptions eopt;
+  eopt.bootstrap = static_cast<int>(a.integer("bootstrap", 0, 1000000));
+  auto results =
+      evaluate(to_score_rows(rows), read_split_stats(out / "splits" / "stats.tsv"), eopt);
+  write_evaluation(out / "report", results);
+  print_evaluation(results);
+  std::printf("report: %s\n", (out / "report" / "report.html").c_str());
+  return 0;
+}
+
+}  // namespace cleave::cli

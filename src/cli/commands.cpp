@@ -1,0 +1,236 @@
+// The subcommand table, dispatch, and the graph-level subcommands.
+#include "cli/commands.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cleave/error.hpp"
+#include "cleave/util.hpp"
+#include "cleave/version.hpp"
+
+namespace cleave::cli {
+
+namespace {
+
+std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> parts) {
+  std::vector<OptionSpec> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::vector<OptionSpec> graph_cmd_options() {
+  return join({input_options(),
+               graph_options(),
+               {{"out", "GRAPH", "graph file to write (ids go to GRAPH.ids)", ""}},
+               common_options()});
+}
+std::vector<OptionSpec> stats_cmd_options() {
+  return {{"graph", "GRAPH", "graph file written by cleave graph", ""}};
+}
+std::vector<OptionSpec> edges_cmd_options() {
+  return {{"graph", "GRAPH", "graph file written by cleave graph", ""},
+          {"out", "FILE", "write here instead of standard output", ""}};
+}
+std::vector<OptionSpec> fingerprints_cmd_options() {
+  return join({input_options(), {{"out", "FILE", "FPS file to write", ""}}, common_options()});
+}
+std::vector<OptionSpec> split_cmd_options() {
+  return join({{{"graph", "GRAPH", "graph file written by cleave graph", ""},
+                {"out", "DIR", "directory for the split set", ""}},
+               split_options(),
+               common_options()});
+}
+
+}  // namespace
+
+std::vector<OptionSpec> split_options() {
+  return {
+      {"sp", "LIST", "spectral parameters, comma separated", "0.00,0.05,...,1.00"},
+      {"seeds", "LIST", "one seed per repeat, comma separated", "42,44,46"},
+      {"test-fraction", "F", "fraction of kept samples put in test", "0.2"},
+      {"weighted", "", "weighted mode: delete a neighbour only through a high-percentile edge", ""},
+      {"compat-spectrae", "", "reproduce spectrae exactly (drops isolated samples and hubs)", ""},
+      {"min-kept", "N", "no split when this many or fewer samples are kept", "5"},
+      {"backend", "NAME", "auto, cpu or cuda", "auto"},
+  };
+}
+
+SplitOptions split_options_from(const Args& a) {
+  SplitOptions o;
+  o.test_fraction = a.real("test-fraction", 0.0, 1.0);
+  CLEAVE_EXPECTS(o.test_fraction > 0.0 && o.test_fraction < 1.0,
+                 "option --test-fraction must be strictly between 0 and 1 (got {})",
+                 a.str("test-fraction"));
+  o.weighted = a.flag("weighted");
+  o.compat_spectrae = a.flag("compat-spectrae");
+  o.min_kept = static_cast<uint64_t>(a.integer("min-kept", 0, 1L << 40));
+  o.backend = backend_from_name(a.str("backend"));
+  return o;
+}
+
+std::vector<double> sweep_from(const Args& a) {
+  if (!a.has("sp")) return default_sweep();
+  return a.reals("sp", 0.0, 1.0);
+}
+
+std::vector<uint64_t> seeds_from(const Args& a) {
+  auto s = a.u64s("seeds");
+  CLEAVE_EXPECTS(!s.empty(), "option --seeds needs at least one seed");
+  return s;
+}
+
+int cmd_graph(const Args& a) {
+  apply_common(a);
+  InputData in = load_input(a);
+  Graph g = build_graph(a, in);
+  const std::string out = a.str("out");
+  g.save(out);
+  GraphStats s = graph_stats(g);
+  std::printf("wrote %s: %llu nodes, %llu edges (%s >= %g)\n", out.c_str(),
+              static_cast<unsigned long long>(s.nodes), static_cast<unsigned long long>(s.edges),
+              measure_name(g.meta().measure), g.meta().threshold);
+  return 0;
+}
+
+int cmd_stats(const Args& a) {
+  Graph g = Graph::load(a.str("graph"));
+  std::fputs(format_stats(g, graph_stats(g)).c_str(), stdout);
+  return 0;
+}
+
+int cmd_edges(const Args& a) {
+  Graph g = Graph::load(a.str("graph"));
+  std::string text;
+  auto offs = g.offsets();
+  auto cols = g.columns();
+  auto w = g.weights();
+  const auto& ids = g.ids();
+  auto flush = [&](std::FILE* f) {
+    if (std::fwrite(text.data(), 1, text.size(), f) != text.size())
+      CLEAVE_FAIL(io, "cannot write edges: {}", std::strerror(errno));
+    text.clear();
+  };
+  std::optional<AtomicFile> file;
+  if (a.has("out")) file.emplace(a.str("out"));
+  std::FILE* f = file ? file->stream() : stdout;
+  for (uint64_t v = 0; v < g.num_nodes(); ++v) {
+    for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) {
+      if (cols[e] <= v) continue;
+      text += fmt::format("{}\t{}\t{}\n", ids[v], ids[cols[e]], w[e]);
+      if (text.size() > (1 << 20)) flush(f);
+    }
+  }
+  flush(f);
+  if (file) file->commit();
+  return 0;
+}
+
+int cmd_fingerprints(const Args& a) {
+  apply_common(a);
+  InputData in = load_input(a);
+  CLEAVE_EXPECTS(in.fps.has_value(), "cleave fingerprints needs SMILES or FPS input");
+  write_fps(a.str("out"), in.samples, *in.fps);
+  return 0;
+}
+
+int cmd_split(const Args& a) {
+  apply_common(a);
+  const std::string graph_path = a.str("graph");
+  Graph g = Graph::load(graph_path);
+  SplitOptions opt = split_options_from(a);
+  auto splits = sweep(g, sweep_from(a), seeds_from(a), opt, !Progress::quiet());
+  std::string inputs =
+      fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
+                  json_escape(std::filesystem::absolute(graph_path).string()),
+                  hex64(checksum_file(graph_path)), g.meta().parameters);
+  write_split_set(a.str("out"), g, splits, opt, inputs);
+  std::size_t valid = 0;
+  for (const auto& s : splits) valid += s.valid;
+  std::printf("wrote %zu splits (%zu of %zu (p, seed) pairs kept more than %llu samples) to %s\n",
+              valid, valid, splits.size(), static_cast<unsigned long long>(opt.min_kept),
+              a.str("out").c_str());
+  return 0;
+}
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"run", "the whole pipeline: graph, SPECTRA splits, baseline, AUSPC report", run_cmd_options,
+       "  cleave run --input molecules.csv --out results\n"
+       "  cleave run --input CHEMBL.smi --labels act.csv --threshold 0.4 --out results\n"
+       "  cleave run --input gb1.csv --format dms --out gb1_results\n",
+       cmd_run},
+      {"graph", "build the overlap graph of a dataset", graph_cmd_options,
+       "  cleave graph --input molecules.csv --threshold 0.4 --out mols.cgr\n"
+       "  cleave graph --input pairs.tsv --ids ids.txt --format pairs --out mols.cgr\n",
+       cmd_graph},
+      {"stats", "summarise a graph: nodes, edges, density, components, degrees", stats_cmd_options,
+       "  cleave stats --graph mols.cgr\n", cmd_stats},
+      {"edges", "print every edge as id_a<TAB>id_b<TAB>similarity", edges_cmd_options,
+       "  cleave edges --graph mols.cgr | head\n", cmd_edges},
+      {"split", "make the SPECTRA split spectrum of a graph", split_cmd_options,
+       "  cleave split --graph mols.cgr --out splits\n"
+       "  cleave split --graph mols.cgr --sp 0,0.5,1 --seeds 1,2 --weighted --out splits\n",
+       cmd_split},
+      {"baseline", "score a nearest-neighbour predictor on every split", baseline_cmd_options,
+       "  cleave baseline --input molecules.csv --splits splits --out scores.csv\n", cmd_baseline},
+      {"auspc", "spectral performance curve and AUSPC from per-split scores", auspc_cmd_options,
+       "  cleave auspc --scores scores.csv --stats splits/stats.tsv --out report\n", cmd_auspc},
+      {"fingerprints", "write the Morgan fingerprints of a SMILES file as FPS",
+       fingerprints_cmd_options, "  cleave fingerprints --input molecules.csv --out mols.fps\n",
+       cmd_fingerprints},
+  };
+  return table;
+}
+
+namespace {
+std::string usage() {
+  std::string out = fmt::format(
+      "cleave {}: similarity graphs and SPECTRA splits for molecular datasets\n\n"
+      "Usage: cleave <command> [options]   (cleave <command> --help for details)\n\nCommands:\n",
+      cleave_version_string());
+  for (const auto& c : commands()) out += fmt::format("  {:<14}{}\n", c.name, c.summary);
+  out += fmt::format("  {:<14}{}\n", "version", "print the version");
+  out += "\nExample:\n  cleave run --input molecules.csv --out results\n";
+  return out;
+}
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(usage().c_str(), argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  if (name == "version" || name == "--version") {
+    std::printf("cleave %s\n", cleave_version_string());
+    return 0;
+  }
+  for (const auto& c : commands()) {
+    if (name != c.name) continue;
+    try {
+      auto specs = c.options();
+      Args args(name, specs, argc - 2, argv + 2);
+      if (args.help_requested()) {
+        std::fputs(format_help(name, c.summary, specs, c.examples).c_str(), stdout);
+        return 0;
+      }
+      return c.run(args);
+    } catch (const error& e) {
+      std::fprintf(stderr, "cleave %s: error: %s\n", name.c_str(), e.what());
+      return e.code() == errc::invalid_argument ? 2 : 1;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "cleave %s: error: out of memory\n", name.c_str());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cleave %s: error: %s\n", name.c_str(), e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "cleave: unknown command '%s'\n\n%s", name.c_str(), usage().c_str());
+  return 2;
+}
+
+}  // namespace cleave::cli

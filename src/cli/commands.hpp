@@ -1,0 +1,82 @@
+#pragma once
+// The subcommand table and the pieces the subcommands share.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cleave/eval.hpp"
+#include "cleave/graph.hpp"
+#include "cleave/io.hpp"
+#include "cleave/split.hpp"
+#include "cli/args.hpp"
+
+namespace cleave::cli {
+
+int run_main(int argc, char** argv);
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::vector<OptionSpec> (*options)();
+  const char* examples;
+  int (*run)(const Args&);
+};
+const std::vector<Command>& commands();
+
+/// What an input file held: samples plus the features that go with them.
+struct InputData {
+  InputFormat format = InputFormat::automatic;
+  std::filesystem::path path;
+  Samples samples;
+  std::optional<Fingerprints> fps;
+  std::optional<MutationSet> mutations;
+  std::optional<Graph> pairs_graph;  ///< a pairs file is already a graph
+  std::size_t n_skipped = 0;
+};
+
+/// Options shared by every command that reads an input dataset.
+std::vector<OptionSpec> input_options();
+InputData load_input(const Args& a);
+/// Builds the overlap graph of the input (or returns the pairs graph).
+Graph build_graph(const Args& a, const InputData& in);
+/// The graph options (measure, threshold) for the given input.
+std::vector<OptionSpec> graph_options();
+/// Options of the sweep and the partitioner.
+std::vector<OptionSpec> split_options();
+SplitOptions split_options_from(const Args& a);
+std::vector<double> sweep_from(const Args& a);
+std::vector<uint64_t> seeds_from(const Args& a);
+/// JSON describing the input (path, format, checksum, counts).
+std::string input_json(const InputData& in);
+std::string json_escape(const std::string& s);
+
+/// Applies --threads and --quiet.
+void apply_common(const Args& a);
+std::vector<OptionSpec> common_options();
+
+/// Checksum of the input and every parameter that shapes its graph; a graph
+/// with this checksum can be reused instead of rebuilt.
+uint64_t graph_checksum(const Args& a, const InputData& in);
+
+// Option tables defined next to their subcommands.
+std::vector<OptionSpec> run_cmd_options();
+std::vector<OptionSpec> baseline_cmd_options();
+std::vector<OptionSpec> auspc_cmd_options();
+
+/// The baseline on a split set (fingerprints, else the given graph).
+std::vector<BaselineScore> baseline_scores(const Args& a, const InputData& in, const Graph* graph,
+                                           const std::filesystem::path& splits);
+void print_evaluation(const std::vector<MetricResult>& results);
+
+// Subcommands.
+int cmd_graph(const Args& a);
+int cmd_stats(const Args& a);
+int cmd_edges(const Args& a);
+int cmd_fingerprints(const Args& a);
+int cmd_split(const Args& a);
+int cmd_baseline(const Args& a);
+int cmd_auspc(const Args& a);
+int cmd_run(const Args& a);
+
+}  // namespace cleave::cli

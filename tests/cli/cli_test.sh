@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# End-to-end tests of the cleave binary: the pipeline's output layout, the
+# SPECTRA invariants seen through the files, determinism across thread
+# counts, and bad input (exit status, message naming file and line, no
+# partial output). Usage: cli_test.sh CLEAVE_BIN TEST_DATA_DIR [SHARED_DATA_DIR]
+set -uo pipefail
+BIN=$1
+DATA=$2
+SHARED=${3:-}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+# expect_error NAME PATTERN OUTPUT_PATH -- cleave args...
+# Runs cleave, requires a non-zero exit, PATTERN (grep -E) in stderr, and no
+# file or directory at OUTPUT_PATH afterwards.
+expect_error() {
+  local name=$1 pattern=$2 out=$3
+  shift 4
+  "$BIN" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  local rc=$?
+  if [ $rc -eq 0 ]; then bad "$name: exit 0"; return; fi
+  if ! grep -qE -- "$pattern" "$WORK/stderr"; then
+    bad "$name: stderr lacks /$pattern/: $(cat "$WORK/stderr")"; return
+  fi
+  if [ -n "$out" ] && compgen -G "$out*" >/dev/null; then
+    bad "$name: partial output left: $(ls -d "$out"*)"; return
+  fi
+  ok
+}
+
+# ---- the pipeline on a small real-molecule set with labels
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --out "$WORK/run" \
+  --threads 2 >"$WORK/run.log" 2>&1 || bad "run failed: $(cat "$WORK/run.log")"
+for f in graph.cgr graph.cgr.ids splits/stats.tsv splits/manifest.json \
+  splits/sp_0.50_r1/train.txt splits/sp_0.50_r1/test.txt baseline/scores.csv \
+  report/auspc.tsv report/spc.svg report/report.html; do
+  [ -s "$WORK/run/$f" ] && ok || bad "missing output $f"
+done
+head -1 "$WORK/run/splits/stats.tsv" | tr '\t' '\n' >"$WORK/cols"
+for c in sp repeat seed kept train test overlap_frac overlap_maxsim overlap_meansim; do
+  grep -qx "$c" "$WORK/cols" && ok || bad "stats.tsv lacks column $c"
+done
+[ "$(tail -n +2 "$WORK/run/splits/stats.tsv" | wc -l)" -eq 63 ] && ok || bad "stats.tsv rows != 63"
+leftovers=$(find "$WORK/run" -name '*.tmp-*' | wc -l)
+[ "$leftovers" -eq 0 ] && ok || bad "temporary files left in the output"
+
+# ids in split files are the input's ids; train and test are disjoint
+cut -d, -f1 "$DATA/cli_mols.csv" | tail -n +2 | sort >"$WORK/all_ids"
+for d in "$WORK"/run/splits/sp_*; do
+  cat "$d/train.txt" "$d/test.txt" | sort >"$WORK/split_ids"
+  [ -z "$(comm -23 "$WORK/split_ids" "$WORK/all_ids")" ] || bad "$d has unknown ids"
+  [ -z "$(sort "$d/train.txt" | comm -12 - <(sort "$d/test.txt"))" ] || bad "$d: train and test overlap"
+done
+ok
+
+# p = 0 (default mode) keeps every sample
+n_all=$(wc -l <"$WORK/all_ids")
+kept0=$(awk -F'\t' 'NR>1 && $1=="0.00" {print $5}' "$WORK/run/splits/stats.tsv" | sort -u)
+[ "$kept0" = "$n_all" ] && ok || bad "p=0 kept $kept0 of $n_all"
+
+# p = 1 (binary mode): no edge joins train and test
+"$BIN" edges --graph "$WORK/run/graph.cgr" >"$WORK/edges.tsv" || bad "edges failed"
+[ -s "$WORK/edges.tsv" ] && ok || bad "the test graph has no edges"
+for d in "$WORK"/run/splits/sp_1.00_r*; do
+  crossing=$(awk -F'\t' 'FILENAME ~ /train/ {tr[$1]=1; next} FILENAME ~ /test/ {te[$1]=1; next}
+    (tr[$1] && te[$2]) || (te[$1] && tr[$2]) {n++} END {print n+0}' \
+    "$d/train.txt" "$d/test.txt" "$WORK/edges.tsv")
+  [ "$crossing" -eq 0 ] && ok || bad "$d: $crossing train-test edges at p=1"
+done
+
+# the same seeds give byte-identical splits on 1 and 2 threads; the graph is reused
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --out "$WORK/run1" \
+  --threads 1 >/dev/null 2>&1 || bad "run --threads 1 failed"
+diff -r "$WORK/run/splits" "$WORK/run1/splits" -x manifest.json >/dev/null && ok ||
+  bad "splits differ between 1 and 2 threads"
+cmp "$WORK/run/graph.cgr" "$WORK/run1/graph.cgr" && ok || bad "graphs differ between thread counts"
+"$BIN" run --input "$DATA/cli_mols.csv" --threshold 0.3 --out "$WORK/run1" --threads 1 \
+  >/dev/null 2>"$WORK/resume.log" || bad "second run failed"
+grep -q "reusing the graph" "$WORK/resume.log" && ok || bad "a second run did not reuse the graph"
+
+# split a stored graph again: same files as the pipeline made
+"$BIN" split --quiet --graph "$WORK/run/graph.cgr" --out "$WORK/split2" >/dev/null ||
+  bad "split failed"
+diff -r "$WORK/run/splits" "$WORK/split2" -x manifest.json >/dev/null && ok ||
+  bad "cleave split differs from cleave run"
+
+# auspc from the baseline's scores
+"$BIN" auspc --scores "$WORK/run/baseline/scores.csv" --stats "$WORK/run/splits/stats.tsv" \
+  --out "$WORK/eval" >"$WORK/auspc.log" 2>&1 && grep -q AUSPC "$WORK/auspc.log" && ok ||
+  bad "auspc failed: $(cat "$WORK/auspc.log")"
+
+# help everywhere
+for c in run graph stats edges split baseline auspc fingerprints; do
+  "$BIN" "$c" --help | grep -q "Examples:" && ok || bad "$c --help has no examples"
+done
+
+# ---- bad input: exit status, message with file and line, no partial output
+printf 'id,smiles\n' >"$WORK/empty.csv"
+expect_error "empty csv" "empty.csv.*(no data|empty)" "$WORK/o1" -- \
+  graph --input "$WORK/empty.csv" --out "$WORK/o1"
+: >"$WORK/zero.csv"
+expect_error "zero-byte file" "zero.csv" "$WORK/o2" -- graph --input "$WORK/zero.csv" --out "$WORK/o2"
+printf 'id,smiles\na,CCO\nb,"CC\n' >"$WORK/quote.csv"
+expect_error "unbalanced quote" "quote.csv:3" "$WORK/o3" -- graph --input "$WORK/quote.csv" --out "$WORK/o3"
+printf 'id,smiles\na,CCO\nb,CCN\na,CCC\n' >"$WORK/dup.csv"
+expect_error "duplicate id" "dup.csv:4.*a" "$WORK/o4" -- graph --input "$WORK/dup.csv" --out "$WORK/o4"
+printf 'id,smiles\na,CCO\nb,C1CC\nc,CCC\nd,CCCC\n' >"$WORK/badsmi.csv"
+expect_error "bad smiles strict" "badsmi.csv:3" "$WORK/o5" -- \
+  graph --input "$WORK/badsmi.csv" --strict --out "$WORK/o5"
+"$BIN" graph --input "$WORK/badsmi.csv" --out "$WORK/o6" >/dev/null 2>"$WORK/skip.log" &&
+  grep -q "skipped 1" "$WORK/skip.log" && ok || bad "bad SMILES not skipped and counted"
+expect_error "wrong column" "nope.*(smiles|id)" "$WORK/o7" -- \
+  graph --input "$DATA/cli_mols.csv" --smiles-column nope --out "$WORK/o7"
+printf '0\t1\t0.5\n1\t7\t0.9\n' >"$WORK/pairs.tsv"
+printf 'a\nb\nc\n' >"$WORK/ids.txt"
+expect_error "pairs out of range" "pairs.tsv:2" "$WORK/o8" -- \
+  graph --input "$WORK/pairs.tsv" --format pairs --ids "$WORK/ids.txt" --out "$WORK/o8"
+printf '0\t1\t0.5\n1\tx\t0.9\n' >"$WORK/pairs2.tsv"
+expect_error "pairs malformed" "pairs2.tsv:2" "$WORK/o9" -- \
+  graph --input "$WORK/pairs2.tsv" --format pairs --out "$WORK/o9"
+head -c 1000 "$WORK/run/graph.cgr" >"$WORK/trunc.cgr"
+cp "$WORK/run/graph.cgr.ids" "$WORK/trunc.cgr.ids"
+expect_error "truncated graph" "trunc.cgr.*(truncated|corrupt)" "$WORK/o10" -- \
+  split --graph "$WORK/trunc.cgr" --out "$WORK/o10"
+cp "$WORK/run/graph.cgr" "$WORK/flip.cgr"
+cp "$WORK/run/graph.cgr.ids" "$WORK/flip.cgr.ids"
+printf '\x7f' | dd of="$WORK/flip.cgr" bs=1 seek=700 conv=notrunc 2>/dev/null
+expect_error "corrupted graph" "flip.cgr.*checksum" "$WORK/o11" -- \
+  split --graph "$WORK/flip.cgr" --out "$WORK/o11"
+expect_error "unknown flag" "unknown option --frobnicate" "$WORK/o12" -- \
+  run --input "$DATA/cli_mols.csv" --frobnicate --out "$WORK/o12"
+expect_error "threshold > 1" "--threshold" "$WORK/o13" -- \
+  graph --input "$DATA/cli_mols.csv" --threshold 1.5 --out "$WORK/o13"
+expect_error "test fraction 0" "--test-fraction" "$WORK/o14" -- \
+  split --graph "$WORK/run/graph.cgr" --test-fraction 0 --out "$WORK/o14"
+expect_error "missing input" "no such file" "$WORK/o15" -- \
+  graph --input "$WORK/absent.csv" --out "$WORK/o15"
+printf 'sp,repeat,score\n0.0,0,0.9\n0.5,0,abc\n' >"$WORK/scores.csv"
+expect_error "bad score" "scores.csv:3" "$WORK/o16" -- auspc --scores "$WORK/scores.csv" --out "$WORK/o16"
+printf 'mutant,DMS_score\nA1C,0.5\nA1C:Q,0.2\n' >"$WORK/dms.csv"
+expect_error "bad mutant" "dms.csv:3" "$WORK/o17" -- \
+  graph --input "$WORK/dms.csv" --format dms --out "$WORK/o17"
+# A failing run never destroys a good earlier output.
+cp -r "$WORK/run/splits" "$WORK/keep"
+expect_error "failed split keeps old output" "--seeds" "" -- \
+  split --graph "$WORK/run/graph.cgr" --seeds 1,x --out "$WORK/keep"
+diff -r "$WORK/run/splits" "$WORK/keep" >/dev/null && ok || bad "a failed split changed the old output"
+
+# ---- real data, when present
+if [ -n "$SHARED" ] && [ -f "$SHARED/dms/GB1_Wu_2016_FLIP_subset.csv" ]; then
+  "$BIN" graph --quiet --input "$SHARED/molecules/moleculenet_esol.csv" --out "$WORK/esol.cgr" \
+    >/dev/null 2>&1 && ok || bad "esol graph failed"
+  "$BIN" run --quiet --input "$SHARED/molecules/moleculenet_clintox.csv" --out "$WORK/clintox" \
+    --sp 0,0.5,1 >/dev/null 2>"$WORK/clintox.log" && grep -q "skipped 6" "$WORK/clintox.log" && ok ||
+    bad "clintox run failed or did not skip its 6 bad SMILES: $(tail -3 "$WORK/clintox.log")"
+else
+  echo "note: shared data not found, real-data CLI checks skipped"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
