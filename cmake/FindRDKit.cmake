@@ -11,13 +11,15 @@ foreach(part IN LISTS _rdkit_parts)
     set(_rdkit_missing ${part})
   endif()
 endforeach()
-find_package(Boost QUIET)
+# RDKit's headers include Boost's (Debian libboost-dev, not pulled in by librdkit-dev).
+find_path(RDKit_Boost_INCLUDE_DIR boost/config.hpp)
 include(FindPackageHandleStandardArgs)
-find_package_handle_standard_args(RDKit REQUIRED_VARS RDKit_INCLUDE_DIR RDKit_SmilesParse_LIBRARY
+find_package_handle_standard_args(RDKit REQUIRED_VARS RDKit_INCLUDE_DIR RDKit_Boost_INCLUDE_DIR
+  RDKit_SmilesParse_LIBRARY
   RDKit_Fingerprints_LIBRARY RDKit_GraphMol_LIBRARY RDKit_DataStructs_LIBRARY RDKit_RDGeneral_LIBRARY)
 if(RDKit_FOUND AND NOT TARGET RDKit::RDKit)
   add_library(RDKit::RDKit INTERFACE IMPORTED)
   set_target_properties(RDKit::RDKit PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${RDKit_INCLUDE_DIR}"
+    INTERFACE_INCLUDE_DIRECTORIES "${RDKit_INCLUDE_DIR};${RDKit_Boost_INCLUDE_DIR}"
     INTERFACE_LINK_LIBRARIES "${RDKit_LIBRARIES}")
 endif()

@@ -28,9 +28,7 @@ struct Fingerprints {
   uint32_t n_bits = 0;
   uint32_t words_per_fp = 0;
   std::vector<uint64_t> words;
-  [[nodiscard]] std::size_t size() const {
-    return words_per_fp ? words.size() / words_per_fp : 0;
-  }
+  [[nodiscard]] std::size_t size() const { return words_per_fp ? words.size() / words_per_fp : 0; }
   [[nodiscard]] const uint64_t* row(std::size_t i) const { return words.data() + i * words_per_fp; }
 };
 
@@ -51,26 +49,38 @@ struct MoleculeReadOptions {
 struct MoleculeSet {
   Samples samples;
   Fingerprints fps;
-  std::size_t n_skipped = 0;                ///< unparseable SMILES skipped
-  std::vector<std::string> skipped_notes;   ///< "file:line: id: reason" for the first few
+  std::size_t n_skipped = 0;               ///< unparseable SMILES skipped
+  std::vector<std::string> skipped_notes;  ///< "file:line: id: reason" for the first few
 };
 
-/// Reads CSV (header, comma, RFC 4180 quoting) or SMI (whitespace, "SMILES id",
-/// optional header) and computes RDKit Morgan bit fingerprints. Throws
-/// invalid_argument when cleave was built without RDKit.
+/// Reads CSV (header, comma, RFC 4180 quoting; .tsv is tab-separated) or SMI
+/// (.smi/.smiles: whitespace, "SMILES [id]", optional "smiles" header) and
+/// computes RDKit Morgan bit fingerprints (bit k in words[k / 64], bit k % 64).
+/// Ids default to "row<k>" (k = 1-based data row). Unparseable SMILES are
+/// skipped and counted unless strict. Duplicate ids, non-numeric labels,
+/// missing columns, samples without a label in labels_file and inputs with
+/// no data rows are format errors. Throws invalid_argument when cleave was
+/// built without RDKit.
 MoleculeSet read_molecules(const std::filesystem::path& path, const MoleculeReadOptions& opt);
 bool have_rdkit();
 
-/// Reads a chemfp FPS file ("#FPS1" header lines, then "hex<TAB>id" lines).
+/// Reads a chemfp FPS file ("#FPS1" header lines, then "hex<TAB>id" lines;
+/// hex byte k holds bits 8k..8k+7). "#num_bits=N" sets the size, otherwise
+/// 4 bits per hex digit. Mixed lengths, bad or odd hex are format errors.
 MoleculeSet read_fps(const std::filesystem::path& path);
+
+/// Writes fingerprints as chemfp FPS ("#FPS1", "#num_bits=N", then
+/// "hex<TAB>id" lines) atomically. Throws invalid_argument when sizes
+/// disagree or an id is empty or holds a tab or newline.
+void write_fps(const std::filesystem::path& path, const Samples& samples, const Fingerprints& fps);
 
 /// Deep mutational scan: ProteinGym-style CSV with a `mutant` column
 /// ("A23C:D45E"); label = DMS_score (or label_column).
 struct MutationSet {
   Samples samples;
-  std::vector<uint64_t> offsets;             ///< per sample into mutation_ids (n+1)
-  std::vector<uint32_t> mutation_ids;        ///< sorted per sample
-  std::vector<std::string> mutation_names;   ///< id -> "A23C"
+  std::vector<uint64_t> offsets;            ///< per sample into mutation_ids (n+1)
+  std::vector<uint32_t> mutation_ids;       ///< sorted per sample
+  std::vector<std::string> mutation_names;  ///< id -> "A23C"
 };
 struct DmsReadOptions {
   std::string mutant_column = "mutant";
@@ -87,10 +97,15 @@ Graph read_pairs_graph(const std::filesystem::path& pairs, const std::filesystem
 /// Input formats known to the CLI.
 enum class InputFormat { automatic, csv, smi, fps, dms, pairs };
 InputFormat input_format_from_name(const std::string& name);
-/// Guesses from the extension and, for CSV, a `mutant` header column.
+/// Guesses from the extension and, for CSV, a `mutant` header column
+/// (.csv: csv or dms; .smi/.smiles: smi; .fps: fps; .tsv/.txt: pairs when
+/// the first data line is "i j value", a .tsv otherwise is csv or dms).
+/// Throws invalid_argument when it cannot tell.
 InputFormat detect_format(const std::filesystem::path& path);
 
-/// Reads one id per line (ids files, train.txt/test.txt).
+/// Reads one id per line (ids files, train.txt/test.txt); surrounding
+/// whitespace is trimmed and blank lines skipped; duplicates and an empty
+/// list are format errors.
 std::vector<std::string> read_id_list(const std::filesystem::path& path);
 
 }  // namespace cleave
