@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,12 +55,12 @@ struct SplitResult {
   double p = 0;
   int repeat = 0;
   uint64_t seed = 0;
-  bool valid = false;         ///< false: too few samples kept (no split)
-  uint64_t kept = 0;          ///< samples kept (clique members included)
-  uint64_t kept_units = 0;    ///< singles + clique units
+  bool valid = false;       ///< false: too few samples kept (no split)
+  uint64_t kept = 0;        ///< samples kept (clique members included)
+  uint64_t kept_units = 0;  ///< singles + clique units
   uint64_t train = 0, test = 0;
   Overlap overlap;
-  std::vector<int8_t> side;   ///< per node: kTrain, kTest or kDropped
+  std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
 };
 
 /// @brief Prepares a graph once (pre-pass, weight percentiles) and makes any

@@ -1,0 +1,112 @@
+/// @file partitioner.cpp
+/// @brief Partitioner (prepare once, split many times) and the sweep.
+#include <cmath>
+#include <new>
+#include <optional>
+#include <stdexcept>
+
+#include "cleave/error.hpp"
+#include "cleave/split.hpp"
+#include "cleave/util.hpp"
+#include "split/engine.hpp"
+#include "split/prepare.hpp"
+
+namespace cleave {
+
+namespace detail {
+uint64_t test_count(double test_fraction, uint64_t singles) {
+  // sklearn's train_test_split: n_test = ceil(test_size * n_samples), in double.
+  return static_cast<uint64_t>(std::ceil(test_fraction * static_cast<double>(singles)));
+}
+}  // namespace detail
+
+struct Partitioner::Impl {
+  SplitOptions opt;
+  Backend backend = Backend::cpu;
+  detail::PreparedGraph prep;
+  std::unique_ptr<detail::MisEngine> engine;
+};
+
+Partitioner::Partitioner(const Graph& g, SplitOptions opt) : impl_(std::make_unique<Impl>()) {
+  impl_->opt = opt;
+  impl_->backend = resolve_backend(opt.backend);
+  impl_->prep = detail::prepare_graph(g, opt);
+#if CLEAVE_HAVE_CUDA
+  if (impl_->backend == Backend::cuda) {
+    try {
+      impl_->engine = detail::make_cuda_engine(impl_->prep);
+    } catch (const std::bad_alloc&) {
+      CLEAVE_FAIL(out_of_memory, "the graph does not fit in GPU memory");
+    } catch (const std::runtime_error& e) {
+      CLEAVE_FAIL(cuda, "CUDA failure while uploading the graph: {}", e.what());
+    }
+  }
+#endif
+  if (!impl_->engine) {
+    impl_->backend = Backend::cpu;
+    impl_->engine = detail::make_omp_engine(impl_->prep);
+  }
+}
+
+Partitioner::~Partitioner() = default;
+Partitioner::Partitioner(Partitioner&&) noexcept = default;
+
+SplitResult Partitioner::split(double p, uint64_t seed, int repeat) const {
+  CLEAVE_EXPECTS(p >= 0.0 && p <= 1.0, "spectral parameter must be in [0, 1], got {}", p);
+  SplitResult r;
+  r.p = p;
+  r.repeat = repeat;
+  r.seed = seed;
+  if (impl_->backend == Backend::cpu) {
+    impl_->engine->run(p, seed, r);
+    return r;
+  }
+  try {
+    impl_->engine->run(p, seed, r);
+  } catch (const std::bad_alloc&) {
+    CLEAVE_FAIL(out_of_memory, "out of GPU memory in split p={} seed={}", p, seed);
+  } catch (const std::runtime_error& e) {
+    CLEAVE_FAIL(cuda, "CUDA failure in split p={} seed={}: {}", p, seed, e.what());
+  }
+  return r;
+}
+
+Backend Partitioner::backend() const {
+  return impl_->backend;
+}
+const SplitOptions& Partitioner::options() const {
+  return impl_->opt;
+}
+
+std::vector<double> default_sweep() {
+  std::vector<double> ps;
+  for (int k = 0; k <= 20; ++k) ps.push_back(k / 20.0);
+  return ps;
+}
+
+std::vector<uint64_t> default_seeds() {
+  return {42, 44, 46};
+}
+
+std::vector<SplitResult> sweep(const Graph& g, const std::vector<double>& ps,
+                               const std::vector<uint64_t>& seeds, const SplitOptions& opt,
+                               bool progress) {
+  for (double p : ps)
+    CLEAVE_EXPECTS(p >= 0.0 && p <= 1.0, "spectral parameter must be in [0, 1], got {}", p);
+  const Partitioner part(g, opt);
+  std::optional<Progress> bar;
+  if (progress) bar.emplace("splits", ps.size() * seeds.size());
+  std::vector<SplitResult> out;
+  out.reserve(ps.size() * seeds.size());
+  // Splits run one after another; each is parallel inside, so the result does
+  // not depend on the thread count.
+  for (double p : ps)
+    for (std::size_t k = 0; k < seeds.size(); ++k) {
+      out.push_back(part.split(p, seeds[k], static_cast<int>(k)));
+      if (bar) bar->advance();
+    }
+  if (bar) bar->finish();
+  return out;
+}
+
+}  // namespace cleave

@@ -1,0 +1,15 @@
+/// @file version.cpp
+/// @brief The version string that CMake passes as CLEAVE_VERSION_STRING.
+#include "cleave/version.hpp"
+
+#ifndef CLEAVE_VERSION_STRING
+#define CLEAVE_VERSION_STRING "unknown"
+#endif
+
+namespace cleave {
+
+const char* cleave_version_string() {
+  return CLEAVE_VERSION_STRING;
+}
+
+}  // namespace cleave

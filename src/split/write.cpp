@@ -1,0 +1,170 @@
+/// @file write.cpp
+/// @brief Writes a split set: stats.tsv, one folder per valid split, and a
+/// manifest; built in a temporary folder and renamed into place whole.
+#include <unistd.h>
+
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "cleave/error.hpp"
+#include "cleave/split.hpp"
+#include "cleave/util.hpp"
+#include "cleave/version.hpp"
+
+namespace cleave {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : "null";
+}
+
+std::string sample_id(const Graph& g, uint64_t v) {
+  const auto& ids = g.ids();
+  return v < ids.size() && !ids[v].empty() ? ids[v] : std::to_string(v);
+}
+
+void write_members(const fs::path& path, const Graph& g, const SplitResult& s, int8_t side) {
+  std::string text;
+  for (uint64_t v = 0; v < s.side.size(); ++v)
+    if (s.side[v] == side) {
+      text += sample_id(g, v);
+      text += '\n';
+    }
+  write_file_atomic(path, text);
+}
+
+std::string stats_tsv(const std::vector<SplitResult>& splits) {
+  std::string t =
+      "sp\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\ttest\toverlap_frac\toverlap_maxsim\t"
+      "overlap_meansim\n";
+  for (const auto& s : splits) {
+    if (s.valid)
+      t += fmt::format("{:.2f}\t{}\t{}\t1\t{}\t{}\t{}\t{}\t{:.6f}\t{:.6f}\t{:.6f}\n", s.p, s.repeat,
+                       s.seed, s.kept, s.kept_units, s.train, s.test, s.overlap.frac,
+                       s.overlap.maxsim, s.overlap.meansim);
+    else
+      t += fmt::format("{:.2f}\t{}\t{}\t0\t{}\t{}\t0\t0\t0\t0\t0\n", s.p, s.repeat, s.seed, s.kept,
+                       s.kept_units);
+  }
+  return t;
+}
+
+std::string manifest_json(const Graph& g, const std::vector<SplitResult>& splits,
+                          const SplitOptions& opt, const std::string& inputs) {
+  std::vector<double> ps;
+  std::vector<uint64_t> seeds;
+  for (const auto& s : splits) {
+    if (ps.empty() || ps.back() != s.p) ps.push_back(s.p);
+    if (static_cast<std::size_t>(s.repeat) >= seeds.size()) seeds.resize(s.repeat + 1, 0);
+    seeds[s.repeat] = s.seed;
+  }
+  uint64_t valid = 0;
+  for (const auto& s : splits) valid += s.valid ? 1 : 0;
+  std::string ps_text, seeds_text;
+  for (std::size_t i = 0; i < ps.size(); ++i) ps_text += (i ? ", " : "") + json_number(ps[i]);
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    seeds_text += (i ? ", " : "") + std::to_string(seeds[i]);
+  const auto& m = g.meta();
+  std::string j = "{\n";
+  j += fmt::format("  \"tool\": \"cleave\",\n  \"version\": {},\n",
+                   json_string(cleave_version_string()));
+  j += fmt::format(
+      "  \"graph\": {{\"checksum\": \"{}\", \"nodes\": {}, \"edges\": {}, \"threshold\": {}, "
+      "\"measure\": {}, \"n_pairs\": {}}},\n",
+      hex64(m.input_checksum), g.num_nodes(), g.num_edges(), json_number(m.threshold),
+      json_string(measure_name(m.measure)), m.n_pairs);
+  j += fmt::format(
+      "  \"options\": {{\"test_fraction\": {}, \"weighted\": {}, \"compat_spectrae\": {}, "
+      "\"min_kept\": {}, \"backend\": {}}},\n",
+      json_number(opt.test_fraction), opt.weighted, opt.compat_spectrae, opt.min_kept,
+      json_string(backend_name(opt.backend)));
+  j += fmt::format("  \"ps\": [{}],\n  \"seeds\": [{}],\n", ps_text, seeds_text);
+  j += fmt::format("  \"splits\": {},\n  \"valid_splits\": {},\n", splits.size(), valid);
+  j += fmt::format("  \"inputs\": {}\n}}\n", inputs.empty() ? std::string("{}") : inputs);
+  return j;
+}
+
+}  // namespace
+
+std::string split_dir_name(double p, int repeat) {
+  return fmt::format("sp_{:.2f}_r{}", p, repeat);
+}
+
+void write_split_set(const fs::path& out_dir, const Graph& g,
+                     const std::vector<SplitResult>& splits, const SplitOptions& opt,
+                     const std::string& manifest_inputs_json) {
+  fs::path out = out_dir;
+  if (!out.has_filename()) out = out.parent_path();
+  CLEAVE_EXPECTS(!out.empty(), "empty output directory");
+  std::set<std::string> names;
+  for (const auto& s : splits)
+    CLEAVE_EXPECTS(names.insert(split_dir_name(s.p, s.repeat)).second,
+                   "two splits share the folder name {}", split_dir_name(s.p, s.repeat));
+
+  const std::string pid = std::to_string(::getpid());
+  const fs::path tmp = out.string() + ".tmp-" + pid;
+  const fs::path old = out.string() + ".old-" + pid;
+  std::error_code ec;
+  try {
+    fs::remove_all(tmp);
+    if (out.has_parent_path()) fs::create_directories(out.parent_path());
+    fs::create_directories(tmp);
+    for (const auto& s : splits) {
+      if (!s.valid) continue;
+      CLEAVE_EXPECTS(s.side.size() == g.num_nodes(), "split p={} seed={} has {} sides for {} nodes",
+                     s.p, s.seed, s.side.size(), g.num_nodes());
+      const fs::path dir = tmp / split_dir_name(s.p, s.repeat);
+      fs::create_directory(dir);
+      write_members(dir / "train.txt", g, s, kTrain);
+      write_members(dir / "test.txt", g, s, kTest);
+    }
+    write_file_atomic(tmp / "stats.tsv", stats_tsv(splits));
+    write_file_atomic(tmp / "manifest.json", manifest_json(g, splits, opt, manifest_inputs_json));
+    // Swap the finished set in; an older set is moved aside first since a
+    // directory cannot be renamed over a non-empty one.
+    fs::remove_all(old);
+    if (fs::exists(out)) fs::rename(out, old);
+    fs::rename(tmp, out);
+    fs::remove_all(old, ec);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    CLEAVE_FAIL(io, "cannot write split set {}: {}", out.string(), e.what());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace cleave
