@@ -1,0 +1,44 @@
+#pragma once
+// One finished tile on disk: its edges and histogram, self-checking.
+//
+// Layout (native little-endian): TileFileHeader | Edge[n_edges] |
+// u64 counts[bins] | u64 checksum of everything before it. A file is written
+// under a temporary name, fsync'ed and renamed (AtomicFile), so a kill leaves
+// either no file or a whole one; the checksum catches any other damage.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cleave/scheduler.hpp"
+
+namespace cleave::detail {
+
+/// What a tile file must match to be used: the run it belongs to and its tile.
+struct TileFileKey {
+  uint64_t run_key = 0;  ///< digest of inputs and parameters (CheckpointParams::digest)
+  Tile tile;
+};
+
+/// Writes `edges` and `histogram` durably (file and directory entry fsync'ed).
+void write_tile_file(const std::filesystem::path& path, const TileFileKey& key,
+                     const std::vector<Edge>& edges, const Histogram& histogram);
+
+/// @brief The outcome of reading a tile file.
+struct TileFileRead {
+  bool ok = false;
+  std::string problem;  ///< why not ok: missing, short, checksum, other run
+  uint64_t edges = 0;
+};
+
+/// Reads and verifies a tile file. Edges are appended to `edges` when given
+/// (and removed again when the file turns out bad); the histogram is merged
+/// into `histogram` when given and the file is good. `shape` gives the
+/// expected bins and range.
+TileFileRead read_tile_file(const std::filesystem::path& path, const TileFileKey& key,
+                            const Histogram& shape, std::vector<Edge>* edges, Histogram* histogram);
+
+/// fsync of a directory, so a rename inside it survives a power cut.
+void fsync_directory(const std::filesystem::path& dir);
+
+}  // namespace cleave::detail

@@ -1,0 +1,75 @@
+#pragma once
+// The scheduler's files in a work directory: a lock, the checkpoint (which
+// tiles are durably finished, and for which inputs) and one file per tile.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "cleave/graph.hpp"
+
+namespace cleave::detail {
+
+/// @brief Everything a finished tile depends on; a checkpoint is reused only
+/// when all of it matches.
+struct CheckpointParams {
+  uint64_t input_checksum = 0;
+  Measure measure = Measure::tanimoto;
+  double threshold = 0;
+  uint64_t n = 0;
+  uint64_t side = 0;
+  uint64_t tiles = 0;
+  uint64_t bins = 0;
+  double lo = 0, hi = 0;
+  /// Stamped into every tile file, so a file from another run is never used.
+  [[nodiscard]] uint64_t digest() const;
+};
+
+/// @brief What a checkpoint file records.
+struct CheckpointState {
+  CheckpointParams params;
+  std::vector<uint8_t> done;  ///< per tile: 1 when its file was durable
+};
+
+/// @brief A work directory held for one run (an flock'ed lock file keeps a
+/// second process out; the kernel drops it when a process dies).
+class WorkDir {
+ public:
+  /// Creates `dir` when missing and locks it; throws invalid_argument when
+  /// another run holds it.
+  explicit WorkDir(std::filesystem::path dir);
+  /// A fresh private directory under the system temporary directory, removed
+  /// with everything in it on destruction.
+  static WorkDir temporary();
+  ~WorkDir();
+  WorkDir(WorkDir&& o) noexcept;
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+  WorkDir& operator=(WorkDir&&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] std::filesystem::path checkpoint_path() const;
+  [[nodiscard]] std::filesystem::path tile_path(uint64_t index) const;
+
+  /// The checkpoint, or nothing when there is none; throws errc::format
+  /// (naming the file) when it is corrupt.
+  [[nodiscard]] std::optional<CheckpointState> load() const;
+  /// Replaces the checkpoint atomically and durably.
+  void save(const CheckpointState& state) const;
+  /// Refuses (errc::invalid_argument) a checkpoint made for other inputs or
+  /// parameters, naming the checkpoint file.
+  void check_params(const CheckpointParams& found, const CheckpointParams& want) const;
+  /// Removes cleave's files: the checkpoint first, then tile files and
+  /// temporaries left by a killed run. `finished`: the run is complete, so
+  /// the lock file goes too on destruction.
+  void clear(bool finished);
+
+ private:
+  WorkDir() = default;
+  std::filesystem::path dir_;
+  int lock_fd_ = -1;
+  bool temporary_ = false;
+  bool cleared_ = false;
+};
+
+}  // namespace cleave::detail
