@@ -1,0 +1,159 @@
+#pragma once
+/// @file align.hpp
+/// @brief Pairwise alignment statistics with affine gaps (Gotoh 1982,
+/// "An improved algorithm for matching biological sequences"), global
+/// (Needleman-Wunsch) or local (Smith-Waterman), one column of working
+/// memory, no traceback: the number of identical columns and the length of
+/// the optimal path are carried through the DP next to the scores.
+///
+/// The statistics follow the convention of parasail's *_stats functions
+/// (Daily 2016, "Parasail: SIMD C library for global, semi-global, and local
+/// pairwise sequence alignments"), so that identities agree exactly:
+///  - a gap of k residues costs open + (k - 1) * extend;
+///  - global: the first row and column score -open - (k - 1) * extend but
+///    carry zero matches and zero length;
+///  - a gap state opens only when opening scores strictly more than
+///    extending; a cell takes its statistics from the diagonal when the
+///    diagonal reaches its score, else from the gap that consumes s1
+///    (vertical), else from the gap that consumes s2;
+///  - local: a cell scoring 0 carries zero statistics; the reported cell is
+///    the best score, ties going to the smallest s2 position, then the
+///    smallest s1 position;
+///  - a match is a column whose two residue indices are equal.
+/// The DP runs along the shorter sequence (memory O(min(m, n))), with the
+/// tie rules mapped so that the result does not depend on the orientation.
+#include <cstdint>
+
+#include "kernels/macros.hpp"
+
+namespace cleave::kernels {
+
+/// Substitution scores (symmetric) and gap penalties (positive costs).
+struct ScoreScheme {
+  static constexpr int kMaxAlphabet = 24;
+  int8_t m[kMaxAlphabet * kMaxAlphabet] = {};
+  int32_t size = 0;
+  int32_t gap_open = 0;
+  int32_t gap_extend = 0;
+  CLEAVE_HD CLEAVE_INLINE int32_t score(uint8_t a, uint8_t b) const { return m[a * size + b]; }
+};
+
+struct AlignStats {
+  int32_t score = 0;
+  int32_t matches = 0;
+  int32_t length = 0;
+};
+
+/// One cell of the working column: best score ending here and the gap state
+/// along the outer sequence, each with its statistics.
+struct DpCell {
+  int32_t h, hm, hl;
+  int32_t g, gm, gl;
+};
+
+inline constexpr int32_t kNegInf32 = INT32_MIN / 2;
+
+namespace detail {
+
+/// Outer loop over `a` (length na), inner over `b` (length nb); the column
+/// holds nb + 1 cells at col[k * stride]. kInnerIsS1: b is parasail's s1
+/// (then the running gap consumes s1 and wins ties over the stored gap).
+template <bool kLocal, bool kInnerIsS1>
+CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
+                                    const ScoreScheme& sc, DpCell* col, int64_t stride) {
+  const int32_t open = sc.gap_open, ext = sc.gap_extend;
+  for (int32_t k = 0; k <= nb; ++k) {
+    DpCell& c = col[k * stride];
+    c.h = (kLocal || k == 0) ? 0 : -open - (k - 1) * ext;
+    c.hm = c.hl = 0;
+    c.g = kNegInf32;
+    c.gm = c.gl = 0;
+  }
+  AlignStats best{0, 0, 0};
+  int32_t best_s2 = INT32_MAX;
+  for (int32_t x = 1; x <= na; ++x) {
+    const uint8_t ra = a[x - 1];
+    DpCell& c0 = col[0];
+    int32_t dh = c0.h, dm = c0.hm, dl = c0.hl;                        // diagonal
+    int32_t uh = kLocal ? 0 : -open - (x - 1) * ext, um = 0, ul = 0;  // cell above (inner - 1)
+    c0.h = uh;
+    c0.hm = c0.hl = 0;
+    int32_t r = kNegInf32, rm = 0, rl = 0;  // running gap along the inner sequence
+    for (int32_t y = 1; y <= nb; ++y) {
+      DpCell& c = col[y * stride];
+      const uint8_t rb = b[y - 1];
+      // Running gap (from the cell before along the inner sequence).
+      const int32_t r_open = uh - open, r_ext = r - ext;
+      if (r_open > r_ext) {
+        rm = um;
+        rl = ul;
+      }
+      r = r_open > r_ext ? r_open : r_ext;
+      rl += 1;
+      // Stored gap (from the previous outer position).
+      const int32_t g_open = c.h - open, g_ext = c.g - ext;
+      if (g_open > g_ext) {
+        c.gm = c.hm;
+        c.gl = c.hl;
+      }
+      c.g = g_open > g_ext ? g_open : g_ext;
+      c.gl += 1;
+      const int32_t s = kInnerIsS1 ? sc.score(rb, ra) : sc.score(ra, rb);
+      const int32_t hd = dh + s;
+      int32_t h = hd > c.g ? hd : c.g;
+      h = h > r ? h : r;
+      if (kLocal && h < 0) h = 0;
+      int32_t hm, hl;
+      if (h == hd) {
+        hm = dm + (ra == rb);
+        hl = dl + 1;
+      } else if (kInnerIsS1 ? h == r : h == c.g) {
+        hm = kInnerIsS1 ? rm : c.gm;
+        hl = kInnerIsS1 ? rl : c.gl;
+      } else {
+        hm = kInnerIsS1 ? c.gm : rm;
+        hl = kInnerIsS1 ? c.gl : rl;
+      }
+      if (kLocal && h == 0) hm = hl = 0;
+      dh = c.h;
+      dm = c.hm;
+      dl = c.hl;
+      c.h = uh = h;
+      c.hm = um = hm;
+      c.hl = ul = hl;
+      if (kLocal) {
+        const int32_t s2pos = kInnerIsS1 ? x : y;
+        if (h > best.score || (h == best.score && s2pos < best_s2)) {
+          best = AlignStats{h, hm, hl};
+          best_s2 = s2pos;
+        }
+      }
+    }
+  }
+  if (kLocal) return best;
+  const DpCell& last = col[nb * stride];
+  return AlignStats{last.h, last.hm, last.hl};
+}
+
+}  // namespace detail
+
+/// Statistics of the optimal alignment of s1 (n1 residues) with s2 (n2),
+/// as parasail's nw_stats (kLocal false) or sw_stats (true). `col` holds
+/// min(n1, n2) + 1 cells spaced `stride` apart. Empty input gives zeros.
+template <bool kLocal>
+CLEAVE_HD AlignStats align_stats(const uint8_t* s1, int32_t n1, const uint8_t* s2, int32_t n2,
+                                 const ScoreScheme& sc, DpCell* col, int64_t stride = 1) {
+  if (n1 == 0 || n2 == 0) return AlignStats{};
+  if (n1 <= n2) return detail::align_oriented<kLocal, true>(s2, n2, s1, n1, sc, col, stride);
+  return detail::align_oriented<kLocal, false>(s1, n1, s2, n2, sc, col, stride);
+}
+
+/// matches / length (spectra) or matches / min(n1, n2) (shorter); 0 when
+/// the denominator is 0. Computed in double on both backends.
+CLEAVE_HD CLEAVE_INLINE double stats_identity(const AlignStats& s, int32_t n1, int32_t n2,
+                                              bool shorter) {
+  const int32_t d = shorter ? (n1 < n2 ? n1 : n2) : s.length;
+  return d > 0 ? static_cast<double>(s.matches) / static_cast<double>(d) : 0.0;
+}
+
+}  // namespace cleave::kernels

@@ -1,0 +1,120 @@
+/// @file align_graph.cpp
+/// @brief The sequence identity graph: every pair through the tile
+/// scheduler, or only the k-mer candidates.
+#include <omp.h>
+
+#include <algorithm>
+
+#include "cleave/error.hpp"
+#include "cleave/util.hpp"
+#include "similarity/align_common.hpp"
+#include "similarity/kmer_prefilter.hpp"
+
+#if CLEAVE_HAVE_CUDA
+#include "similarity/align_cuda.hpp"
+#endif
+
+namespace cleave {
+
+namespace {
+
+std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
+                            const kernels::ScoreScheme& sc) {
+  return fmt::format(
+      "{{\"alphabet\": \"{}\", \"align\": \"{}\", \"gap_open\": {}, \"gap_extend\": {}, "
+      "\"scores\": \"{}\", \"identity\": \"{}\", \"kmer\": {}, \"min_shared_kmers\": {}}}",
+      alphabet_name(seqs.alphabet), opt.mode == AlignMode::local ? "local" : "global", sc.gap_open,
+      sc.gap_extend,
+      seqs.alphabet == Alphabet::dna ? fmt::format("match {} mismatch {}", opt.match, opt.mismatch)
+                                     : std::string("blosum62"),
+      opt.identity == IdentityKind::shorter ? "shorter" : "spectra", opt.kmer,
+      opt.min_shared_kmers);
+}
+
+Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
+  const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
+  const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+  const auto cand = align_detail::kmer_candidates(seqs, opt.kmer, opt.min_shared_kmers, threads);
+  const auto n = static_cast<int64_t>(seqs.size());
+  std::vector<TileResult> parts(static_cast<std::size_t>(threads));
+  Progress progress("sequence identity (k-mer candidates)", static_cast<uint64_t>(n));
+#pragma omp parallel num_threads(threads)
+  {
+    TileResult& mine = parts[static_cast<std::size_t>(omp_get_thread_num())];
+    std::vector<const uint8_t*> ptrs;
+    std::vector<int32_t> lens;
+    std::vector<kernels::AlignStats> stats;
+#pragma omp for schedule(dynamic, 8)
+    for (int64_t i = 0; i < n; ++i) {
+      const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
+      ptrs.clear();
+      lens.clear();
+      for (uint64_t c = b; c < e; ++c) {
+        ptrs.push_back(seqs.data(cand.cols[c]));
+        lens.push_back(static_cast<int32_t>(seqs.length(cand.cols[c])));
+      }
+      stats.assign(ptrs.size(), {});
+      align_detail::align_batch(seqs.data(i), static_cast<int32_t>(seqs.length(i)), ptrs.data(),
+                                lens.data(), ptrs.size(), sc, opt.mode == AlignMode::local,
+                                stats.data());
+      for (uint64_t c = b; c < e; ++c)
+        align_detail::record_pair(seqs, static_cast<uint64_t>(i), cand.cols[c], stats[c - b], opt,
+                                  mine);
+      if (opt.progress) progress.advance();
+    }
+  }
+  progress.finish();
+  GraphMeta meta;
+  meta.measure = Measure::identity;
+  meta.threshold = opt.threshold;
+  meta.n_pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
+  meta.input_checksum = align_detail::sequences_checksum(seqs, opt);
+  std::vector<Edge> edges;
+  for (auto& p : parts) {
+    meta.histogram.merge(p.histogram);
+    edges.insert(edges.end(), p.edges.begin(), p.edges.end());
+  }
+  // Pairs that were not candidates count as identity 0.
+  meta.histogram.add(0.0, meta.n_pairs - cand.count());
+  std::sort(edges.begin(), edges.end(),
+            [](const Edge& a, const Edge& b) { return a.u != b.u ? a.u < b.u : a.v < b.v; });
+  return Graph::from_edges(seqs.size(), std::move(edges), std::move(meta), seqs.samples.ids);
+}
+
+}  // namespace
+
+std::unique_ptr<PairComputer> make_sequence_computer(const Sequences& seqs,
+                                                     const AlignOptions& opt) {
+#if CLEAVE_HAVE_CUDA
+  if (resolve_backend(opt.backend) == Backend::cuda)
+    return align_detail::make_cuda_computer(seqs, opt);
+#else
+  if (opt.backend == Backend::cuda) resolve_backend(opt.backend);  // warns, falls back
+#endif
+  return align_detail::make_cpu_computer(seqs, opt);
+}
+
+Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
+  CLEAVE_EXPECTS(seqs.size() >= 2, "a sequence graph needs at least 2 sequences, got {}",
+                 seqs.size());
+  const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
+  Graph g;
+  if (opt.kmer > 0) {
+    g = prefiltered_graph(seqs, opt);
+  } else {
+    auto computer = make_sequence_computer(seqs, opt);
+    ScheduleOptions so;
+    so.max_memory = opt.max_memory;
+    so.work_dir = opt.work_dir;
+    so.progress = opt.progress;
+    so.progress_label = "sequence identity";
+    g = run_all_pairs(*computer, so);
+    g.set_ids(seqs.samples.ids);
+  }
+  GraphMeta meta = g.meta();
+  meta.parameters = parameters_json(seqs, opt, sc);
+  g.set_meta(std::move(meta));
+  return g;
+}
+
+}  // namespace cleave
