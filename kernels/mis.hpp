@@ -93,27 +93,37 @@ struct EdgeActivity {
 
 /// @brief One Jacobi round of the parallel LFMIS for node v: reads the
 /// statuses of the previous round and returns v's new status.
+///
+/// cursor[v] (initially offsets[v]) remembers the first row entry that was
+/// still blocking v: every entry before it is permanently irrelevant (a later
+/// or inactive neighbour, or one that is out or absent), so later rounds
+/// resume there and a split costs O(edges) rather than O(edges x rounds).
 struct MisDecide {
   const uint64_t* offsets;
   const uint32_t* columns;
   const uint8_t* status;
   const uint64_t* key;
+  uint64_t* cursor;
   EdgeActivity active;
 
   CLEAVE_HD uint8_t operator()(uint32_t v) const {
+    if (active.mode == EdgeActivity::never) return kIn;  // no edge can delete anyone
     const uint64_t kv = key[v];
-    bool pending = false;
-    for (uint64_t e = offsets[v], end = offsets[v + 1]; e < end; ++e) {
+    const uint64_t end = offsets[v + 1];
+    uint64_t first_pending = end;
+    for (uint64_t e = cursor[v]; e < end; ++e) {
       const uint32_t u = columns[e];
       const uint8_t s = status[u];
       if (s == kOut || s == kAbsent) continue;
-      if (pending && s == kUndecided) continue;  // only an IN neighbour can change the answer
+      if (first_pending != end && s == kUndecided) continue;  // only an IN neighbour matters now
       if (!ranked_before(key[u], u, kv, v)) continue;
       if (!active(u, v, e)) continue;
       if (s == kIn) return kOut;
-      pending = true;
+      first_pending = e;
     }
-    return pending ? kUndecided : kIn;
+    if (first_pending == end) return kIn;
+    cursor[v] = first_pending;
+    return kUndecided;
   }
 };
 

@@ -71,6 +71,13 @@ class Partitioner {
   ~Partitioner();
   Partitioner(Partitioner&&) noexcept;
   [[nodiscard]] SplitResult split(double p, uint64_t seed, int repeat = 0) const;
+  /// Every (p, seed), p-major, repeat = seed position. On the CPU backend with
+  /// several threads the splits run side by side (one per thread); the
+  /// results are the same as split() one by one. `advance` (may be empty) is
+  /// called once per finished split, from any thread.
+  [[nodiscard]] std::vector<SplitResult> split_all(const std::vector<double>& ps,
+                                                   const std::vector<uint64_t>& seeds,
+                                                   const std::function<void()>& advance) const;
   [[nodiscard]] Backend backend() const;
   [[nodiscard]] const SplitOptions& options() const;
 

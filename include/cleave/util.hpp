@@ -26,8 +26,10 @@ class AtomicFile {
   [[nodiscard]] std::FILE* stream() { return f_; }
   void write(std::string_view s);
   void write(const void* data, std::size_t bytes);
-  /// Flushes, fsyncs and renames into place; throws errc::io on failure.
-  void commit();
+  /// Flushes, fsyncs (unless sync is false: the caller then makes the data
+  /// durable itself, e.g. with sync_filesystem) and renames into place;
+  /// throws errc::io on failure.
+  void commit(bool sync = true);
   [[nodiscard]] const std::filesystem::path& target() const { return target_; }
 
  private:
@@ -35,8 +37,13 @@ class AtomicFile {
   std::FILE* f_ = nullptr;
 };
 
-/// Writes a whole file atomically.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// Writes a whole file atomically (see AtomicFile::commit for sync).
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       bool sync = true);
+
+/// Flushes every written file of the filesystem holding `path` to disk (one
+/// syncfs instead of an fsync per file, for sets of many small files).
+void sync_filesystem(const std::filesystem::path& path);
 
 /// @brief Streaming 64-bit checksum (FNV-1a over 8-byte words, then mixed);
 /// used for input fingerprints in graph headers and manifests.

@@ -1,5 +1,6 @@
 /// @file backend.cpp
 /// @brief Backend names and run-time selection (cuda only with a usable device).
+#include <mutex>
 #include <string>
 
 #include "cleave/error.hpp"
@@ -40,6 +41,13 @@ bool cuda_available() {
 Backend resolve_backend(Backend requested) {
   if (requested == Backend::cpu) return Backend::cpu;
   if (cuda_available()) return Backend::cuda;
+#if CLEAVE_HAVE_CUDA
+  if (requested == Backend::automatic) {
+    // A CUDA build on a machine without a usable GPU: say so, once.
+    static std::once_flag said;
+    std::call_once(said, [] { warn("no usable CUDA device; the split runs on the cpu backend"); });
+  }
+#endif
   if (requested == Backend::cuda) {
 #if CLEAVE_HAVE_CUDA
     warn("backend cuda requested but no CUDA device is usable; using cpu");

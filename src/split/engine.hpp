@@ -38,6 +38,8 @@ class MisEngine {
 
 /// The OpenMP system (always built); views the graph's host arrays.
 std::unique_ptr<MisEngine> make_omp_engine(const PreparedGraph& prep);
+/// The same Thrust code with thrust::seq: one split per thread.
+std::unique_ptr<MisEngine> make_seq_engine(const PreparedGraph& prep);
 #if CLEAVE_HAVE_CUDA
 /// The CUDA system; uploads the CSR once.
 std::unique_ptr<MisEngine> make_cuda_engine(const PreparedGraph& prep);

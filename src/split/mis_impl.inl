@@ -79,8 +79,12 @@ class ThrustEngine final : public MisEngine {
     vec<uint8_t> status(status0_);
     vec<uint32_t> work(participants_);
     vec<uint8_t> decision(work.size());
-    const kernels::MisDecide decide{offsets_ptr_, columns_ptr_, raw(status.data()), raw(key.data()),
-                                    kernels::EdgeActivity::make(p, seed, prep_.weighted, pct_ptr_)};
+    vec<uint64_t> cursor(n_);
+    thrust::copy_n(pol, offsets_begin(), n_, cursor.begin());
+    const kernels::MisDecide decide{
+        offsets_ptr_,       columns_ptr_,
+        raw(status.data()), raw(key.data()),
+        raw(cursor.data()), kernels::EdgeActivity::make(p, seed, prep_.weighted, pct_ptr_)};
     const kernels::ApplyDecision apply{raw(status.data()), raw(work.data()), raw(decision.data())};
     std::size_t pending = work.size();
     while (pending > 0) {
@@ -161,6 +165,13 @@ class ThrustEngine final : public MisEngine {
       }
     }
     f(Sys::policy());
+  }
+  /// Row offsets as an iterator of the system's memory.
+  auto offsets_begin() const {
+    if constexpr (Sys::kHostMemory)
+      return offsets_ptr_;
+    else
+      return offsets_.begin();
   }
   static constexpr std::size_t kSerialBelow = std::size_t{1} << 14;
 

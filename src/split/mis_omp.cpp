@@ -7,12 +7,23 @@
 #include <thrust/system/omp/execution_policy.h>
 #include <thrust/system/omp/vector.h>
 
+#include <vector>
+
 namespace cleave::detail {
 namespace {
 struct OmpSystem {
   template <class T>
   using vector = thrust::omp::vector<T>;
   static auto policy() { return thrust::omp::par; }
+  static constexpr bool kHostMemory = true;
+};
+/// The same algorithm on one thread (thrust::seq), for running many splits
+/// side by side: a sweep on the CPU parallelises across splits, which needs no
+/// barrier per round.
+struct SeqSystem {
+  template <class T>
+  using vector = std::vector<T>;
+  static auto policy() { return thrust::seq; }
   static constexpr bool kHostMemory = true;
 };
 }  // namespace
@@ -26,6 +37,10 @@ namespace cleave::detail {
 
 std::unique_ptr<MisEngine> make_omp_engine(const PreparedGraph& prep) {
   return std::make_unique<ThrustEngine<OmpSystem>>(prep);
+}
+
+std::unique_ptr<MisEngine> make_seq_engine(const PreparedGraph& prep) {
+  return std::make_unique<ThrustEngine<SeqSystem>>(prep);
 }
 
 namespace {

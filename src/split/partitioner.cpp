@@ -1,6 +1,8 @@
 /// @file partitioner.cpp
 /// @brief Partitioner (prepare once, split many times) and the sweep.
 #include <cmath>
+#include <exception>
+#include <functional>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +27,7 @@ struct Partitioner::Impl {
   Backend backend = Backend::cpu;
   detail::PreparedGraph prep;
   std::unique_ptr<detail::MisEngine> engine;
+  std::unique_ptr<detail::MisEngine> serial;  ///< cpu only: one split per thread
 };
 
 Partitioner::Partitioner(const Graph& g, SplitOptions opt) : impl_(std::make_unique<Impl>()) {
@@ -45,6 +48,7 @@ Partitioner::Partitioner(const Graph& g, SplitOptions opt) : impl_(std::make_uni
   if (!impl_->engine) {
     impl_->backend = Backend::cpu;
     impl_->engine = detail::make_omp_engine(impl_->prep);
+    impl_->serial = detail::make_seq_engine(impl_->prep);
   }
 }
 
@@ -69,6 +73,45 @@ SplitResult Partitioner::split(double p, uint64_t seed, int repeat) const {
     CLEAVE_FAIL(cuda, "CUDA failure in split p={} seed={}: {}", p, seed, e.what());
   }
   return r;
+}
+
+std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
+                                                const std::vector<uint64_t>& seeds,
+                                                const std::function<void()>& advance) const {
+  for (double p : ps)
+    CLEAVE_EXPECTS(p >= 0.0 && p <= 1.0, "spectral parameter must be in [0, 1], got {}", p);
+  const std::size_t total = ps.size() * seeds.size();
+  std::vector<SplitResult> out(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    out[i].p = ps[i / seeds.size()];
+    out[i].repeat = static_cast<int>(i % seeds.size());
+    out[i].seed = seeds[i % seeds.size()];
+  }
+  const int threads = num_threads();
+  if (impl_->backend != Backend::cpu || threads < 2 || total < 2) {
+    for (auto& r : out) {
+      r = split(r.p, r.seed, r.repeat);
+      if (advance) advance();
+    }
+    return out;
+  }
+  // One split per thread: the same Thrust code under thrust::seq, no barrier
+  // per round. Each split is a pure function of (graph, p, seed), so the
+  // results do not depend on which thread ran it.
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int64_t i = 0; i < static_cast<int64_t>(total); ++i) {
+    try {
+      auto& r = out[static_cast<std::size_t>(i)];
+      impl_->serial->run(r.p, r.seed, r);
+      if (advance) advance();
+    } catch (...) {
+#pragma omp critical(cleave_split_all)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  return out;
 }
 
 Backend Partitioner::backend() const {
@@ -96,15 +139,9 @@ std::vector<SplitResult> sweep(const Graph& g, const std::vector<double>& ps,
   const Partitioner part(g, opt);
   std::optional<Progress> bar;
   if (progress) bar.emplace("splits", ps.size() * seeds.size());
-  std::vector<SplitResult> out;
-  out.reserve(ps.size() * seeds.size());
-  // Splits run one after another; each is parallel inside, so the result does
-  // not depend on the thread count.
-  for (double p : ps)
-    for (std::size_t k = 0; k < seeds.size(); ++k) {
-      out.push_back(part.split(p, seeds[k], static_cast<int>(k)));
-      if (bar) bar->advance();
-    }
+  auto out = part.split_all(ps, seeds, [&] {
+    if (bar) bar->advance();
+  });
   if (bar) bar->finish();
   return out;
 }

@@ -62,7 +62,7 @@ void write_members(const fs::path& path, const Graph& g, const SplitResult& s, i
       text += sample_id(g, v);
       text += '\n';
     }
-  write_file_atomic(path, text);
+  write_file_atomic(path, text, /*sync=*/false);  // the whole set is synced once
 }
 
 std::string stats_tsv(const std::vector<SplitResult>& splits) {
@@ -150,8 +150,10 @@ void write_split_set(const fs::path& out_dir, const Graph& g,
       write_members(dir / "train.txt", g, s, kTrain);
       write_members(dir / "test.txt", g, s, kTest);
     }
-    write_file_atomic(tmp / "stats.tsv", stats_tsv(splits));
-    write_file_atomic(tmp / "manifest.json", manifest_json(g, splits, opt, manifest_inputs_json));
+    write_file_atomic(tmp / "stats.tsv", stats_tsv(splits), false);
+    write_file_atomic(tmp / "manifest.json", manifest_json(g, splits, opt, manifest_inputs_json),
+                      false);
+    sync_filesystem(tmp);  // every file durable before the set becomes visible
     // Swap the finished set in; an older set is moved aside first since a
     // directory cannot be renamed over a non-empty one.
     fs::remove_all(old);

@@ -43,9 +43,9 @@ void AtomicFile::write(const void* data, std::size_t bytes) {
     CLEAVE_FAIL(io, "cannot write {}: {}", target_.string(), std::strerror(errno));
 }
 
-void AtomicFile::commit() {
+void AtomicFile::commit(bool sync) {
   CLEAVE_EXPECTS(f_ != nullptr, "{} committed twice", target_.string());
-  bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
+  bool ok = std::fflush(f_) == 0 && (!sync || ::fsync(::fileno(f_)) == 0);
   int err = errno;
   ok = (std::fclose(f_) == 0) && ok;
   f_ = nullptr;
@@ -62,10 +62,19 @@ void AtomicFile::commit() {
   }
 }
 
-void write_file_atomic(const fs::path& path, std::string_view content) {
+void write_file_atomic(const fs::path& path, std::string_view content, bool sync) {
   AtomicFile f(path);
   f.write(content);
-  f.commit();
+  f.commit(sync);
+}
+
+void sync_filesystem(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) CLEAVE_FAIL(io, "cannot open {} to flush it: {}", path.string(), std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) CLEAVE_FAIL(io, "cannot flush {} to disk: {}", path.string(), std::strerror(err));
 }
 
 }  // namespace cleave

@@ -79,8 +79,7 @@ TEST(SplitTiming, DefaultSweepOnRandomGraph) {
       const double prep = secs(t0, clock::now());
       t0 = clock::now();
       uint64_t kept_sum = 0;
-      for (double p : default_sweep())
-        for (uint64_t seed : default_seeds()) kept_sum += part.split(p, seed).kept;
+      for (const auto& r : part.split_all(default_sweep(), default_seeds(), {})) kept_sum += r.kept;
       const double run = secs(t0, clock::now());
       std::printf("%s %s: prepare %.2f s, 63 splits %.2f s (%.3f s/split), mean kept %.0f\n",
                   backend_name(b), weighted ? "weighted" : "binary", prep, run, run / 63,
