@@ -4,9 +4,11 @@
 /// similarity (upper triangle, tiled, multithreaded) and mutation sets
 /// (inverted index). Both record the histogram of all pair similarities.
 #include <cstdint>
+#include <filesystem>
 
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/split.hpp"
 
 namespace cleave {
 
@@ -15,6 +17,15 @@ struct SimilarityOptions {
   double threshold = 0.4;
   int threads = 0;  ///< 0 = all cores
   bool progress = true;
+  /// cpu or cuda; automatic picks cuda when a device is usable. A CUDA
+  /// build without a usable device falls back to cpu and says so.
+  Backend backend = Backend::automatic;
+  /// Memory budget for tiles in flight and edges held in memory (0 = the
+  /// scheduler's default), tile side (0 = from the budget) and work
+  /// directory for checkpoints and spills (empty = none): ScheduleOptions.
+  uint64_t max_memory = 0;
+  uint64_t tile = 0;
+  std::filesystem::path work_dir;
 };
 
 /// Similarity of two packed fingerprints under a bit measure (tanimoto, dice,
@@ -24,9 +35,13 @@ struct SimilarityOptions {
 double fingerprint_similarity(Measure m, const uint64_t* a, const uint64_t* b, uint32_t words);
 
 /// All pairs i < j: edge when similarity >= threshold (> 0), compared in
-/// double. Tiles of the upper triangle run in parallel; the graph (edges,
-/// histogram of all n(n-1)/2 pairs, checksum of the fingerprints, measure and
-/// threshold) is identical for any thread count. Ids are left to the caller.
+/// double. Runs through the tile scheduler (run_all_pairs: memory budget,
+/// checkpoint in opt.work_dir, resume) on opt.backend: cpu (cache-blocked
+/// tiles over AVX-512 VPOPCNTDQ, AVX2 or POPCNT kernels chosen at run time;
+/// CLEAVE_SIMD=scalar|avx2|avx512 forces one) or cuda (fused tile kernel).
+/// The graph (edges, histogram of all n(n-1)/2 pairs, checksum of the
+/// fingerprints, measure and threshold) is identical for any backend, SIMD
+/// path and thread count. Ids are left to the caller.
 Graph fingerprint_graph(const Fingerprints& fps, const SimilarityOptions& opt);
 
 /// Edge when two samples share at least one mutation; weight = Jaccard of

@@ -1,0 +1,114 @@
+#pragma once
+/// @file fingerprint_common.hpp
+/// @brief What the fused tile kernels (fingerprint_kernel.hpp,
+/// cosine_kernel.hpp) share: the block context they receive explicitly, the
+/// histogram binning, the edge output buffer, and atomics that are plain
+/// additions when tile_harness.hpp runs a block's threads one after another.
+#include <cstdint>
+#include <string>
+
+#include "kernels/macros.hpp"
+
+namespace cleave::kernels {
+
+/// Host only: throws cleave::error(errc::cuda), or errc::internal when
+/// `internal`. Defined in src/similarity/fp_cpu.cpp, because fmt (behind
+/// cleave/error.hpp) does not compile under nvcc.
+[[noreturn]] void raise_cuda_error(const char* file, int line, const std::string& what,
+                                   bool internal = false);
+
+/// What a CUDA thread reads from built-ins, passed explicitly so the same
+/// body runs under the CPU harness. 1-D blocks and grids.
+struct BlockCtx {
+  uint32_t block;      ///< blockIdx.x
+  uint32_t thread;     ///< threadIdx.x
+  uint32_t block_dim;  ///< blockDim.x
+  void* smem;          ///< dynamic shared memory of the block
+};
+
+/// Equal bins over [lo, hi]; bin() is Histogram::bin_of to the bit.
+struct HistSpec {
+  double lo = 0.0;
+  double hi = 1.0;
+  uint32_t bins = 1000;
+  CLEAVE_HD CLEAVE_INLINE uint32_t bin(double v) const {
+    const double t = (v - lo) / (hi - lo) * static_cast<double>(bins);
+    if (!(t > 0)) return 0;
+    const auto b = static_cast<uint64_t>(t);
+    return b >= bins ? bins - 1 : static_cast<uint32_t>(b);
+  }
+};
+
+/// Edges above the threshold leave a launch through this preallocated
+/// buffer; `count` may exceed `capacity` (overflow: the caller retries with
+/// more room; entries past capacity are not written).
+struct EdgeOut {
+  uint32_t* u = nullptr;
+  uint32_t* v = nullptr;
+  float* w = nullptr;
+  unsigned long long* count = nullptr;
+  unsigned long long capacity = 0;
+  unsigned long long* hist = nullptr;  ///< global histogram (HistSpec::bins counts)
+};
+
+CLEAVE_HD CLEAVE_INLINE uint32_t atomic_add_u32(uint32_t* p, uint32_t v) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, v);
+#else
+  const uint32_t old = *p;
+  *p = old + v;
+  return old;
+#endif
+}
+
+CLEAVE_HD CLEAVE_INLINE unsigned long long atomic_add_u64(unsigned long long* p,
+                                                          unsigned long long v) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, v);
+#else
+  const unsigned long long old = *p;
+  *p = old + v;
+  return old;
+#endif
+}
+
+/// Block-level compaction, shared by both kernels, in two phases after each
+/// thread has stored its edge count in counts[thread]. reserve(): thread 0
+/// turns counts into exclusive offsets and claims the block's range of the
+/// output with one atomic (block-aggregated, so at most one atomic per block).
+/// slot(): where a thread's k-th edge goes. Within a block the order is fixed;
+/// across blocks it follows the atomic, so callers order edges afterwards.
+struct BlockCompaction {
+  uint32_t* counts;          ///< block_dim entries in shared memory
+  unsigned long long* base;  ///< one entry in shared memory
+
+  CLEAVE_HD CLEAVE_INLINE void reserve(const BlockCtx& ctx, const EdgeOut& out) const {
+    if (ctx.thread != 0) return;
+    uint32_t sum = 0;
+    for (uint32_t t = 0; t < ctx.block_dim; ++t) {
+      const uint32_t c = counts[t];
+      counts[t] = sum;
+      sum += c;
+    }
+    *base = sum == 0 ? 0 : atomic_add_u64(out.count, sum);
+  }
+  CLEAVE_HD CLEAVE_INLINE void write(const BlockCtx& ctx, const EdgeOut& out, uint32_t k,
+                                     uint32_t u, uint32_t v, float w) const {
+    const unsigned long long at = *base + counts[ctx.thread] + k;
+    if (at < out.capacity) {
+      out.u[at] = u;
+      out.v[at] = v;
+      out.w[at] = w;
+    }
+  }
+};
+
+/// Adds a block's shared histogram into the global one (nonzero bins only),
+/// threads striding over the bins.
+CLEAVE_HD CLEAVE_INLINE void flush_histogram(const BlockCtx& ctx, const uint32_t* shist,
+                                             uint32_t bins, unsigned long long* hist) {
+  for (uint32_t b = ctx.thread; b < bins; b += ctx.block_dim)
+    if (shist[b] != 0) atomic_add_u64(hist + b, shist[b]);
+}
+
+}  // namespace cleave::kernels

@@ -1,0 +1,194 @@
+/// @file embed_cuda.cu
+/// @brief The CUDA embedding-cosine PairComputer: unit rows resident on the
+/// device; each tile runs as slabs of rows: a GEMM of the slab against the
+/// tile's columns (cuBLAS sgemm when the build links cuBLAS,
+/// CLEAVE_HAVE_CUBLAS; otherwise a shared-memory tiled kernel), then the
+/// fused threshold/histogram/compaction kernel of kernels/cosine_kernel.hpp,
+/// on two streams with pinned double-buffered output.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "kernels/cosine_kernel.hpp"
+#include "kernels/fingerprint_launch.cuh"
+#include "similarity/fp_computer.hpp"
+
+#if CLEAVE_HAVE_CUBLAS
+#include <cublas_v2.h>
+#endif
+
+namespace cleave::similarity_detail {
+
+namespace {
+
+using namespace kernels;
+
+constexpr uint32_t kGemmTile = 16;
+
+#if !CLEAVE_HAVE_CUBLAS
+/// dots[r * ld + c] = rows[r] . cols[c] (row-major unit rows of `dim`).
+__global__ void dot_tile_kernel(const float* rows, const float* cols, uint32_t n_rows,
+                                uint32_t n_cols, uint32_t dim, float* dots, uint64_t ld) {
+  __shared__ float a[kGemmTile][kGemmTile + 1];
+  __shared__ float b[kGemmTile][kGemmTile + 1];
+  const uint32_t r = blockIdx.y * kGemmTile + threadIdx.y;
+  const uint32_t c = blockIdx.x * kGemmTile + threadIdx.x;
+  float acc = 0.0f;
+  for (uint32_t k0 = 0; k0 < dim; k0 += kGemmTile) {
+    const uint32_t ar = blockIdx.y * kGemmTile + threadIdx.y,
+                   bc = blockIdx.x * kGemmTile + threadIdx.y;
+    const uint32_t k = k0 + threadIdx.x;
+    a[threadIdx.y][threadIdx.x] = (ar < n_rows && k < dim) ? rows[uint64_t{ar} * dim + k] : 0.0f;
+    b[threadIdx.y][threadIdx.x] = (bc < n_cols && k < dim) ? cols[uint64_t{bc} * dim + k] : 0.0f;
+    __syncthreads();
+#pragma unroll
+    for (uint32_t kk = 0; kk < kGemmTile; ++kk)
+      acc = fmaf(a[threadIdx.y][kk], b[threadIdx.x][kk], acc);
+    __syncthreads();
+  }
+  if (r < n_rows && c < n_cols) dots[uint64_t{r} * ld + c] = acc;
+}
+#endif
+
+class EmbeddingCuda final : public PairComputer {
+ public:
+  EmbeddingCuda(const EmbeddingSet& set, double threshold)
+      : n_(set.n), dim_(set.dim), threshold_(threshold), pipeline_(2 * Histogram::kDefaultBins) {
+    const std::vector<float> unit = unit_rows(set);
+    unit_dev_.reserve(unit.size());
+    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(unit_dev_.get(), unit.data(), unit.size() * sizeof(float),
+                                    cudaMemcpyHostToDevice));
+    // The same checksum as the cpu computer: a checkpoint resumes on either.
+    checksum_ = make_embedding_cpu(set, threshold)->input_checksum();
+#if CLEAVE_HAVE_CUBLAS
+    if (cublasCreate(&blas_) != CUBLAS_STATUS_SUCCESS)
+      raise_cuda_error(__FILE__, __LINE__, "cublasCreate failed");
+#endif
+  }
+  ~EmbeddingCuda() override {
+#if CLEAVE_HAVE_CUBLAS
+    if (blas_) cublasDestroy(blas_);
+#endif
+  }
+  EmbeddingCuda(const EmbeddingCuda&) = delete;
+  EmbeddingCuda& operator=(const EmbeddingCuda&) = delete;
+
+  [[nodiscard]] uint64_t size() const override {
+    return n_;
+  }
+  [[nodiscard]] Measure measure() const override {
+    return Measure::cosine;
+  }
+  [[nodiscard]] double threshold() const override {
+    return threshold_;
+  }
+  [[nodiscard]] Histogram histogram() const override {
+    return embedding_histogram();
+  }
+  [[nodiscard]] uint64_t input_checksum() const override {
+    return checksum_;
+  }
+  [[nodiscard]] bool concurrent() const override {
+    return false;
+  }
+  [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
+    return tile * tile / 16 * sizeof(Edge) + 4 * sizeof(Histogram);
+  }
+
+  void compute(const Tile& t, TileResult& out) override {
+    if (out.histogram.counts.size() != 2 * Histogram::kDefaultBins) out.histogram = histogram();
+    const HistSpec hist = hist_spec(out.histogram);
+    const uint64_t cols = t.col1 - t.col0;
+    // Slabs of rows whose dot products take at most 64 MiB per stream.
+    const uint64_t slab = std::clamp<uint64_t>((uint64_t{1} << 24) / std::max<uint64_t>(cols, 1) /
+                                                   CosineThresholdBody::kRowsPerBlock *
+                                                   CosineThresholdBody::kRowsPerBlock,
+                                               CosineThresholdBody::kRowsPerBlock, 4096);
+    for (uint64_t r0 = t.row0; r0 < t.row1; r0 += slab) {
+      const uint64_t r1 = std::min(t.row1, r0 + slab);
+      const uint64_t c0 = std::max(t.col0, r0 + 1);
+      if (c0 >= t.col1) break;
+      float* dots = dots_[slot_++ % 2].get(slab * cols);
+      CosineTileParams p;
+      p.dots = dots;
+      p.ld = t.col1 - c0;
+      p.row0 = r0;
+      p.col0 = c0;
+      p.n_rows = static_cast<uint32_t>(r1 - r0);
+      p.n_cols = static_cast<uint32_t>(t.col1 - c0);
+      p.threshold = threshold_;
+      p.hist = hist;
+      pipeline_.submit(SlabLaunch{this, p, dots}, out);
+    }
+    pipeline_.drain(out);
+  }
+
+ private:
+  /// A device buffer for one slot's dot products (grows on demand; a slot's
+  /// previous slab is harvested before the slot is reused).
+  struct DotBuffer {
+    DeviceArray<float> a;
+    float* get(uint64_t count) {
+      a.reserve(count);
+      return a.get();
+    }
+  };
+
+  /// One slab: its GEMM, then the fused threshold kernel.
+  struct SlabLaunch {
+    EmbeddingCuda* self;
+    CosineTileParams p;
+    float* dots;
+    void operator()(const EdgeOut& o, cudaStream_t stream) const {
+      self->gemm(p, dots, stream);
+      CosineTileParams q = p;
+      q.out = o;
+      launch_body(CosineThresholdBody{q}, stream);
+    }
+  };
+
+  void gemm(const CosineTileParams& p, float* dots, cudaStream_t stream) {
+    const float* rows = unit_dev_.get() + p.row0 * dim_;
+    const float* cols = unit_dev_.get() + p.col0 * dim_;
+#if CLEAVE_HAVE_CUBLAS
+    // Column-major view: dots^T (n_cols x n_rows) = cols^T * rows, where the
+    // row-major unit rows are a dim x n column-major matrix.
+    const float one = 1.0f, zero = 0.0f;
+    if (cublasSetStream(blas_, stream) != CUBLAS_STATUS_SUCCESS ||
+        cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n_cols),
+                    static_cast<int>(p.n_rows), static_cast<int>(dim_), &one, cols,
+                    static_cast<int>(dim_), rows, static_cast<int>(dim_), &zero, dots,
+                    static_cast<int>(p.ld)) != CUBLAS_STATUS_SUCCESS)
+      raise_cuda_error(__FILE__, __LINE__, "cublasSgemm failed");
+#else
+    const dim3 block(kGemmTile, kGemmTile);
+    const dim3 grid((p.n_cols + kGemmTile - 1) / kGemmTile, (p.n_rows + kGemmTile - 1) / kGemmTile);
+    // clang-format off
+    dot_tile_kernel<<<grid, block, 0, stream>>>(rows, cols, p.n_rows, p.n_cols, dim_, dots, p.ld);
+    // clang-format on
+    CLEAVE_FP_CUDA_CHECK(cudaGetLastError());
+#endif
+  }
+
+  uint64_t n_;
+  uint32_t dim_;
+  double threshold_;
+  uint64_t checksum_ = 0;
+  DeviceArray<float> unit_dev_;
+  DotBuffer dots_[2];
+  uint64_t slot_ = 0;
+  SlabPipeline pipeline_;
+#if CLEAVE_HAVE_CUBLAS
+  cublasHandle_t blas_ = nullptr;
+#endif
+};
+
+}  // namespace
+
+std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold) {
+  return std::make_unique<EmbeddingCuda>(set, threshold);
+}
+
+}  // namespace cleave::similarity_detail

@@ -1,0 +1,37 @@
+/// @file embed_graph.cpp
+/// @brief All-pairs embedding cosine through the tile scheduler on the
+/// chosen backend (embed_cpu.cpp, embed_cuda.cu).
+#include <cmath>
+
+#include "cleave/embedding.hpp"
+#include "cleave/error.hpp"
+#include "similarity/fp_computer.hpp"
+
+namespace cleave {
+
+using namespace similarity_detail;
+
+Graph embedding_graph(const EmbeddingSet& set, const SimilarityOptions& opt) {
+  CLEAVE_EXPECTS(opt.measure == Measure::cosine,
+                 "measure '{}' does not apply to embeddings (use cosine)",
+                 measure_name(opt.measure));
+  CLEAVE_EXPECTS(std::isfinite(opt.threshold) && opt.threshold > 0,
+                 "similarity threshold must be a positive number, got {}", opt.threshold);
+  validate_embeddings(set);
+  CLEAVE_EXPECTS(set.n < (uint64_t{1} << 32) - 1, "{} embeddings exceed the 32-bit node index",
+                 set.n);
+  std::unique_ptr<PairComputer> computer;
+#if CLEAVE_HAVE_CUDA
+  if (resolve_backend(opt.backend) == Backend::cuda)
+    computer = make_embedding_cuda(set, opt.threshold);
+#endif
+  if (!computer) computer = make_embedding_cpu(set, opt.threshold);
+  Graph g = run_pairs(*computer, opt, "cosine");
+  GraphMeta meta = g.meta();
+  meta.parameters =
+      fmt::format(R"({{"measure":"cosine","threshold":{},"dim":{}}})", opt.threshold, set.dim);
+  g.set_meta(std::move(meta));
+  return g;
+}
+
+}  // namespace cleave

@@ -1,0 +1,60 @@
+#pragma once
+/// @file fp_computer.hpp
+/// @brief The fingerprint and embedding PairComputers (scheduler.hpp), one
+/// per backend, behind factory functions; the CUDA ones exist only in CUDA
+/// builds (CLEAVE_HAVE_CUDA).
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cleave/embedding.hpp"
+#include "cleave/io.hpp"
+#include "cleave/scheduler.hpp"
+#include "cleave/similarity.hpp"
+#include "kernels/fingerprint_common.hpp"
+#include "kernels/fingerprint_ops.hpp"
+#include "similarity/fp_popcount.hpp"
+
+namespace cleave::similarity_detail {
+
+/// Tanimoto, dice or cosine as a kernel measure; other measures throw invalid_argument.
+kernels::BitMeasure bit_measure(Measure m);
+
+/// Checksum of the fingerprints, measure and threshold (the graph header's).
+uint64_t fingerprint_checksum(const Fingerprints& fps, Measure m, double threshold);
+
+/// Histogram binning of a PairComputer's histogram(), for the kernels.
+kernels::HistSpec hist_spec(const Histogram& h);
+
+/// CPU: cache-blocked tiles over the dispatched popcount kernel; concurrent.
+std::unique_ptr<PairComputer> make_fingerprint_cpu(const Fingerprints& fps, Measure m,
+                                                   double threshold, SimdPath path);
+
+/// CPU embedding cosine over unit rows; concurrent.
+std::unique_ptr<PairComputer> make_embedding_cpu(const EmbeddingSet& set, double threshold);
+
+/// Rows scaled to unit length (norm in double, rounded to float).
+std::vector<float> unit_rows(const EmbeddingSet& set);
+
+/// out[j] = a . bs[j] for j < n consecutive rows of `dim` floats, in the CPU
+/// backend's fixed summation order (kernels/cosine_ops.hpp).
+void cosine_dots(const float* a, const float* bs, uint32_t n, uint32_t dim, float* out);
+
+/// Runs a computer through the tile scheduler with the options' budget,
+/// tile, work directory, progress and threads.
+Graph run_pairs(PairComputer& computer, const SimilarityOptions& opt, const char* label);
+
+/// The empty histogram of embedding cosine: 2000 bins over [-1, 1].
+Histogram embedding_histogram();
+
+#if CLEAVE_HAVE_CUDA
+/// CUDA: fingerprints resident on the device, the fused tile kernel
+/// (fingerprint_kernel.hpp), two streams with pinned double-buffered output.
+std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Measure m,
+                                                    double threshold);
+/// CUDA: unit rows resident on the device, sgemm per slab then the fused
+/// threshold kernel (cosine_kernel.hpp).
+std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold);
+#endif
+
+}  // namespace cleave::similarity_detail

@@ -1,0 +1,116 @@
+/// @file fp_cuda.cu
+/// @brief The CUDA fingerprint PairComputer: fingerprints and popcounts
+/// resident on the device; each tile runs as slabs of rows through the fused
+/// kernel of kernels/fingerprint_kernel.hpp (popcount, threshold, shared
+/// histogram, compaction) on two streams with pinned double-buffered output.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/fingerprint_kernel.hpp"
+#include "kernels/fingerprint_launch.cuh"
+#include "similarity/fp_computer.hpp"
+
+namespace cleave::similarity_detail {
+
+namespace {
+
+using namespace kernels;
+
+class FingerprintCuda final : public PairComputer {
+ public:
+  FingerprintCuda(const Fingerprints& fps, Measure m, double threshold)
+      : n_(fps.size()),
+        words_(fps.words_per_fp),
+        measure_(m),
+        kind_(bit_measure(m)),
+        threshold_(threshold),
+        checksum_(fingerprint_checksum(fps, m, threshold)),
+        pipeline_(Histogram::kDefaultBins) {
+    std::vector<uint32_t> pc(n_);
+    for (uint64_t i = 0; i < n_; ++i) pc[i] = popcount_row(fps.row(i), words_);
+    words_dev_.reserve(fps.words.size());
+    pc_dev_.reserve(n_);
+    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(words_dev_.get(), fps.words.data(),
+                                    fps.words.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
+    CLEAVE_FP_CUDA_CHECK(
+        cudaMemcpy(pc_dev_.get(), pc.data(), n_ * sizeof(uint32_t), cudaMemcpyHostToDevice));
+  }
+
+  [[nodiscard]] uint64_t size() const override { return n_; }
+  [[nodiscard]] Measure measure() const override { return measure_; }
+  [[nodiscard]] double threshold() const override { return threshold_; }
+  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
+  [[nodiscard]] bool concurrent() const override { return false; }
+  [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
+    return tile * tile / 16 * sizeof(Edge) + 2 * sizeof(Histogram);
+  }
+
+  void compute(const Tile& t, TileResult& out) override {
+    if (out.histogram.counts.empty()) out.histogram = Histogram{};
+    const HistSpec hist = hist_spec(out.histogram);
+    // Slabs of rows, a multiple of the block height; each slab spans the
+    // tile's columns (blocks entirely below the diagonal exit at once).
+    constexpr uint64_t kSlab = 16 * FingerprintTileBody<TanimotoOp>::kBlockRows;
+    for (uint64_t r0 = t.row0; r0 < t.row1; r0 += kSlab) {
+      const uint64_t r1 = std::min(t.row1, r0 + kSlab);
+      const uint64_t c0 = std::max(t.col0, r0 + 1);
+      if (c0 >= t.col1) break;
+      FpTileParams p;
+      p.rows = words_dev_.get() + r0 * words_;
+      p.cols = words_dev_.get() + c0 * words_;
+      p.row_pc = pc_dev_.get() + r0;
+      p.col_pc = pc_dev_.get() + c0;
+      p.row0 = r0;
+      p.col0 = c0;
+      p.n_rows = static_cast<uint32_t>(r1 - r0);
+      p.n_cols = static_cast<uint32_t>(t.col1 - c0);
+      p.words = words_;
+      p.threshold = threshold_;
+      p.hist = hist;
+      pipeline_.submit(SlabLaunch{p, kind_}, out);
+    }
+    pipeline_.drain(out);
+  }
+
+ private:
+  /// One slab: the fused kernel for the measure.
+  struct SlabLaunch {
+    FpTileParams p;
+    BitMeasure kind;
+    void operator()(const EdgeOut& o, cudaStream_t stream) const {
+      FpTileParams q = p;
+      q.out = o;
+      switch (kind) {
+        case BitMeasure::dice:
+          launch_body(FingerprintTileBody<DiceOp>{q}, stream);
+          break;
+        case BitMeasure::cosine:
+          launch_body(FingerprintTileBody<BitCosineOp>{q}, stream);
+          break;
+        default:
+          launch_body(FingerprintTileBody<TanimotoOp>{q}, stream);
+      }
+    }
+  };
+
+  uint64_t n_;
+  uint32_t words_;
+  Measure measure_;
+  BitMeasure kind_;
+  double threshold_;
+  uint64_t checksum_;
+  DeviceArray<uint64_t> words_dev_;
+  DeviceArray<uint32_t> pc_dev_;
+  SlabPipeline pipeline_;
+};
+
+}  // namespace
+
+std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Measure m,
+                                                    double threshold) {
+  return std::make_unique<FingerprintCuda>(fps, m, threshold);
+}
+
+}  // namespace cleave::similarity_detail

@@ -1,0 +1,154 @@
+/// @file test_fp_simd.cpp
+/// @brief The CPU fingerprint popcount paths (scalar POPCNT, AVX2, AVX-512
+/// VPOPCNTDQ where the CPU has it) against a bit-by-bit loop and against each
+/// other through fingerprint_graph, on lengths of 64 to 4096 bits including
+/// partial last words and word counts that leave SIMD tails.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cleave/error.hpp"
+#include "cleave/similarity.hpp"
+#include "similarity/fp_popcount.hpp"
+
+using namespace cleave;
+using namespace cleave::similarity_detail;
+
+namespace {
+
+/// n random fingerprints of n_bits bits (bits past n_bits zero), densities
+/// varying by row, some empty and some full.
+Fingerprints random_fps(std::size_t n, uint32_t n_bits, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Fingerprints f;
+  f.n_bits = n_bits;
+  f.words_per_fp = (n_bits + 63) / 64;
+  f.words.assign(n * f.words_per_fp, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const uint32_t density = i % 11 == 3 ? 0 : (i % 13 == 5 ? 100 : 2 + rng() % 40);
+    for (uint32_t b = 0; b < n_bits; ++b)
+      if (rng() % 100 < density) f.words[i * f.words_per_fp + b / 64] |= uint64_t{1} << (b % 64);
+  }
+  return f;
+}
+
+uint32_t brute_common(const Fingerprints& f, std::size_t i, std::size_t j) {
+  uint32_t c = 0;
+  for (uint32_t k = 0; k < f.n_bits; ++k)
+    c += ((f.row(i)[k / 64] >> (k % 64)) & 1) && ((f.row(j)[k / 64] >> (k % 64)) & 1);
+  return c;
+}
+
+std::vector<SimdPath> supported_paths() {
+  std::vector<SimdPath> out;
+  for (SimdPath p : {SimdPath::scalar, SimdPath::avx2, SimdPath::avx512})
+    if (simd_path_supported(p)) out.push_back(p);
+  return out;
+}
+
+/// Sets CLEAVE_SIMD for the scope.
+class SimdEnv {
+ public:
+  explicit SimdEnv(const char* value) { ::setenv("CLEAVE_SIMD", value, 1); }
+  ~SimdEnv() { ::unsetenv("CLEAVE_SIMD"); }
+  SimdEnv(const SimdEnv&) = delete;
+  SimdEnv& operator=(const SimdEnv&) = delete;
+};
+
+const std::vector<uint32_t> kLengths = {64,  100,  128,  192,  200,  256,  320,  511,  512,
+                                        576, 1000, 1024, 1088, 2000, 2048, 2049, 4000, 4096};
+
+}  // namespace
+
+TEST(FpSimd, EveryPathCountsLikeABitLoop) {
+  const auto paths = supported_paths();
+  ASSERT_GE(paths.size(), 1u);
+  for (uint32_t bits : kLengths) {
+    const auto f = random_fps(40, bits, bits);
+    for (SimdPath p : paths) {
+      SCOPED_TRACE(std::string(simd_path_name(p)) + " " + std::to_string(bits) + " bits");
+      const AndPopcountFn fn = and_popcount_kernel(p);
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        std::vector<uint32_t> got(f.size() - i, 0xdeadbeef);
+        fn(f.row(i), f.row(i), static_cast<uint32_t>(got.size()), f.words_per_fp, got.data());
+        for (std::size_t k = 0; k < got.size(); ++k)
+          ASSERT_EQ(got[k], brute_common(f, i, i + k)) << "pair " << i << "," << i + k;
+      }
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        uint32_t want = 0;
+        for (uint32_t k = 0; k < bits; ++k) want += (f.row(i)[k / 64] >> (k % 64)) & 1;
+        ASSERT_EQ(popcount_row(f.row(i), f.words_per_fp), want);
+      }
+    }
+  }
+}
+
+TEST(FpSimd, GraphsAreBitIdenticalOnEveryPath) {
+  const auto paths = supported_paths();
+  for (uint32_t bits : {64u, 200u, 1000u, 2048u, 4096u}) {
+    const auto f = random_fps(300, bits, 1000 + bits);
+    for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine}) {
+      SimilarityOptions o;
+      o.measure = m;
+      o.threshold = 0.2;
+      o.progress = false;
+      o.backend = Backend::cpu;
+      o.tile = 64;  // several tiles, the last one partial
+      std::vector<Graph> graphs;
+      for (SimdPath p : paths) {
+        const SimdEnv env(simd_path_name(p));
+        graphs.push_back(fingerprint_graph(f, o));
+      }
+      // The bit loop decides each pair on its own.
+      uint64_t want_edges = 0;
+      for (std::size_t i = 0; i < f.size(); ++i)
+        for (std::size_t j = i + 1; j < f.size(); ++j)
+          want_edges += fingerprint_similarity(m, f.row(i), f.row(j), f.words_per_fp) >= 0.2;
+      ASSERT_GT(want_edges, 0u);
+      for (std::size_t k = 0; k < graphs.size(); ++k) {
+        SCOPED_TRACE(std::string(simd_path_name(paths[k])) + " " + measure_name(m) + " " +
+                     std::to_string(bits));
+        const Graph& g = graphs[k];
+        EXPECT_EQ(g.num_edges(), want_edges);
+        EXPECT_TRUE(std::ranges::equal(g.offsets(), graphs[0].offsets()));
+        EXPECT_TRUE(std::ranges::equal(g.columns(), graphs[0].columns()));
+        EXPECT_TRUE(std::ranges::equal(g.weights(), graphs[0].weights()));
+        EXPECT_EQ(g.meta().histogram.counts, graphs[0].meta().histogram.counts);
+        // Every fifth edge's weight against the bit loop.
+        for (uint32_t u = 0; u < g.num_nodes(); ++u)
+          for (uint64_t e = g.offsets()[u] + u % 5; e < g.offsets()[u + 1]; e += 5) {
+            const uint32_t v = g.columns()[e];
+            const uint32_t c = brute_common(f, u, v);
+            const uint32_t a = brute_common(f, u, u), b = brute_common(f, v, v);
+            const double s =
+                m == Measure::tanimoto ? (a + b - c == 0 ? 1.0 : double(c) / (a + b - c))
+                : m == Measure::dice   ? (a + b == 0 ? 0.0 : 2.0 * c / (a + b))
+                                       : (a * b == 0 ? 0.0 : c / std::sqrt(double(a) * b));
+            ASSERT_EQ(g.weights()[e], static_cast<float>(s));
+          }
+      }
+    }
+  }
+}
+
+TEST(FpSimd, ForcingAPathIsChecked) {
+  {
+    const SimdEnv env("scalar");
+    EXPECT_EQ(simd_path_selected(), SimdPath::scalar);
+  }
+  {
+    const SimdEnv env("sse9");
+    EXPECT_THROW((void)simd_path_selected(), cleave::error);
+  }
+  if (!simd_path_supported(SimdPath::avx512)) {
+    const SimdEnv env("avx512");
+    EXPECT_THROW((void)simd_path_selected(), cleave::error);
+  }
+  // Unforced: the widest path this CPU has.
+  const SimdPath best = simd_path_selected();
+  EXPECT_TRUE(simd_path_supported(best));
+  if (simd_path_supported(SimdPath::avx2)) EXPECT_NE(best, SimdPath::scalar);
+}
