@@ -16,7 +16,8 @@ if ! .venv-ref/bin/python -c 'import spectrae, scipy, sklearn, networkx' 2>/dev/
   # spectrae declares torch as a dependency but its splitting code never imports it.
   .venv-ref/bin/pip install -q --no-deps spectrae==1.0.3 ||
     echo "test: spectrae could not be installed; its reference tests will skip"
-  .venv-ref/bin/pip install -q networkx scipy scikit-learn pandas tqdm ||
+  # numpy < 2: Debian's RDKit is built against numpy 1.x.
+  .venv-ref/bin/pip install -q "numpy<2" "pandas<2.3" networkx scipy scikit-learn tqdm ||
     echo "test: reference packages could not be installed; their tests will skip"
 fi
 

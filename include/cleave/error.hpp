@@ -38,7 +38,9 @@ namespace detail {
   (void)line;
   throw error(code, msg);
 #else
-  throw error(code, fmt::format("{} [{}:{}]", msg, file, line));
+  // Plain concatenation: nvcc compiles this header too and rejects some of
+  // fmt's compile-time format checks.
+  throw error(code, msg + " [" + file + ":" + std::to_string(line) + "]");
 #endif
 }
 }  // namespace detail

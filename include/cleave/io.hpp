@@ -64,6 +64,12 @@ struct MoleculeSet {
 MoleculeSet read_molecules(const std::filesystem::path& path, const MoleculeReadOptions& opt);
 bool have_rdkit();
 
+/// Joins numeric labels to samples by id from a CSV with a header (id column =
+/// id_column or the first; label = label_column or the second). A sample
+/// without a label is an error naming it.
+void join_labels(Samples& samples, const std::filesystem::path& labels_file,
+                 const std::string& id_column = {}, const std::string& label_column = {});
+
 /// Reads a chemfp FPS file ("#FPS1" header lines, then "hex<TAB>id" lines;
 /// hex byte k holds bits 8k..8k+7). "#num_bits=N" sets the size, otherwise
 /// 4 bits per hex digit. Mixed lengths, bad or odd hex are format errors.
@@ -95,7 +101,7 @@ Graph read_pairs_graph(const std::filesystem::path& pairs, const std::filesystem
                        double threshold);
 
 /// Input formats known to the CLI.
-enum class InputFormat { automatic, csv, smi, fps, dms, pairs };
+enum class InputFormat { automatic, csv, smi, fps, dms, pairs, fasta, npy };
 InputFormat input_format_from_name(const std::string& name);
 /// Guesses from the extension and, for CSV, a `mutant` header column
 /// (.csv: csv or dms; .smi/.smiles: smi; .fps: fps; .tsv/.txt: pairs when

@@ -12,6 +12,7 @@
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "cli/commands.hpp"
+#include "cli/lock.hpp"
 
 namespace cleave::cli {
 
@@ -70,9 +71,7 @@ int cmd_run(const Args& a) {
   (void)a.integer("k", 1, 1 << 20);
   (void)a.integer("bootstrap", 0, 1000000);
   std::error_code ec;
-  fs::create_directories(out, ec);
-  CLEAVE_EXPECTS(!ec && fs::is_directory(out), "cannot create output directory {}: {}",
-                 out.string(), ec.message());
+  const OutputLock lock = lock_output_dir(out);
 
   stage("reading input");
   InputData in = load_input(a);
@@ -85,7 +84,10 @@ int cmd_run(const Args& a) {
                  static_cast<unsigned long long>(gs.edges),
                  static_cast<unsigned long long>(gs.isolated));
 
-  stage("splits: SPECTRA sweep");
+  warn_if_dense(g, sopt);
+  if (!Progress::quiet())
+    std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
+                 backend_name(resolve_backend(sopt.backend)));
   auto splits = sweep(g, ps, seeds, sopt, !Progress::quiet());
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "

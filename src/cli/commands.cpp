@@ -1,6 +1,7 @@
 // The subcommand table, dispatch, and the graph-level subcommands.
 #include "cli/commands.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -9,6 +10,7 @@
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "cleave/version.hpp"
+#include "cli/lock.hpp"
 
 namespace cleave::cli {
 
@@ -72,13 +74,32 @@ SplitOptions split_options_from(const Args& a) {
 
 std::vector<double> sweep_from(const Args& a) {
   if (!a.has("sp")) return default_sweep();
-  return a.reals("sp", 0.0, 1.0);
+  auto ps = a.reals("sp", 0.0, 1.0);
+  // Splits are stored by p with two decimals: two values that print alike
+  // would share a folder.
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      CLEAVE_EXPECTS(split_dir_name(ps[i], 0) != split_dir_name(ps[j], 0),
+                     "option --sp: {} and {} are the same value at two decimals", ps[j], ps[i]);
+  return ps;
 }
 
 std::vector<uint64_t> seeds_from(const Args& a) {
   auto s = a.u64s("seeds");
   CLEAVE_EXPECTS(!s.empty(), "option --seeds needs at least one seed");
   return s;
+}
+
+void warn_if_dense(const Graph& g, const SplitOptions& opt) {
+  if (opt.weighted) return;
+  const GraphStats s = graph_stats(g);
+  if (s.density >= 0.4)
+    warn(fmt::format(
+        "the graph's density is {:.3f}: most samples are similar to each other, so high p keeps "
+        "very few of them (spectrae refuses graphs this dense); consider a higher --threshold",
+        s.density));
+  if (s.components > 0 && s.isolated == 0 && s.clique_components == s.components)
+    warn("every component of the graph is a clique: binary-mode splits put them all in train");
 }
 
 int cmd_graph(const Args& a) {
@@ -138,9 +159,13 @@ int cmd_fingerprints(const Args& a) {
 int cmd_split(const Args& a) {
   apply_common(a);
   const std::string graph_path = a.str("graph");
-  Graph g = Graph::load(graph_path);
   SplitOptions opt = split_options_from(a);
-  auto splits = sweep(g, sweep_from(a), seeds_from(a), opt, !Progress::quiet());
+  const auto ps = sweep_from(a);
+  const auto seeds = seeds_from(a);
+  const OutputLock lock = lock_split_dir(a.str("out"));
+  Graph g = Graph::load(graph_path);
+  warn_if_dense(g, opt);
+  auto splits = sweep(g, ps, seeds, opt, !Progress::quiet());
   std::string inputs =
       fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
                   json_escape(std::filesystem::absolute(graph_path).string()),
@@ -198,6 +223,9 @@ std::string usage() {
 }  // namespace
 
 int run_main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f), a write fails with EFBIG and is
+  // reported, instead of SIGXFSZ killing the process mid-file.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "help")) {
     std::fputs(usage().c_str(), argc < 2 ? stderr : stdout);

@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "cleave/embedding.hpp"
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/sequence.hpp"
 #include "cleave/split.hpp"
 #include "cli/args.hpp"
 
@@ -32,6 +34,8 @@ struct InputData {
   std::optional<Fingerprints> fps;
   std::optional<MutationSet> mutations;
   std::optional<Graph> pairs_graph;  ///< a pairs file is already a graph
+  std::optional<Sequences> sequences;
+  std::optional<EmbeddingSet> embeddings;
   std::size_t n_skipped = 0;
 };
 
@@ -47,6 +51,8 @@ std::vector<OptionSpec> split_options();
 SplitOptions split_options_from(const Args& a);
 std::vector<double> sweep_from(const Args& a);
 std::vector<uint64_t> seeds_from(const Args& a);
+/// Warns about graphs on which SPECTRA cannot make a useful spectrum.
+void warn_if_dense(const Graph& g, const SplitOptions& opt);
 /// JSON describing the input (path, format, checksum, counts).
 std::string input_json(const InputData& in);
 std::string json_escape(const std::string& s);

@@ -16,12 +16,19 @@ InputFormat input_format_from_name(const std::string& name) {
   if (name == "fps") return InputFormat::fps;
   if (name == "dms") return InputFormat::dms;
   if (name == "pairs") return InputFormat::pairs;
+  if (name == "fasta" || name == "fa") return InputFormat::fasta;
+  if (name == "npy") return InputFormat::npy;
   CLEAVE_FAIL(invalid_argument,
-              "unknown input format '{}' (expected auto, csv, smi, fps, dms, pairs)", name);
+              "unknown input format '{}' (expected auto, csv, smi, fps, dms, pairs, fasta, npy)",
+              name);
 }
 
 InputFormat detect_format(const std::filesystem::path& path) {
-  const std::string ext = io_detail::lower_extension(path);
+  std::string ext = io_detail::lower_extension(path);
+  if (ext == ".gz") ext = io_detail::lower_extension(path.stem());
+  if (ext == ".fasta" || ext == ".fa" || ext == ".faa" || ext == ".fna" || ext == ".fas")
+    return InputFormat::fasta;
+  if (ext == ".npy") return InputFormat::npy;
   if (ext == ".smi" || ext == ".smiles") return InputFormat::smi;
   if (ext == ".fps") return InputFormat::fps;
   if (ext == ".csv") {
@@ -48,8 +55,8 @@ InputFormat detect_format(const std::filesystem::path& path) {
     }
   }
   CLEAVE_FAIL(invalid_argument,
-              "cannot tell the format of {} from its name or first lines; name it (csv, smi, fps, "
-              "dms, pairs)",
+              "cannot tell the format of {} from its name or first lines; name it with --format "
+              "(csv, smi, fps, dms, pairs, fasta, npy)",
               path.string());
 }
 

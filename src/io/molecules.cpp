@@ -291,4 +291,24 @@ MoleculeSet read_molecules(const std::filesystem::path& path, const MoleculeRead
   return out;
 }
 
+void join_labels(Samples& samples, const std::filesystem::path& labels_file,
+                 const std::string& id_column, const std::string& label_column) {
+  MoleculeReadOptions opt;
+  opt.labels_id_column = id_column;
+  opt.label_column = label_column;
+  const LabelTable labels = read_labels_file(labels_file, opt);
+  samples.label_name = labels.name;
+  samples.labels.assign(samples.ids.size(), 0.0);
+  for (std::size_t i = 0; i < samples.ids.size(); ++i) {
+    auto it = labels.by_id.find(samples.ids[i]);
+    if (it == labels.by_id.end())
+      CLEAVE_FAIL(format, "{}: sample '{}' has no label", labels.file, samples.ids[i]);
+    samples.labels[i] = it->second.value;
+  }
+  Checksum c;
+  c.update_value(samples.checksum);
+  c.update_value(checksum_file(labels_file));
+  samples.checksum = c.digest();
+}
+
 }  // namespace cleave
