@@ -94,10 +94,12 @@ struct EdgeActivity {
 /// @brief One Jacobi round of the parallel LFMIS for node v: reads the
 /// statuses of the previous round and returns v's new status.
 ///
-/// cursor[v] (initially offsets[v]) remembers the first row entry that was
-/// still blocking v: every entry before it is permanently irrelevant (a later
-/// or inactive neighbour, or one that is out or absent), so later rounds
-/// resume there and a split costs O(edges) rather than O(edges x rounds).
+/// cursor[v] (initially offsets[v]) is the first row entry that may still
+/// matter: every entry before it is a later or inactive neighbour, or one that
+/// is out or absent, none of which can change. A round resumes at the cursor
+/// and stops at the first earlier active neighbour that is still undecided
+/// (v must wait for it anyway), so each row entry is examined O(1) times over
+/// the whole split instead of once per round.
 struct MisDecide {
   const uint64_t* offsets;
   const uint32_t* columns;
@@ -110,20 +112,17 @@ struct MisDecide {
     if (active.mode == EdgeActivity::never) return kIn;  // no edge can delete anyone
     const uint64_t kv = key[v];
     const uint64_t end = offsets[v + 1];
-    uint64_t first_pending = end;
     for (uint64_t e = cursor[v]; e < end; ++e) {
       const uint32_t u = columns[e];
       const uint8_t s = status[u];
       if (s == kOut || s == kAbsent) continue;
-      if (first_pending != end && s == kUndecided) continue;  // only an IN neighbour matters now
       if (!ranked_before(key[u], u, kv, v)) continue;
       if (!active(u, v, e)) continue;
       if (s == kIn) return kOut;
-      first_pending = e;
+      cursor[v] = e;  // blocked by an undecided earlier neighbour: wait for it
+      return kUndecided;
     }
-    if (first_pending == end) return kIn;
-    cursor[v] = first_pending;
-    return kUndecided;
+    return kIn;
   }
 };
 
