@@ -2,7 +2,11 @@
  * other languages. No CUDA types; every call returns a status (CLEAVE_OK = 0)
  * and on failure sets a thread-local message read by cleave_last_error().
  * Handles are opaque, created through out-parameters and destroyed by their
- * own destroy call (destroying NULL is a no-op). */
+ * own destroy call (destroying NULL is a no-op). A NULL, destroyed or foreign
+ * handle, or one of the wrong kind, is reported as
+ * CLEAVE_ERROR_INVALID_ARGUMENT (the library keeps a registry of live handles
+ * and never dereferences one it did not hand out); destroying such a handle
+ * again is a no-op. */
 #ifndef CLEAVE_CLEAVE_H
 #define CLEAVE_CLEAVE_H
 

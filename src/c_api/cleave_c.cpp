@@ -5,8 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <string>
+#include <unordered_map>
 
 #include "cleave/error.hpp"
 #include "cleave/eval.hpp"
@@ -18,15 +21,10 @@
 #include "cleave/version.hpp"
 
 struct cleave_graph_s {
-  static constexpr uint64_t kMagic = 0x434c5647'52415048ULL;
-  uint64_t magic = kMagic;
   cleave::Graph graph;
 };
 
 struct cleave_splits_s {
-  static constexpr uint64_t kMagic = 0x434c5653'504c4954ULL;
-  uint64_t magic = kMagic;
-  const cleave_graph_s* graph_handle;
   cleave::Graph graph;  // shares storage with the source graph
   cleave::SplitOptions options;
   std::vector<cleave::SplitResult> splits;
@@ -76,15 +74,51 @@ cleave_status guarded(F&& f) noexcept {
   }
 }
 
+/// Every live handle, by address, with its kind. A handle is checked here
+/// before it is dereferenced, so a NULL, destroyed, foreign or mistyped handle
+/// is reported as an error without touching freed memory. (Once destroyed, a
+/// handle's address may be reused by a later handle of the same kind; that
+/// one is then live and valid.)
+enum class handle_kind { graph, splits };
+std::mutex g_registry_mutex;
+std::unordered_map<const void*, handle_kind>& registry() {
+  static auto* live = new std::unordered_map<const void*, handle_kind>;  // outlives atexit
+  return *live;
+}
+
+template <class H>
+H* register_handle(std::unique_ptr<H> h, handle_kind kind) {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  registry().emplace(h.get(), kind);
+  return h.release();
+}
+
+bool is_live(const void* h, handle_kind kind) {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  auto it = registry().find(h);
+  return it != registry().end() && it->second == kind;
+}
+
+/// Removes h from the registry; false when it was not a live handle of that kind.
+bool unregister(const void* h, handle_kind kind) {
+  std::lock_guard<std::mutex> lock(g_registry_mutex);
+  auto it = registry().find(h);
+  if (it == registry().end() || it->second != kind) return false;
+  registry().erase(it);
+  return true;
+}
+
 const cleave::Graph& graph_of(cleave_graph g) {
   CLEAVE_EXPECTS(g != nullptr, "graph handle is NULL");
-  CLEAVE_EXPECTS(g->magic == cleave_graph_s::kMagic, "not a valid graph handle (destroyed?)");
+  CLEAVE_EXPECTS(is_live(g, handle_kind::graph),
+                 "not a live graph handle (destroyed, or not made by cleave_graph_*)");
   return g->graph;
 }
 
 cleave_splits_s& splits_of(cleave_splits s) {
   CLEAVE_EXPECTS(s != nullptr, "splits handle is NULL");
-  CLEAVE_EXPECTS(s->magic == cleave_splits_s::kMagic, "not a valid splits handle (destroyed?)");
+  CLEAVE_EXPECTS(is_live(s, handle_kind::splits),
+                 "not a live splits handle (destroyed, or not made by cleave_sweep)");
   return *s;
 }
 
@@ -94,9 +128,9 @@ void require_out(T* p, const char* name) {
 }
 
 cleave_graph wrap(cleave::Graph g) {
-  auto* h = new cleave_graph_s;
+  auto h = std::make_unique<cleave_graph_s>();
   h->graph = std::move(g);
-  return h;
+  return register_handle(std::move(h), handle_kind::graph);
 }
 
 }  // namespace
@@ -124,6 +158,8 @@ cleave_status cleave_graph_from_edges(uint64_t n_nodes, uint64_t n_edges, const 
     require_out(out, "out");
     *out = nullptr;
     CLEAVE_EXPECTS(n_edges == 0 || (u && v), "edge arrays are NULL");
+    CLEAVE_EXPECTS(n_nodes < (uint64_t{1} << 32), "n_nodes {} exceeds 2^32 - 1", n_nodes);
+    CLEAVE_EXPECTS(!std::isnan(threshold), "threshold is NaN");
     std::vector<cleave::Edge> edges(n_edges);
     for (uint64_t i = 0; i < n_edges; ++i) edges[i] = {u[i], v[i], w ? w[i] : 1.0f};
     cleave::GraphMeta meta;
@@ -147,6 +183,8 @@ cleave_status cleave_graph_from_fingerprints(uint64_t n, uint32_t words_per_fp,
                    "fingerprints need n > 0, words_per_fp > 0 and a word array");
     CLEAVE_EXPECTS(threshold >= 0 && threshold <= 1, "threshold must be in [0, 1] (got {})",
                    threshold);
+    CLEAVE_EXPECTS(n < (uint64_t{1} << 32) && n <= SIZE_MAX / 8 / words_per_fp,
+                   "{} fingerprints of {} words are too many", n, words_per_fp);
     cleave::Fingerprints fps;
     fps.n_bits = words_per_fp * 64;
     fps.words_per_fp = words_per_fp;
@@ -231,10 +269,7 @@ cleave_status cleave_graph_id(cleave_graph g, uint64_t i, char* buf, size_t size
 }
 
 void cleave_graph_destroy(cleave_graph g) {
-  if (g && g->magic == cleave_graph_s::kMagic) {
-    g->magic = 0;
-    delete g;
-  }
+  if (g && unregister(g, handle_kind::graph)) delete g;
 }
 
 void cleave_split_options_init(cleave_split_options* opt) {
@@ -261,6 +296,7 @@ cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, cons
     CLEAVE_EXPECTS(opt->test_fraction > 0 && opt->test_fraction < 1,
                    "test_fraction must be strictly between 0 and 1 (got {})", opt->test_fraction);
     CLEAVE_EXPECTS(opt->backend >= 0 && opt->backend <= 2, "backend must be 0, 1 or 2");
+    CLEAVE_EXPECTS(opt->threads >= 0, "threads must be >= 0 (got {})", opt->threads);
     for (size_t i = 0; i < n_ps; ++i)
       CLEAVE_EXPECTS(ps[i] >= 0 && ps[i] <= 1, "p = {} is outside [0, 1]", ps[i]);
     cleave::SplitOptions so;
@@ -271,12 +307,11 @@ cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, cons
     so.backend = static_cast<cleave::Backend>(opt->backend);
     if (opt->threads > 0) cleave::set_num_threads(opt->threads);
     auto h = std::make_unique<cleave_splits_s>();
-    h->graph_handle = g;
     h->graph = gr;
     h->options = so;
     h->splits = cleave::sweep(gr, std::vector<double>(ps, ps + n_ps),
                               std::vector<uint64_t>(seeds, seeds + n_seeds), so, false);
-    *out = h.release();
+    *out = register_handle(std::move(h), handle_kind::splits);
   });
 }
 
@@ -323,10 +358,7 @@ cleave_status cleave_splits_write(cleave_splits s, const char* dir) {
 }
 
 void cleave_splits_destroy(cleave_splits s) {
-  if (s && s->magic == cleave_splits_s::kMagic) {
-    s->magic = 0;
-    delete s;
-  }
+  if (s && unregister(s, handle_kind::splits)) delete s;
 }
 
 cleave_status cleave_auspc(const double* p, const double* score, size_t n, double* auspc) {

@@ -140,6 +140,11 @@ Graph Graph::load(const fs::path& path, bool mmap) {
   if (h.header_bytes != sizeof h || h.header_checksum != header_checksum(h))
     bad("header checksum mismatch");
   if (h.file_bytes != size) bad(fmt::format("expected {} bytes, found {}", h.file_bytes, size));
+  // Every offset and count is bounded by the file size first, so the sums
+  // below cannot wrap around 2^64 and pass with sections outside the file.
+  if (h.off_hist > size || h.off_offsets > size || h.off_cols > size || h.off_weights > size ||
+      h.off_params > size || h.params_bytes > size || h.adj_count > size / 4)
+    bad("inconsistent section sizes");
   if (h.adj_count != 2 * h.n_edges || h.n_nodes >= (uint64_t{1} << 32) ||
       h.off_offsets < h.off_hist + 8 * uint64_t{h.hist_bins} ||
       h.off_cols < h.off_offsets + 8 * (h.n_nodes + 1) ||
