@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 DATA=/usr/share/RDKit/Contrib/FreeWilson/data
 OUT=${1:-out/demo}
 ./build/src/cleave run --input "$DATA/CHEMBL2321810.smi" --labels "$DATA/CHEMBL2321810_act.csv" \
-  --label-column Act --threshold 0.4 --out "$OUT"
+  --label-column Act --threshold 0.55 --out "$OUT"
 ./build/src/cleave stats --graph "$OUT/graph.cgr"
 echo "demo: open $OUT/report/report.html"

@@ -33,7 +33,7 @@ Args::Args(std::string command, const std::vector<OptionSpec>& specs, int argc, 
     CLEAVE_EXPECTS(!values_.count(name), "cleave {}: option --{} given twice", command_, name);
     if (s.value_name.empty()) {
       CLEAVE_EXPECTS(!inline_value, "cleave {}: option --{} takes no value", command_, name);
-      values_[name] = "1";
+      values_[name].assign(1, '1');  // (GCC 12 warns falsely on a literal here)
     } else {
       if (!inline_value) {
         CLEAVE_EXPECTS(i + 1 < argc, "cleave {}: option --{} needs a value ({})", command_, name,

@@ -234,7 +234,8 @@ std::string input_json(const InputData& in) {
       "\"skipped\": {}, \"labels\": {}}}",
       json_escape(std::filesystem::absolute(in.path).string()), format_name(in.format),
       hex64(in.samples.checksum), in.samples.size(), in.n_skipped,
-      in.samples.has_labels() ? "\"" + json_escape(in.samples.label_name) + "\"" : "null");
+      in.samples.has_labels() ? fmt::format("\"{}\"", json_escape(in.samples.label_name))
+                              : std::string("null"));
 }
 
 uint64_t graph_checksum(const Args& a, const InputData& in) {
