@@ -62,6 +62,10 @@ class Checksum {
   uint64_t n_ = 0;
 };
 
+/// The body of a JSON string literal for s (quotes, backslashes and control
+/// characters escaped; no surrounding quotes).
+std::string json_escape(std::string_view s);
+
 /// Checksum of a whole file's bytes (streamed).
 uint64_t checksum_file(const std::filesystem::path& path);
 /// 16 lowercase hex digits.

@@ -55,7 +55,6 @@ std::vector<uint64_t> seeds_from(const Args& a);
 void warn_if_dense(const Graph& g, const SplitOptions& opt);
 /// JSON describing the input (path, format, checksum, counts).
 std::string input_json(const InputData& in);
-std::string json_escape(const std::string& s);
 
 /// Applies --threads and --quiet.
 void apply_common(const Args& a);

@@ -26,7 +26,8 @@ void apply_common(const Args& a) {
 
 std::vector<OptionSpec> input_options() {
   return {
-      {"input", "FILE", "dataset: SMILES CSV/SMI, FPS, DMS CSV, pairs TSV, FASTA (.gz) or NPY embeddings", ""},
+      {"input", "FILE",
+       "dataset: SMILES CSV/SMI, FPS, DMS CSV, pairs TSV, FASTA (.gz) or NPY embeddings", ""},
       {"format", "NAME", "auto, csv, smi, fps, dms, pairs, fasta or npy", "auto"},
       {"id-column", "NAME", "CSV column of sample ids (auto: id, name, CID, ...)", ""},
       {"smiles-column", "NAME", "CSV column of SMILES (auto: smiles, SMILES, ...)", ""},
@@ -201,32 +202,6 @@ const char* format_name(InputFormat f) {
   return "auto";
 }
 }  // namespace
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else
-          out += c;
-    }
-  }
-  return out;
-}
 
 std::string input_json(const InputData& in) {
   return fmt::format(

@@ -70,7 +70,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, bool sync
 
 void sync_filesystem(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) CLEAVE_FAIL(io, "cannot open {} to flush it: {}", path.string(), std::strerror(errno));
+  if (fd < 0)
+    CLEAVE_FAIL(io, "cannot open {} to flush it: {}", path.string(), std::strerror(errno));
   const int rc = ::syncfs(fd);
   const int err = errno;
   ::close(fd);
