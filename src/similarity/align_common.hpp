@@ -21,6 +21,31 @@ kernels::ScoreScheme make_scheme(Alphabet alphabet, const AlignOptions& opt);
 /// changes the graph.
 uint64_t sequences_checksum(const Sequences& seqs, const AlignOptions& opt);
 
+/// @brief What every sequence PairComputer shares: the sequences, options,
+/// resolved scoring scheme, input checksum and the longest sequence.
+class SequenceComputerBase : public PairComputer {
+ public:
+  SequenceComputerBase(const Sequences& seqs, const AlignOptions& opt)
+      : seqs_(seqs),
+        opt_(opt),
+        sc_(make_scheme(seqs.alphabet, opt)),
+        checksum_(sequences_checksum(seqs, opt)) {
+    for (std::size_t k = 0; k < seqs.size(); ++k)
+      max_len_ = seqs.length(k) > max_len_ ? seqs.length(k) : max_len_;
+  }
+  [[nodiscard]] uint64_t size() const override { return seqs_.size(); }
+  [[nodiscard]] Measure measure() const override { return Measure::identity; }
+  [[nodiscard]] double threshold() const override { return opt_.threshold; }
+  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
+
+ protected:
+  const Sequences& seqs_;
+  AlignOptions opt_;
+  kernels::ScoreScheme sc_;
+  uint64_t checksum_;
+  uint32_t max_len_ = 0;
+};
+
 /// Adds pair (i, j) with statistics s to a tile result.
 inline void record_pair(const Sequences& seqs, uint64_t i, uint64_t j, const kernels::AlignStats& s,
                         const AlignOptions& opt, TileResult& out) {

@@ -87,19 +87,9 @@ void align_batch(const uint8_t* q, int32_t nq, const uint8_t* const* targets, co
 
 namespace {
 
-class CpuSequenceComputer final : public PairComputer {
+class CpuSequenceComputer final : public SequenceComputerBase {
  public:
-  CpuSequenceComputer(const Sequences& seqs, const AlignOptions& opt)
-      : seqs_(seqs),
-        opt_(opt),
-        sc_(make_scheme(seqs.alphabet, opt)),
-        checksum_(sequences_checksum(seqs, opt)) {
-    for (std::size_t k = 0; k < seqs.size(); ++k) max_len_ = std::max(max_len_, seqs.length(k));
-  }
-  [[nodiscard]] uint64_t size() const override { return seqs_.size(); }
-  [[nodiscard]] Measure measure() const override { return Measure::identity; }
-  [[nodiscard]] double threshold() const override { return opt_.threshold; }
-  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
+  using SequenceComputerBase::SequenceComputerBase;
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
     // Edges (a quarter of the pairs, as a planning figure), per-row
     // statistics and the SIMD working column.
@@ -125,13 +115,6 @@ class CpuSequenceComputer final : public PairComputer {
       for (uint64_t j = j0; j < tile.col1; ++j) record_pair(seqs_, i, j, stats[j - j0], opt_, out);
     }
   }
-
- private:
-  const Sequences& seqs_;
-  AlignOptions opt_;
-  kernels::ScoreScheme sc_;
-  uint64_t checksum_;
-  uint32_t max_len_ = 0;
 };
 
 }  // namespace

@@ -52,14 +52,10 @@ constexpr uint32_t kBlock = 128;
 /// Scratch for the DP columns of all threads.
 constexpr uint64_t kScratchBytes = uint64_t{512} << 20;
 
-class CudaSequenceComputer final : public PairComputer {
+class CudaSequenceComputer final : public SequenceComputerBase {
  public:
   CudaSequenceComputer(const Sequences& seqs, const AlignOptions& opt)
-      : seqs_(seqs),
-        opt_(opt),
-        sc_(make_scheme(seqs.alphabet, opt)),
-        checksum_(sequences_checksum(seqs, opt)) {
-    for (std::size_t k = 0; k < seqs.size(); ++k) max_len_ = std::max(max_len_, seqs.length(k));
+      : SequenceComputerBase(seqs, opt) {
     residues_.reserve(seqs.residues.size());
     offsets_.reserve(seqs.offsets.size());
     CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(residues_.ptr, seqs.residues.data(), seqs.residues.size(),
@@ -72,10 +68,6 @@ class CudaSequenceComputer final : public PairComputer {
     grid_ = static_cast<uint32_t>(threads / kBlock);
     work_.reserve((uint64_t{max_len_} + 1) * grid_ * kBlock);
   }
-  [[nodiscard]] uint64_t size() const override { return seqs_.size(); }
-  [[nodiscard]] Measure measure() const override { return Measure::identity; }
-  [[nodiscard]] double threshold() const override { return opt_.threshold; }
-  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
   [[nodiscard]] bool concurrent() const override { return false; }
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
     return tile * tile * (sizeof(kernels::AlignStats) + sizeof(Edge) / 4);
@@ -110,11 +102,6 @@ class CudaSequenceComputer final : public PairComputer {
   }
 
  private:
-  const Sequences& seqs_;
-  AlignOptions opt_;
-  kernels::ScoreScheme sc_;
-  uint64_t checksum_;
-  uint32_t max_len_ = 0;
   uint32_t grid_ = 1;
   DeviceBuffer<uint8_t> residues_;
   DeviceBuffer<uint64_t> offsets_;
