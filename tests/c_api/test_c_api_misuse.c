@@ -9,15 +9,9 @@
 
 #include "cleave/cleave.h"
 
-static int failures = 0;
+#include "c_check.h"
+
 static int cases = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                              \
-    }                                                                          \
-  } while (0)
 
 /* The call fails with the status and its message mentions `word`. */
 static void expect_error(cleave_status got, cleave_status want, const char* word, int line) {
