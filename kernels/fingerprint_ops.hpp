@@ -34,17 +34,23 @@ struct BitCommonAccumulate {
 
 /// |a & b| / |a | b|.
 struct TanimotoOp : BitCommonAccumulate {
-  CLEAVE_HD CLEAVE_INLINE static double finish(uint32_t a, uint32_t b, uint32_t c) {
-    const uint32_t u = a + b - c;
+  /// From |a & b| and |a | b| alone (the CPU backend counts pairs by the two).
+  CLEAVE_HD CLEAVE_INLINE static double from_common_union(uint32_t c, uint32_t u) {
     return u == 0 ? 1.0 : static_cast<double>(c) / static_cast<double>(u);
+  }
+  CLEAVE_HD CLEAVE_INLINE static double finish(uint32_t a, uint32_t b, uint32_t c) {
+    return from_common_union(c, a + b - c);
   }
 };
 
 /// 2 |a & b| / (|a| + |b|).
 struct DiceOp : BitCommonAccumulate {
-  CLEAVE_HD CLEAVE_INLINE static double finish(uint32_t a, uint32_t b, uint32_t c) {
-    const uint32_t s = a + b;
+  /// From |a & b| and |a| + |b| alone.
+  CLEAVE_HD CLEAVE_INLINE static double from_common_sum(uint32_t c, uint32_t s) {
     return s == 0 ? 0.0 : 2.0 * static_cast<double>(c) / static_cast<double>(s);
+  }
+  CLEAVE_HD CLEAVE_INLINE static double finish(uint32_t a, uint32_t b, uint32_t c) {
+    return from_common_sum(c, a + b);
   }
 };
 

@@ -2,7 +2,8 @@
 /// @brief The CPU fingerprint PairComputer: per-fingerprint popcounts once,
 /// then each tile in cache blocks (kRowBlock query rows against a block of
 /// targets small enough to stay in L1), |a & b| from the dispatched popcount
-/// kernel and the measure's finish from kernels/fingerprint_ops.hpp.
+/// kernel, then the dispatched finishing pass (similarity by the measure's
+/// functor in kernels/fingerprint_ops.hpp, histogram, threshold).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ class FingerprintCpu final : public PairComputer {
         kind_(bit_measure(m)),
         threshold_(threshold),
         kernel_(and_popcount_kernel(path)),
+        finish_(finish_kernel(path)),
         checksum_(fingerprint_checksum(fps, m, threshold)),
         pc_(fps.size()) {
     for (std::size_t i = 0; i < pc_.size(); ++i)
@@ -72,19 +74,11 @@ class FingerprintCpu final : public PairComputer {
 
   void compute(const Tile& t, TileResult& out) override {
     if (out.histogram.counts.empty()) out.histogram = Histogram{};
-    kernels::with_bit_measure(kind_, [&](auto op) {
-      run(op, t, out);
-      return 0;
-    });
-  }
-
- private:
-  static constexpr uint64_t kRowBlock = 16;
-
-  template <class Op>
-  void run(Op, const Tile& t, TileResult& out) const {
+    const FinishSpec spec{kind_, threshold_, hist_spec(out.histogram)};
     const uint32_t words = fps_.words_per_fp;
-    std::vector<uint32_t> common(col_block_);
+    std::vector<uint32_t> common(col_block_), hit_k(col_block_);
+    std::vector<double> hit_s(col_block_);
+    FinishScratch scratch(spec);
     for (uint64_t jb = t.col0; jb < t.col1; jb += col_block_) {
       const uint64_t je = std::min<uint64_t>(t.col1, jb + col_block_);
       for (uint64_t ib = t.row0; ib < t.row1; ib += kRowBlock) {
@@ -93,24 +87,28 @@ class FingerprintCpu final : public PairComputer {
           const uint64_t j0 = std::max(jb, i + 1);
           const auto n = static_cast<uint32_t>(je - j0);
           kernel_(fps_.row(i), fps_.row(j0), n, words, common.data());
-          const uint32_t pi = pc_[i];
-          for (uint32_t k = 0; k < n; ++k) {
-            const double s = Op::finish(pi, pc_[j0 + k], common[k]);
-            out.histogram.add(s);
-            if (s >= threshold_)
-              out.edges.push_back(
-                  {static_cast<uint32_t>(i), static_cast<uint32_t>(j0 + k), static_cast<float>(s)});
-          }
+          const uint32_t hits = finish_(spec, pc_[i], pc_.data() + j0, common.data(), n, scratch,
+                                        hit_k.data(), hit_s.data());
+          for (uint32_t h = 0; h < hits; ++h)
+            out.edges.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j0 + hit_k[h]),
+                                 static_cast<float>(hit_s[h])});
         }
       }
     }
+    scratch.flush(spec);
+    for (std::size_t b = 0; b < scratch.hist.size(); ++b)
+      out.histogram.counts[b] += scratch.hist[b];
   }
+
+ private:
+  static constexpr uint64_t kRowBlock = 16;
 
   const Fingerprints& fps_;
   Measure measure_;
   kernels::BitMeasure kind_;
   double threshold_;
   AndPopcountFn kernel_;
+  FinishFn finish_;
   uint64_t checksum_;
   std::vector<uint32_t> pc_;
   uint32_t col_block_ = 64;

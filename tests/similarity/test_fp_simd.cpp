@@ -5,9 +5,12 @@
 /// partial last words and word counts that leave SIMD tails.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cleave/error.hpp"
@@ -88,7 +91,7 @@ TEST(FpSimd, EveryPathCountsLikeABitLoop) {
 
 TEST(FpSimd, GraphsAreBitIdenticalOnEveryPath) {
   const auto paths = supported_paths();
-  for (uint32_t bits : {64u, 200u, 1000u, 2048u, 4096u}) {
+  for (uint32_t bits : {64u, 200u, 512u, 1000u, 1024u, 2048u, 4096u}) {
     const auto f = random_fps(300, bits, 1000 + bits);
     for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine}) {
       SimilarityOptions o;
@@ -131,6 +134,102 @@ TEST(FpSimd, GraphsAreBitIdenticalOnEveryPath) {
           }
       }
     }
+  }
+}
+
+namespace {
+
+/// The finishing pass as plainly as it can be said: the functor, the
+/// histogram's bin, the threshold.
+uint32_t reference_finish(const FinishSpec& f, uint32_t pa, const std::vector<uint32_t>& pb,
+                          const std::vector<uint32_t>& common, std::vector<uint64_t>& hist,
+                          std::vector<uint32_t>& hit_k, std::vector<double>& hit_s) {
+  return kernels::with_bit_measure(f.measure, [&](auto op) {
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < pb.size(); ++k) {
+      const double s = decltype(op)::finish(pa, pb[k], common[k]);
+      ++hist[f.hist.bin(s)];
+      if (s >= f.threshold) {
+        hit_k[m] = k;
+        hit_s[m++] = s;
+      }
+    }
+    return m;
+  });
+}
+
+}  // namespace
+
+// The dispatched finishing passes (the AVX2 one counts Tanimoto and Dice pairs
+// in a (key, common) table and picks hit candidates with a float margin)
+// against the plain loop: rows with empty fingerprints (0/0), ratios exactly
+// at the threshold, keys and counts past the table, lengths that are not a
+// multiple of 8, a histogram over [0, 1] and one over another range.
+TEST(FpSimd, FinishPassesMatchThePlainLoop) {
+  std::mt19937_64 rng(99);
+  for (SimdPath p : supported_paths()) {
+    const FinishFn fn = finish_kernel(p);
+    for (auto measure :
+         {kernels::BitMeasure::tanimoto, kernels::BitMeasure::dice, kernels::BitMeasure::cosine})
+      for (double threshold : {0.0, 0.4, 0.5, 0.55, 1.0})
+        for (auto range : {std::pair{0.0, 1.0}, std::pair{0.2, 0.9}}) {
+          SCOPED_TRACE(std::string(simd_path_name(p)) + " measure " +
+                       std::to_string(static_cast<int>(measure)) + " t " +
+                       std::to_string(threshold) + " lo " + std::to_string(range.first));
+          FinishSpec spec{measure, threshold, kernels::HistSpec{range.first, range.second, 100}};
+          FinishScratch scratch(spec);
+          std::vector<uint64_t> want_hist(100, 0);
+          for (uint32_t row = 0; row < 60; ++row) {
+            // Small popcounts (the table), large ones (past it), and zeros.
+            const uint32_t cap = row % 3 == 0 ? 600 : (row % 3 == 1 ? 150 : 12);
+            const uint32_t pa = row % 7 == 0 ? 0 : static_cast<uint32_t>(rng() % cap);
+            const uint32_t n = 1 + static_cast<uint32_t>(rng() % 77);
+            std::vector<uint32_t> pb(n), common(n);
+            for (uint32_t k = 0; k < n; ++k) {
+              pb[k] = k % 11 == 0 ? 0 : static_cast<uint32_t>(rng() % cap);
+              const uint32_t most = std::min(pa, pb[k]);
+              // Small counts make exact ratios such as 1/2 and 2/5 common.
+              common[k] = most ? static_cast<uint32_t>(rng() % (most + 1)) : 0;
+              if (k % 9 == 4) pb[k] = pa, common[k] = pa;  // identical: similarity 1
+            }
+            std::vector<uint32_t> want_k(n), got_k(n);
+            std::vector<double> want_s(n), got_s(n);
+            const uint32_t want = reference_finish(spec, pa, pb, common, want_hist, want_k, want_s);
+            const uint32_t got =
+                fn(spec, pa, pb.data(), common.data(), n, scratch, got_k.data(), got_s.data());
+            ASSERT_EQ(got, want) << "row " << row;
+            for (uint32_t h = 0; h < got; ++h) {
+              ASSERT_EQ(got_k[h], want_k[h]) << "row " << row;
+              ASSERT_EQ(got_s[h], want_s[h]) << "row " << row;
+            }
+          }
+          scratch.flush(spec);
+          EXPECT_EQ(scratch.hist, want_hist);
+        }
+  }
+}
+
+// A full table is flushed before its 32-bit counts could wrap.
+TEST(FpSimd, FinishTableFlushesBeforeItsCountsWrap) {
+  for (SimdPath p : supported_paths()) {
+    // |a| = |b| = 10, |a & b| = 5: Tanimoto 5 / 15, a hit at threshold 0.3.
+    const FinishSpec spec{kernels::BitMeasure::tanimoto, 0.3, kernels::HistSpec{}};
+    FinishScratch scratch(spec);
+    const std::vector<uint32_t> pb(64, 10), common(64, 5);
+    std::vector<uint32_t> hit_k(64);
+    std::vector<double> hit_s(64);
+    const FinishFn fn = finish_kernel(p);
+    for (int round = 0; round < 3; ++round) {
+      // Pretend the table is nearly full: the call must flush first.
+      if (!scratch.table.empty()) scratch.in_table = UINT32_MAX - 10;
+      EXPECT_EQ(fn(spec, 10, pb.data(), common.data(), 64, scratch, hit_k.data(), hit_s.data()),
+                64u);
+    }
+    scratch.flush(spec);
+    EXPECT_EQ(scratch.hist[kernels::HistSpec{}.bin(5.0 / 15.0)], 3u * 64);
+    uint64_t total = 0;
+    for (uint64_t c : scratch.hist) total += c;
+    EXPECT_EQ(total, 3u * 64);
   }
 }
 
