@@ -8,6 +8,7 @@
 
 #include "cleave/error.hpp"
 #include "kernels/fingerprint_ops.hpp"
+#include "similarity/bin_hits_avx2.hpp"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -253,77 +254,30 @@ void and_popcount_avx2(const uint64_t* a, const uint64_t* bs, uint32_t n, uint32
   return and_popcount_avx2_long(a, bs, n, words, out);
 }
 
-/// finish_scalar four pairs at a time. Every step is the IEEE operation the
-/// scalar functor performs (int to double, one division, a correctly rounded
-/// sqrt for cosine; no FMA), so similarities, bins and hits are bit-identical.
-/// UNIT: the histogram spans [0, 1], where (s - 0) / 1 * bins is exactly
-/// s * bins.
-template <kernels::BitMeasure M, bool UNIT>
-__attribute__((target("avx2"))) uint32_t finish_avx2_op(const FinishSpec& f, uint32_t pa,
-                                                        const uint32_t* pb, const uint32_t* common,
-                                                        uint32_t n, uint64_t* hist, uint32_t* hit_k,
-                                                        double* hit_s) {
-  const __m256d zero = _mm256_setzero_pd();
-  const __m256d thr = _mm256_set1_pd(f.threshold);
-  const __m256d lo = _mm256_set1_pd(f.hist.lo);
-  const __m256d width = _mm256_set1_pd(f.hist.hi - f.hist.lo);
-  const __m256d bins = _mm256_set1_pd(static_cast<double>(f.hist.bins));
-  const __m128i last_bin = _mm_set1_epi32(static_cast<int>(f.hist.bins - 1));
-  const __m128i va = _mm_set1_epi32(static_cast<int>(pa));
+/// Bit cosine, four pairs at a time: |a| |b| is no small key, so each pair
+/// is finished directly, with the IEEE operations of BitCosineOp::finish
+/// (int to double, a product, a correctly rounded sqrt, one division; no
+/// FMA), so similarities, bins and hits are bit-identical to it.
+__attribute__((target("avx2"))) uint32_t finish_avx2_cosine(const FinishSpec& f, uint32_t pa,
+                                                            const uint32_t* pb,
+                                                            const uint32_t* common, uint32_t n,
+                                                            uint64_t* hist, uint32_t* hit_k,
+                                                            double* hit_s) {
+  const BinHits4 bh = make_bin_hits4(f.hist, f.threshold);
+  const __m256d da = _mm256_set1_pd(static_cast<double>(pa));
   uint32_t k = 0, m = 0;
   for (; k + 4 <= n; k += 4) {
     const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(common + k));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + k));
-    const __m256d cd = _mm256_cvtepi32_pd(c);
-    __m256d s;
-    if constexpr (M == kernels::BitMeasure::tanimoto) {
-      const __m256d u = _mm256_cvtepi32_pd(_mm_sub_epi32(_mm_add_epi32(va, b), c));
-      s = _mm256_blendv_pd(_mm256_div_pd(cd, u), _mm256_set1_pd(1.0),
-                           _mm256_cmp_pd(u, zero, _CMP_EQ_OQ));
-    } else if constexpr (M == kernels::BitMeasure::dice) {
-      const __m256d sum = _mm256_cvtepi32_pd(_mm_add_epi32(va, b));
-      s = _mm256_blendv_pd(_mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), cd), sum), zero,
-                           _mm256_cmp_pd(sum, zero, _CMP_EQ_OQ));
-    } else {
-      const __m256d ab =
-          _mm256_mul_pd(_mm256_set1_pd(static_cast<double>(pa)), _mm256_cvtepi32_pd(b));
-      s = _mm256_blendv_pd(_mm256_div_pd(cd, _mm256_sqrt_pd(ab)), zero,
-                           _mm256_cmp_pd(ab, zero, _CMP_EQ_OQ));
-    }
-    __m256d t;
-    if constexpr (UNIT) {
-      t = _mm256_mul_pd(s, bins);
-    } else {
-      t = _mm256_mul_pd(_mm256_div_pd(_mm256_sub_pd(s, lo), width), bins);
-    }
-    // HistSpec::bin: not above 0 (or NaN) -> 0, truncate, at most bins - 1.
-    t = _mm256_min_pd(_mm256_max_pd(t, zero), bins);
-    alignas(16) uint32_t bin[4];
-    _mm_store_si128(reinterpret_cast<__m128i*>(bin),
-                    _mm_min_epu32(_mm256_cvttpd_epi32(t), last_bin));
-    ++hist[bin[0]];
-    ++hist[bin[1]];
-    ++hist[bin[2]];
-    ++hist[bin[3]];
-    int mask = _mm256_movemask_pd(_mm256_cmp_pd(s, thr, _CMP_GE_OQ));
-    if (mask != 0) {
-      alignas(32) double sv[4];
-      _mm256_store_pd(sv, s);
-      while (mask != 0) {
-        const int l = __builtin_ctz(static_cast<unsigned>(mask));
-        hit_k[m] = k + static_cast<uint32_t>(l);
-        hit_s[m] = sv[l];
-        ++m;
-        mask &= mask - 1;
-      }
-    }
+    const __m256d ab = _mm256_mul_pd(da, _mm256_cvtepi32_pd(b));
+    const __m256d s = _mm256_blendv_pd(_mm256_div_pd(_mm256_cvtepi32_pd(c), _mm256_sqrt_pd(ab)),
+                                       bh.zero, _mm256_cmp_pd(ab, bh.zero, _CMP_EQ_OQ));
+    m = bin_hits4(bh, s, k, hist, hit_k, hit_s, m);
   }
   if (k < n) {
     // The last n % 4 pairs one by one; their hit positions are relative to k.
-    const uint32_t tail = kernels::with_bit_measure(M, [&](auto op) {
-      return finish_scalar_op<decltype(op)>(f, pa, pb + k, common + k, n - k, hist, hit_k + m,
-                                            hit_s + m);
-    });
+    const uint32_t tail = finish_scalar_op<kernels::BitCosineOp>(f, pa, pb + k, common + k, n - k,
+                                                                 hist, hit_k + m, hit_s + m);
     for (uint32_t h = m; h < m + tail; ++h) hit_k[h] += k;
     m += tail;
   }
@@ -417,12 +371,7 @@ uint32_t finish_avx2(const FinishSpec& f, uint32_t pa, const uint32_t* pb, const
       return finish_avx2_table<kernels::BitMeasure::dice>(f, pa, pb, common, n, scratch, hit_k,
                                                           hit_s);
     case kernels::BitMeasure::cosine:
-      // |a| |b| is no small key: the direct way, four pairs at a time.
-      if (f.hist.lo == 0.0 && f.hist.hi == 1.0)
-        return finish_avx2_op<kernels::BitMeasure::cosine, true>(f, pa, pb, common, n, hist, hit_k,
-                                                                 hit_s);
-      return finish_avx2_op<kernels::BitMeasure::cosine, false>(f, pa, pb, common, n, hist, hit_k,
-                                                                hit_s);
+      return finish_avx2_cosine(f, pa, pb, common, n, hist, hit_k, hit_s);
     default:
       return finish_avx2_table<kernels::BitMeasure::tanimoto>(f, pa, pb, common, n, scratch, hit_k,
                                                               hit_s);
