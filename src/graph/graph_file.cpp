@@ -93,6 +93,15 @@ void Graph::save(const fs::path& path) const {
     pos = s.off + s.bytes;
   }
   h.data_checksum = data_sum.digest();
+  // The graph and its ids are two files renamed one after the other: the
+  // header records the ids' checksum, so a pair left mismatched by a kill
+  // between the renames is refused on load.
+  Checksum ids_sum;
+  for (const auto& id : ids_) {
+    ids_sum.update(id.data(), id.size());
+    ids_sum.update("\n", 1);
+  }
+  h.ids_checksum = ids_sum.digest();
   h.header_checksum = header_checksum(h);
 
   AtomicFile out(path, true);
@@ -216,15 +225,23 @@ Graph Graph::load(const fs::path& path, bool mmap) {
   std::vector<std::string> ids;
   ids.reserve(h.n_nodes);
   std::string line;
+  Checksum ids_sum;
   while (std::getline(in, line)) {
     if (ids.size() == h.n_nodes)
       CLEAVE_FAIL(format, "{}:{}: more ids than the graph's {} nodes", ip.string(), ids.size() + 1,
                   h.n_nodes);
+    ids_sum.update(line.data(), line.size());
+    ids_sum.update("\n", 1);
     ids.push_back(line);
   }
   if (ids.size() != h.n_nodes)
     CLEAVE_FAIL(format, "{}: {} ids for a graph of {} nodes (truncated?)", ip.string(), ids.size(),
                 h.n_nodes);
+  if (h.ids_checksum != 0 && ids_sum.digest() != h.ids_checksum)
+    CLEAVE_FAIL(format,
+                "{}: these ids are not the ones graph {} was saved with (checksum {} != {}); "
+                "was a save interrupted, or the file replaced?",
+                ip.string(), name, hex64(ids_sum.digest()), hex64(h.ids_checksum));
   g.ids_ = std::move(ids);
   return g;
 }

@@ -38,7 +38,10 @@ struct GraphFileHeader {
   uint64_t file_bytes;
   uint64_t data_checksum;    // of bytes [header_bytes, file_bytes)
   uint64_t header_checksum;  // of this header with header_checksum = 0
-  uint8_t reserved[96];
+  /// Checksum of the sidecar ids file's bytes; 0 in files written before it
+  /// was recorded (then not checked).
+  uint64_t ids_checksum;
+  uint8_t reserved[88];
 };
 static_assert(sizeof(GraphFileHeader) == 256, "graph header must stay 256 bytes");
 

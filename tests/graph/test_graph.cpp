@@ -181,6 +181,16 @@ TEST(GraphFile, DetectsCorruptionTruncationAndVersions) {
     f << "a\nb\n";
   }
   EXPECT_THROW((void)Graph::load(ids), cleave::error);
+  // Ids of the right count but not the saved ones (a save killed between its
+  // two renames, or a replaced file): refused by the recorded checksum.
+  auto other = copy("other.cgr");
+  {
+    std::ofstream f(dir / "other.cgr.ids");
+    for (uint32_t i = 0; i < n; ++i) f << (i == 17 ? "x" : std::to_string(i)) << "\n";
+  }
+  expect_format_error(other, "not the ones graph");
+  // The untouched pair still loads.
+  EXPECT_EQ(Graph::load(copy("same.cgr")).ids()[17], "17");
   EXPECT_THROW((void)Graph::load(dir / "absent.cgr"), cleave::error);
 }
 
