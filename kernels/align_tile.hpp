@@ -5,10 +5,13 @@
 /// by block. One thread aligns one pair at a time (grid-stride over the
 /// tile's pairs) with its DP column in global scratch, interleaved across
 /// threads (cell k of thread t at work[k * n_threads + t]) so that a warp's
-/// accesses are coalesced.
+/// accesses are coalesced. Each pair's identity goes into the global
+/// histogram; pairs at or above the threshold claim an edge slot with one
+/// atomic (edges are rare next to the cost of a DP).
 #include <cstdint>
 
 #include "kernels/align.hpp"
+#include "kernels/fingerprint_common.hpp"
 #include "kernels/macros.hpp"
 
 namespace cleave::kernels {
@@ -19,8 +22,11 @@ struct AlignTileJob {
   uint64_t row0 = 0, row1 = 0, col0 = 0, col1 = 0;
   ScoreScheme sc;
   bool local = false;
-  DpCell* work = nullptr;     ///< (max length + 1) * n_threads cells
-  AlignStats* out = nullptr;  ///< (row1 - row0) * (col1 - col0), row-major; i >= j left as is
+  bool shorter = false;  ///< identity over the shorter sequence, else over the alignment
+  double threshold = 1.0;
+  HistSpec hist;
+  DpCell* work = nullptr;  ///< (max length + 1) * n_threads cells
+  EdgeOut out;             ///< pairs i < j: all in hist, id >= threshold as edges
 };
 
 /// Work of thread `thread` of block `block` in a grid of `grid_dim` blocks
@@ -39,10 +45,20 @@ CLEAVE_HD inline void align_tile_body(const AlignTileJob& job, uint32_t block, u
     const uint8_t* s2 = job.residues + job.offsets[j];
     const auto n1 = static_cast<int32_t>(job.offsets[i + 1] - job.offsets[i]);
     const auto n2 = static_cast<int32_t>(job.offsets[j + 1] - job.offsets[j]);
-    job.out[p] =
+    const AlignStats s =
         job.local
             ? align_stats<true>(s1, n1, s2, n2, job.sc, col, static_cast<int64_t>(n_threads))
             : align_stats<false>(s1, n1, s2, n2, job.sc, col, static_cast<int64_t>(n_threads));
+    const double id = stats_identity(s, n1, n2, job.shorter);
+    atomic_add_u64(job.out.hist + job.hist.bin(id), 1);
+    if (id >= job.threshold) {
+      const unsigned long long slot = atomic_add_u64(job.out.count, 1);
+      if (slot < job.out.capacity) {
+        job.out.u[slot] = static_cast<uint32_t>(i);
+        job.out.v[slot] = static_cast<uint32_t>(j);
+        job.out.w[slot] = static_cast<float>(id);
+      }
+    }
   }
 }
 

@@ -1,12 +1,12 @@
 /// @file align_cuda.cu
 /// @brief The cuda sequence backend: one thread per pair over a tile
-/// (kernels/align_tile.hpp), statistics copied back and turned into
-/// identities on the host exactly as on the cpu backend.
+/// (kernels/align_tile.hpp) computing identity, histogram and threshold on
+/// the device with the cpu backend's formula; only the edges and the
+/// histogram come back, through pinned buffers on the computer's stream.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <string>
-#include <vector>
 
 #include "kernels/align_tile.hpp"
 #include "similarity/align_common.hpp"
@@ -48,9 +48,46 @@ struct DeviceBuffer {
   }
 };
 
+/// Page-locked host memory, so that copies on the stream are true DMA.
+template <class T>
+struct PinnedBuffer {
+  T* ptr = nullptr;
+  std::size_t n = 0;
+  PinnedBuffer() = default;
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  ~PinnedBuffer() {
+    if (ptr) cudaFreeHost(ptr);
+  }
+  void reserve(std::size_t count) {
+    if (count <= n) return;
+    if (ptr) cudaFreeHost(ptr);
+    ptr = nullptr;
+    n = 0;
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMallocHost(&ptr, std::max<std::size_t>(count, 1) * sizeof(T)));
+    n = count;
+  }
+};
+
+/// A stream that waits for the legacy default stream (the uploads).
+struct Stream {
+  cudaStream_t s = nullptr;
+  Stream() { CLEAVE_ALIGN_CUDA_CHECK(cudaStreamCreate(&s)); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() {
+    if (s) {
+      cudaStreamSynchronize(s);
+      cudaStreamDestroy(s);
+    }
+  }
+};
+
 constexpr uint32_t kBlock = 128;
 /// Scratch for the DP columns of all threads.
 constexpr uint64_t kScratchBytes = uint64_t{512} << 20;
+/// Bytes of one edge in the device and pinned buffers (u, v, w).
+constexpr uint64_t kEdgeBytes = 2 * sizeof(uint32_t) + sizeof(float);
 
 class CudaSequenceComputer final : public SequenceComputerBase {
  public:
@@ -67,15 +104,25 @@ class CudaSequenceComputer final : public SequenceComputerBase {
     const uint64_t threads = std::clamp<uint64_t>(kScratchBytes / per_thread, kBlock, 1 << 16);
     grid_ = static_cast<uint32_t>(threads / kBlock);
     work_.reserve((uint64_t{max_len_} + 1) * grid_ * kBlock);
+    count_.reserve(1);
+    h_count_.reserve(1);
   }
   [[nodiscard]] bool concurrent() const override { return false; }
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
-    return tile * tile * (sizeof(kernels::AlignStats) + sizeof(Edge) / 4);
+    // Room for edges from a quarter of the pairs (the planning figure; a
+    // tile with more grows it) on the device, pinned and in the result, and
+    // the histogram on the device and pinned. The DP scratch does not
+    // depend on the tile and is allocated once.
+    return tile * tile / 4 * (2 * kEdgeBytes + sizeof(Edge)) +
+           2 * uint64_t{Histogram::kDefaultBins} * sizeof(unsigned long long);
   }
   void compute(const Tile& tile, TileResult& out) override {
     const uint64_t pairs = (tile.row1 - tile.row0) * (tile.col1 - tile.col0);
     if (pairs == 0) return;
-    out_.reserve(pairs);
+    const auto bins = static_cast<uint32_t>(out.histogram.counts.size());
+    hist_.reserve(bins);
+    h_hist_.reserve(bins);
+    grow(std::max<uint64_t>(pairs / 4, 1));
     kernels::AlignTileJob job;
     job.residues = residues_.ptr;
     job.offsets = offsets_.ptr;
@@ -85,29 +132,79 @@ class CudaSequenceComputer final : public SequenceComputerBase {
     job.col1 = tile.col1;
     job.sc = sc_;
     job.local = opt_.mode == AlignMode::local;
+    job.shorter = opt_.identity == IdentityKind::shorter;
+    job.threshold = opt_.threshold;
+    job.hist = kernels::HistSpec{out.histogram.lo, out.histogram.hi, bins};
     job.work = work_.ptr;
-    job.out = out_.ptr;
+    // The grid-stride loop needs the scratch laid out for the launched grid.
     const auto blocks =
         static_cast<uint32_t>(std::min<uint64_t>(grid_, (pairs + kBlock - 1) / kBlock));
-    // The grid-stride loop needs the scratch laid out for the launched grid.
-    align_tile_kernel<<<blocks, kBlock>>>(job);
-    CLEAVE_ALIGN_CUDA_CHECK(cudaGetLastError());
-    host_.resize(pairs);
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(host_.data(), out_.ptr, pairs * sizeof(kernels::AlignStats),
-                                       cudaMemcpyDeviceToHost));
-    const uint64_t width = tile.col1 - tile.col0;
-    for (uint64_t i = tile.row0; i < tile.row1; ++i)
-      for (uint64_t j = std::max(tile.col0, i + 1); j < tile.col1; ++j)
-        record_pair(seqs_, i, j, host_[(i - tile.row0) * width + (j - tile.col0)], opt_, out);
+    uint64_t count = run(job, blocks);
+    if (count > capacity_) {  // overflow: run the tile again with room for all its edges
+      grow(std::min(count + count / 4, pairs));
+      count = run(job, blocks);
+      if (count > capacity_)
+        kernels::raise_cuda_error(__FILE__, __LINE__, "a tile's edge count changed between runs",
+                                  true);
+    }
+    if (count > 0) {
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_u_.ptr, u_.ptr, count * sizeof(uint32_t),
+                                              cudaMemcpyDeviceToHost, stream_.s));
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_v_.ptr, v_.ptr, count * sizeof(uint32_t),
+                                              cudaMemcpyDeviceToHost, stream_.s));
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_w_.ptr, w_.ptr, count * sizeof(float),
+                                              cudaMemcpyDeviceToHost, stream_.s));
+    }
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_hist_.ptr, hist_.ptr,
+                                            bins * sizeof(unsigned long long),
+                                            cudaMemcpyDeviceToHost, stream_.s));
+    CLEAVE_ALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_.s));
+    out.edges.reserve(out.edges.size() + count);
+    for (uint64_t k = 0; k < count; ++k)
+      out.edges.push_back({h_u_.ptr[k], h_v_.ptr[k], h_w_.ptr[k]});
+    for (uint32_t b = 0; b < bins; ++b) out.histogram.counts[b] += h_hist_.ptr[b];
   }
 
  private:
+  /// Room for at least `capacity` edges on the device and pinned.
+  void grow(uint64_t capacity) {
+    if (capacity <= capacity_) return;
+    u_.reserve(capacity);
+    v_.reserve(capacity);
+    w_.reserve(capacity);
+    h_u_.reserve(capacity);
+    h_v_.reserve(capacity);
+    h_w_.reserve(capacity);
+    capacity_ = capacity;
+  }
+
+  /// Zeroes the count and histogram, runs the kernel on the stream and
+  /// returns the number of edges it found (more than capacity_: overflow).
+  uint64_t run(kernels::AlignTileJob job, uint32_t blocks) {
+    job.out = kernels::EdgeOut{u_.ptr, v_.ptr, w_.ptr, count_.ptr, capacity_, hist_.ptr};
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemsetAsync(count_.ptr, 0, sizeof(unsigned long long), stream_.s));
+    CLEAVE_ALIGN_CUDA_CHECK(
+        cudaMemsetAsync(hist_.ptr, 0, job.hist.bins * sizeof(unsigned long long), stream_.s));
+    align_tile_kernel<<<blocks, kBlock, 0, stream_.s>>>(job);
+    CLEAVE_ALIGN_CUDA_CHECK(cudaGetLastError());
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_count_.ptr, count_.ptr, sizeof(unsigned long long),
+                                            cudaMemcpyDeviceToHost, stream_.s));
+    CLEAVE_ALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_.s));
+    return *h_count_.ptr;
+  }
+
   uint32_t grid_ = 1;
   DeviceBuffer<uint8_t> residues_;
   DeviceBuffer<uint64_t> offsets_;
   DeviceBuffer<kernels::DpCell> work_;
-  DeviceBuffer<kernels::AlignStats> out_;
-  std::vector<kernels::AlignStats> host_;
+  DeviceBuffer<uint32_t> u_, v_;
+  DeviceBuffer<float> w_;
+  DeviceBuffer<unsigned long long> count_, hist_;
+  PinnedBuffer<uint32_t> h_u_, h_v_;
+  PinnedBuffer<float> h_w_;
+  PinnedBuffer<unsigned long long> h_count_, h_hist_;
+  uint64_t capacity_ = 0;
+  Stream stream_;  ///< last: destroyed (and synchronised) before the buffers
 };
 
 }  // namespace

@@ -9,8 +9,9 @@
 namespace cleave::align_detail {
 
 /// Uploads the residues once; each compute() runs one kernel over a tile
-/// and finishes identities, histogram and edges on the host with the same
-/// code as the cpu backend. concurrent() is false.
+/// that computes identities, histogram and edges on the device with the
+/// cpu backend's formula, and copies back the edges and the histogram.
+/// concurrent() is false.
 /// Throws cleave::error(errc::cuda) "what: message" (defined in a .cpp).
 [[noreturn]] void throw_cuda_error(const char* what, const char* message);
 

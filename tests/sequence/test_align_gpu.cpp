@@ -1,0 +1,87 @@
+/// @file test_align_gpu.cpp
+/// @brief The cuda backend of sequence graphs against cpu (label `gpu`:
+/// skips when this build has no CUDA or no device is usable).
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cleave/split.hpp"
+#include "cleave/util.hpp"
+#include "seq_test_util.hpp"
+
+using namespace cleave;
+
+namespace {
+
+void expect_same_graph(const Graph& c, const Graph& g) {
+  EXPECT_TRUE(std::ranges::equal(c.offsets(), g.offsets()));
+  EXPECT_TRUE(std::ranges::equal(c.columns(), g.columns()));
+  EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
+  EXPECT_EQ(c.meta().histogram.counts, g.meta().histogram.counts);
+  EXPECT_EQ(c.meta().input_checksum, g.meta().input_checksum);
+}
+
+}  // namespace
+
+TEST(GpuSequence, CudaMatchesCpuExactly) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  Progress::set_quiet(true);
+  const auto prot =
+      seqtest::random_sequences(300, 20, 200, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 21);
+  const auto dna = seqtest::random_sequences(300, 20, 300, "ACGTN", Alphabet::dna, 22);
+  for (const Sequences* s : {&prot, &dna})
+    for (int mode = 0; mode < 2; ++mode)
+      for (IdentityKind kind : {IdentityKind::spectra, IdentityKind::shorter}) {
+        SCOPED_TRACE(fmt::format("{} {} {}", s == &dna ? "dna" : "protein",
+                                 mode ? "local" : "global",
+                                 kind == IdentityKind::shorter ? "shorter" : "spectra"));
+        AlignOptions opt;
+        opt.mode = mode ? AlignMode::local : AlignMode::global;
+        opt.identity = kind;
+        opt.threshold = 0.5;
+        opt.progress = false;
+        opt.backend = Backend::cpu;
+        const Graph c = sequence_graph(*s, opt);
+        opt.backend = Backend::cuda;
+        const Graph g = sequence_graph(*s, opt);
+        ASSERT_GT(c.num_edges(), 0u);
+        expect_same_graph(c, g);
+      }
+}
+
+TEST(GpuSequence, SeveralTilesMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  Progress::set_quiet(true);
+  const auto s =
+      seqtest::random_sequences(300, 20, 200, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 21);
+  AlignOptions opt;
+  opt.threshold = 0.5;
+  opt.progress = false;
+  opt.backend = Backend::cpu;
+  const Graph c = sequence_graph(s, opt);
+  opt.backend = Backend::cuda;
+  opt.max_memory = 1 << 20;  // tiles smaller than the input: off-diagonal tiles
+  const Graph g = sequence_graph(s, opt);
+  ASSERT_GT(c.num_edges(), 0u);
+  expect_same_graph(c, g);
+}
+
+TEST(GpuSequence, ManyEdgesOverflowAndRetry) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  Progress::set_quiet(true);
+  // Threshold 0: every pair is an edge, more than the first guess of the
+  // edge buffers (a quarter of the pairs), so the retry path runs.
+  const auto s =
+      seqtest::random_sequences(400, 10, 120, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 23);
+  AlignOptions opt;
+  opt.threshold = 0.0;
+  opt.progress = false;
+  opt.backend = Backend::cpu;
+  const Graph c = sequence_graph(s, opt);
+  opt.backend = Backend::cuda;
+  const Graph g = sequence_graph(s, opt);
+  EXPECT_EQ(c.num_edges(), 400u * 399u / 2u);
+  expect_same_graph(c, g);
+}
