@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernels/align_tile.hpp"
+#include "kernels/fingerprint_launch.cuh"
 #include "similarity/align_common.hpp"
 #include "similarity/align_cuda.hpp"
 
@@ -27,47 +28,6 @@ void check_cuda(cudaError_t err, const char* what) {
 __global__ void align_tile_kernel(kernels::AlignTileJob job) {
   kernels::align_tile_body(job, blockIdx.x, threadIdx.x, blockDim.x, gridDim.x);
 }
-
-template <class T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  std::size_t n = 0;
-  DeviceBuffer() = default;
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() {
-    if (ptr) cudaFree(ptr);
-  }
-  void reserve(std::size_t count) {
-    if (count <= n) return;
-    if (ptr) cudaFree(ptr);
-    ptr = nullptr;
-    n = 0;
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMalloc(&ptr, std::max<std::size_t>(count, 1) * sizeof(T)));
-    n = count;
-  }
-};
-
-/// Page-locked host memory, so that copies on the stream are true DMA.
-template <class T>
-struct PinnedBuffer {
-  T* ptr = nullptr;
-  std::size_t n = 0;
-  PinnedBuffer() = default;
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  ~PinnedBuffer() {
-    if (ptr) cudaFreeHost(ptr);
-  }
-  void reserve(std::size_t count) {
-    if (count <= n) return;
-    if (ptr) cudaFreeHost(ptr);
-    ptr = nullptr;
-    n = 0;
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMallocHost(&ptr, std::max<std::size_t>(count, 1) * sizeof(T)));
-    n = count;
-  }
-};
 
 /// A stream that waits for the legacy default stream (the uploads).
 struct Stream {
@@ -95,9 +55,9 @@ class CudaSequenceComputer final : public SequenceComputerBase {
       : SequenceComputerBase(seqs, opt) {
     residues_.reserve(seqs.residues.size());
     offsets_.reserve(seqs.offsets.size());
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(residues_.ptr, seqs.residues.data(), seqs.residues.size(),
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(residues_.get(), seqs.residues.data(), seqs.residues.size(),
                                        cudaMemcpyHostToDevice));
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(offsets_.ptr, seqs.offsets.data(),
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpy(offsets_.get(), seqs.offsets.data(),
                                        seqs.offsets.size() * sizeof(uint64_t),
                                        cudaMemcpyHostToDevice));
     const uint64_t per_thread = (uint64_t{max_len_} + 1) * sizeof(kernels::DpCell);
@@ -124,8 +84,8 @@ class CudaSequenceComputer final : public SequenceComputerBase {
     h_hist_.reserve(bins);
     grow(std::max<uint64_t>(pairs / 4, 1));
     kernels::AlignTileJob job;
-    job.residues = residues_.ptr;
-    job.offsets = offsets_.ptr;
+    job.residues = residues_.get();
+    job.offsets = offsets_.get();
     job.row0 = tile.row0;
     job.row1 = tile.row1;
     job.col0 = tile.col0;
@@ -135,7 +95,7 @@ class CudaSequenceComputer final : public SequenceComputerBase {
     job.shorter = opt_.identity == IdentityKind::shorter;
     job.threshold = opt_.threshold;
     job.hist = kernels::HistSpec{out.histogram.lo, out.histogram.hi, bins};
-    job.work = work_.ptr;
+    job.work = work_.get();
     // The grid-stride loop needs the scratch laid out for the launched grid.
     const auto blocks =
         static_cast<uint32_t>(std::min<uint64_t>(grid_, (pairs + kBlock - 1) / kBlock));
@@ -148,21 +108,21 @@ class CudaSequenceComputer final : public SequenceComputerBase {
                                   true);
     }
     if (count > 0) {
-      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_u_.ptr, u_.ptr, count * sizeof(uint32_t),
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_u_.get(), u_.get(), count * sizeof(uint32_t),
                                               cudaMemcpyDeviceToHost, stream_.s));
-      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_v_.ptr, v_.ptr, count * sizeof(uint32_t),
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_v_.get(), v_.get(), count * sizeof(uint32_t),
                                               cudaMemcpyDeviceToHost, stream_.s));
-      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_w_.ptr, w_.ptr, count * sizeof(float),
+      CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_w_.get(), w_.get(), count * sizeof(float),
                                               cudaMemcpyDeviceToHost, stream_.s));
     }
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_hist_.ptr, hist_.ptr,
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_hist_.get(), hist_.get(),
                                             bins * sizeof(unsigned long long),
                                             cudaMemcpyDeviceToHost, stream_.s));
     CLEAVE_ALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_.s));
     out.edges.reserve(out.edges.size() + count);
     for (uint64_t k = 0; k < count; ++k)
-      out.edges.push_back({h_u_.ptr[k], h_v_.ptr[k], h_w_.ptr[k]});
-    for (uint32_t b = 0; b < bins; ++b) out.histogram.counts[b] += h_hist_.ptr[b];
+      out.edges.push_back({h_u_.get()[k], h_v_.get()[k], h_w_.get()[k]});
+    for (uint32_t b = 0; b < bins; ++b) out.histogram.counts[b] += h_hist_.get()[b];
   }
 
  private:
@@ -181,28 +141,30 @@ class CudaSequenceComputer final : public SequenceComputerBase {
   /// Zeroes the count and histogram, runs the kernel on the stream and
   /// returns the number of edges it found (more than capacity_: overflow).
   uint64_t run(kernels::AlignTileJob job, uint32_t blocks) {
-    job.out = kernels::EdgeOut{u_.ptr, v_.ptr, w_.ptr, count_.ptr, capacity_, hist_.ptr};
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemsetAsync(count_.ptr, 0, sizeof(unsigned long long), stream_.s));
+    job.out = kernels::EdgeOut{u_.get(), v_.get(), w_.get(), count_.get(), capacity_, hist_.get()};
     CLEAVE_ALIGN_CUDA_CHECK(
-        cudaMemsetAsync(hist_.ptr, 0, job.hist.bins * sizeof(unsigned long long), stream_.s));
+        cudaMemsetAsync(count_.get(), 0, sizeof(unsigned long long), stream_.s));
+    CLEAVE_ALIGN_CUDA_CHECK(
+        cudaMemsetAsync(hist_.get(), 0, job.hist.bins * sizeof(unsigned long long), stream_.s));
     align_tile_kernel<<<blocks, kBlock, 0, stream_.s>>>(job);
     CLEAVE_ALIGN_CUDA_CHECK(cudaGetLastError());
-    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_count_.ptr, count_.ptr, sizeof(unsigned long long),
-                                            cudaMemcpyDeviceToHost, stream_.s));
+    CLEAVE_ALIGN_CUDA_CHECK(cudaMemcpyAsync(h_count_.get(), count_.get(),
+                                            sizeof(unsigned long long), cudaMemcpyDeviceToHost,
+                                            stream_.s));
     CLEAVE_ALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_.s));
-    return *h_count_.ptr;
+    return *h_count_.get();
   }
 
   uint32_t grid_ = 1;
-  DeviceBuffer<uint8_t> residues_;
-  DeviceBuffer<uint64_t> offsets_;
-  DeviceBuffer<kernels::DpCell> work_;
-  DeviceBuffer<uint32_t> u_, v_;
-  DeviceBuffer<float> w_;
-  DeviceBuffer<unsigned long long> count_, hist_;
-  PinnedBuffer<uint32_t> h_u_, h_v_;
-  PinnedBuffer<float> h_w_;
-  PinnedBuffer<unsigned long long> h_count_, h_hist_;
+  kernels::DeviceArray<uint8_t> residues_;
+  kernels::DeviceArray<uint64_t> offsets_;
+  kernels::DeviceArray<kernels::DpCell> work_;
+  kernels::DeviceArray<uint32_t> u_, v_;
+  kernels::DeviceArray<float> w_;
+  kernels::DeviceArray<unsigned long long> count_, hist_;
+  kernels::PinnedArray<uint32_t> h_u_, h_v_;
+  kernels::PinnedArray<float> h_w_;
+  kernels::PinnedArray<unsigned long long> h_count_, h_hist_;
   uint64_t capacity_ = 0;
   Stream stream_;  ///< last: destroyed (and synchronised) before the buffers
 };

@@ -54,20 +54,25 @@ __attribute__((target("popcnt"))) void and_popcount_popcnt(const uint64_t* a, co
 }
 #endif
 
+/// Pair k the plain way: the functor, the bin, the threshold (m: hits so far).
+template <class Op>
+inline void finish_one(const FinishSpec& f, uint32_t pa, const uint32_t* pb, const uint32_t* common,
+                       uint32_t k, uint64_t* hist, uint32_t* hit_k, double* hit_s, uint32_t& m) {
+  const double s = Op::finish(pa, pb[k], common[k]);
+  ++hist[f.hist.bin(s)];
+  if (s >= f.threshold) {
+    hit_k[m] = k;
+    hit_s[m] = s;
+    ++m;
+  }
+}
+
 template <class Op>
 uint32_t finish_scalar_op(const FinishSpec& f, uint32_t pa, const uint32_t* pb,
                           const uint32_t* common, uint32_t n, uint64_t* hist, uint32_t* hit_k,
                           double* hit_s) {
   uint32_t m = 0;
-  for (uint32_t k = 0; k < n; ++k) {
-    const double s = Op::finish(pa, pb[k], common[k]);
-    ++hist[f.hist.bin(s)];
-    if (s >= f.threshold) {
-      hit_k[m] = k;
-      hit_s[m] = s;
-      ++m;
-    }
-  }
+  for (uint32_t k = 0; k < n; ++k) finish_one<Op>(f, pa, pb, common, k, hist, hit_k, hit_s, m);
   return m;
 }
 
@@ -313,13 +318,7 @@ __attribute__((target("avx2"))) uint32_t finish_avx2_table(const FinishSpec& f, 
   const __m256 t = _mm256_set1_ps(static_cast<float>(f.threshold));
   const __m256 margin = _mm256_set1_ps(0.01f);
   const auto direct = [&](uint32_t k, uint32_t& m) {
-    const double s = Op::finish(pa, pb[k], common[k]);
-    ++hist[f.hist.bin(s)];
-    if (s >= f.threshold) {
-      hit_k[m] = k;
-      hit_s[m] = s;
-      ++m;
-    }
+    finish_one<Op>(f, pa, pb, common, k, hist, hit_k, hit_s, m);
   };
   uint32_t k = 0, m = 0;
   for (; k + 8 <= n; k += 8) {

@@ -23,6 +23,19 @@ void expect_same_graph(const Graph& c, const Graph& g) {
   EXPECT_EQ(c.meta().input_checksum, g.meta().input_checksum);
 }
 
+/// Builds the graph of s with opt on the CPU, then on the GPU (with a budget
+/// of gpu_max_memory bytes when nonzero), and compares them.
+void expect_backends_agree(const Sequences& s, AlignOptions opt, uint64_t gpu_max_memory = 0) {
+  opt.progress = false;
+  opt.backend = Backend::cpu;
+  const Graph c = sequence_graph(s, opt);
+  opt.backend = Backend::cuda;
+  if (gpu_max_memory != 0) opt.max_memory = gpu_max_memory;
+  const Graph g = sequence_graph(s, opt);
+  ASSERT_GT(c.num_edges(), 0u);
+  expect_same_graph(c, g);
+}
+
 }  // namespace
 
 TEST(GpuSequence, CudaMatchesCpuExactly) {
@@ -41,13 +54,7 @@ TEST(GpuSequence, CudaMatchesCpuExactly) {
         opt.mode = mode ? AlignMode::local : AlignMode::global;
         opt.identity = kind;
         opt.threshold = 0.5;
-        opt.progress = false;
-        opt.backend = Backend::cpu;
-        const Graph c = sequence_graph(*s, opt);
-        opt.backend = Backend::cuda;
-        const Graph g = sequence_graph(*s, opt);
-        ASSERT_GT(c.num_edges(), 0u);
-        expect_same_graph(c, g);
+        expect_backends_agree(*s, opt);
       }
 }
 
@@ -58,14 +65,8 @@ TEST(GpuSequence, SeveralTilesMatchCpu) {
       seqtest::random_sequences(300, 20, 200, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 21);
   AlignOptions opt;
   opt.threshold = 0.5;
-  opt.progress = false;
-  opt.backend = Backend::cpu;
-  const Graph c = sequence_graph(s, opt);
-  opt.backend = Backend::cuda;
-  opt.max_memory = 1 << 20;  // tiles smaller than the input: off-diagonal tiles
-  const Graph g = sequence_graph(s, opt);
-  ASSERT_GT(c.num_edges(), 0u);
-  expect_same_graph(c, g);
+  // A budget below the input's: several tiles, off-diagonal ones too.
+  expect_backends_agree(s, opt, 1 << 20);
 }
 
 TEST(GpuSequence, ManyEdgesOverflowAndRetry) {
@@ -77,11 +78,5 @@ TEST(GpuSequence, ManyEdgesOverflowAndRetry) {
       seqtest::random_sequences(400, 10, 120, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 23);
   AlignOptions opt;
   opt.threshold = 0.0;
-  opt.progress = false;
-  opt.backend = Backend::cpu;
-  const Graph c = sequence_graph(s, opt);
-  opt.backend = Backend::cuda;
-  const Graph g = sequence_graph(s, opt);
-  EXPECT_EQ(c.num_edges(), 400u * 399u / 2u);
-  expect_same_graph(c, g);
+  expect_backends_agree(s, opt);
 }

@@ -14,6 +14,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
+#include "common/sorted_edges.hpp"
 #include "kernels/align_tile.hpp"
 #include "kernels/tile_harness.hpp"
 #include "seq_test_util.hpp"
@@ -54,14 +55,8 @@ void expect_simd_equals_scalar(const Sequences& s, AlignOptions opt) {
   }
 }
 
-using Edges = std::vector<std::tuple<uint32_t, uint32_t, float>>;
-
-Edges sorted(const std::vector<Edge>& in) {
-  Edges out;
-  for (const Edge& e : in) out.emplace_back(e.u, e.v, e.w);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using cleave::test::Edges;
+using cleave::test::sorted;
 
 /// Device-style edge buffers of `capacity` entries followed by a guard
 /// that the kernel body must leave as it was.

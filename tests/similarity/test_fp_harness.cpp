@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cleave/embedding.hpp"
+#include "common/sorted_edges.hpp"
 #include "kernels/cosine_kernel.hpp"
 #include "kernels/fingerprint_kernel.hpp"
 #include "kernels/tile_harness.hpp"
@@ -44,14 +45,8 @@ Fingerprints random_fps(std::size_t n, uint32_t n_bits, uint64_t seed) {
   return f;
 }
 
-using Edges = std::vector<std::tuple<uint32_t, uint32_t, float>>;
-
-Edges sorted(const std::vector<Edge>& in) {
-  Edges out;
-  for (const Edge& e : in) out.emplace_back(e.u, e.v, e.w);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using cleave::test::Edges;
+using cleave::test::sorted;
 
 /// Device-style output buffers on the host.
 struct HostOut {
