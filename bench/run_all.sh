@@ -35,13 +35,17 @@ step() {
   "$@" | tee "$results/$name.txt"
 }
 
-step sweep "1/4 split stage: spectrae vs cleave split" \
+step sweep "1/7 split stage: spectrae vs cleave split" \
   "$python" "$here/bench_sweep.py" --max-spectrae-seconds "$max_s"
-step end_to_end "2/4 end to end: SMILES -> 63 splits" \
+step end_to_end "2/7 end to end: SMILES -> 63 splits" \
   "$python" "$here/bench_end_to_end.py" --max-spectrae-seconds "$max_s"
 # shellcheck disable=SC2086
-step large "3/4 1M nodes / 10M edges sweep" "$build/bench/bench_large" ${LARGE_ARGS:-}
+step large "3/7 1M nodes / 10M edges sweep" "$build/bench/bench_large" ${LARGE_ARGS:-}
 # shellcheck disable=SC2086
-step large_ref "4/4 spectrae on smaller graphs of the same degree" \
+step large_ref "4/7 spectrae on smaller graphs of the same degree" \
   "$python" "$here/bench_large_ref.py" --bench-large "$build/bench/bench_large" ${LARGE_REF_ARGS:-}
+step fingerprints "5/7 all-pairs Tanimoto: cleave vs chemfp and RDKit" \
+  "$python" "$here/bench_fingerprints.py"
+step align "6/7 all-pairs alignment: cleave vs parasail" "$python" "$here/bench_align.py"
+step embed "7/7 embedding cosine: cleave vs numpy" "$python" "$here/bench_embed.py"
 echo "tables in $results" >&2
