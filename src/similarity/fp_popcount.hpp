@@ -8,7 +8,7 @@
 /// Journal 2018; four targets per pass against a query held in registers,
 /// their byte counts reduced together), and scalar POPCNT. A second
 /// dispatched pass (FinishFn) turns counts into similarities, histogram bins
-/// and hits four pairs at a time. Each is chosen only when the CPU has it
+/// and hits, eight or four pairs at a time on AVX2. Each is chosen only when the CPU has it
 /// (__builtin_cpu_supports); the environment variable CLEAVE_SIMD=scalar|avx2|
 /// avx512 forces one (tests compare them). Counts are exact integers, so all
 /// paths give identical results.
