@@ -135,17 +135,136 @@ CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t*
   return AlignStats{last.h, last.hm, last.hl};
 }
 
+/// align_oriented in strips of K outer positions: the K cells of one inner
+/// position are computed one after the other in registers, and the column
+/// in memory is read and written once per strip instead of once per outer
+/// position (K times less memory traffic; on the GPU the column lives in
+/// global scratch). The recurrences, tie rules and visiting order of equal
+/// local scores are the same, so the statistics are identical.
+template <bool kLocal, bool kInnerIsS1, int K>
+CLEAVE_HD AlignStats align_oriented_strip(const uint8_t* a, int32_t na, const uint8_t* b,
+                                          int32_t nb, const ScoreScheme& sc, DpCell* col,
+                                          int64_t stride) {
+  const int32_t open = sc.gap_open, ext = sc.gap_extend;
+  for (int32_t k = 0; k <= nb; ++k) {
+    DpCell& c = col[k * stride];
+    c.h = (kLocal || k == 0) ? 0 : -open - (k - 1) * ext;
+    c.hm = c.hl = 0;
+    c.g = kNegInf32;
+    c.gm = c.gl = 0;
+  }
+  AlignStats best{0, 0, 0};
+  int32_t best_s2 = INT32_MAX;
+  for (int32_t x0 = 1; x0 <= na; x0 += K) {
+    const int32_t rows = na - x0 + 1 < K ? na - x0 + 1 : K;
+    // Per strip row x = x0 + k: the cell before along the inner sequence
+    // (u*), the running gap (r*), the diagonal (d*) and the residue.
+    int32_t uh[K], um[K], ul[K], r[K], rm[K], rl[K], dh[K], dm[K], dl[K];
+    uint8_t ra[K];
+    DpCell& c0 = col[0];
+    for (int k = 0; k < K; ++k) {
+      if (k >= rows) break;
+      const int32_t x = x0 + k;
+      ra[k] = a[x - 1];
+      if (k == 0) {
+        dh[0] = c0.h;
+        dm[0] = c0.hm;
+        dl[0] = c0.hl;
+      } else {
+        dh[k] = uh[k - 1];
+        dm[k] = dl[k] = 0;
+      }
+      uh[k] = kLocal ? 0 : -open - (x - 1) * ext;
+      um[k] = ul[k] = 0;
+      r[k] = kNegInf32;
+      rm[k] = rl[k] = 0;
+    }
+    c0.h = uh[rows - 1];
+    c0.hm = c0.hl = 0;
+    for (int32_t y = 1; y <= nb; ++y) {
+      DpCell& c = col[y * stride];
+      const uint8_t rb = b[y - 1];
+      // The cell above (outer - 1) and its stored gap, carried down the strip.
+      int32_t ah = c.h, ahm = c.hm, ahl = c.hl, ag = c.g, agm = c.gm, agl = c.gl;
+      for (int k = 0; k < K; ++k) {
+        if (k >= rows) break;
+        const int32_t r_open = uh[k] - open, r_ext = r[k] - ext;
+        if (r_open > r_ext) {
+          rm[k] = um[k];
+          rl[k] = ul[k];
+        }
+        r[k] = r_open > r_ext ? r_open : r_ext;
+        rl[k] += 1;
+        const int32_t g_open = ah - open, g_ext = ag - ext;
+        if (g_open > g_ext) {
+          agm = ahm;
+          agl = ahl;
+        }
+        ag = g_open > g_ext ? g_open : g_ext;
+        agl += 1;
+        const int32_t s = kInnerIsS1 ? sc.score(rb, ra[k]) : sc.score(ra[k], rb);
+        const int32_t hd = dh[k] + s;
+        int32_t h = hd > ag ? hd : ag;
+        h = h > r[k] ? h : r[k];
+        if (kLocal && h < 0) h = 0;
+        int32_t hm, hl;
+        if (h == hd) {
+          hm = dm[k] + (ra[k] == rb);
+          hl = dl[k] + 1;
+        } else if (kInnerIsS1 ? h == r[k] : h == ag) {
+          hm = kInnerIsS1 ? rm[k] : agm;
+          hl = kInnerIsS1 ? rl[k] : agl;
+        } else {
+          hm = kInnerIsS1 ? agm : rm[k];
+          hl = kInnerIsS1 ? agl : rl[k];
+        }
+        if (kLocal && h == 0) hm = hl = 0;
+        dh[k] = ah;
+        dm[k] = ahm;
+        dl[k] = ahl;
+        ah = uh[k] = h;
+        ahm = um[k] = hm;
+        ahl = ul[k] = hl;
+        if (kLocal) {
+          const int32_t s2pos = kInnerIsS1 ? x0 + k : y;
+          if (h > best.score || (h == best.score && s2pos < best_s2)) {
+            best = AlignStats{h, hm, hl};
+            best_s2 = s2pos;
+          }
+        }
+      }
+      c.h = ah;
+      c.hm = ahm;
+      c.hl = ahl;
+      c.g = ag;
+      c.gm = agm;
+      c.gl = agl;
+    }
+  }
+  if (kLocal) return best;
+  const DpCell& last = col[nb * stride];
+  return AlignStats{last.h, last.hm, last.hl};
+}
+
 }  // namespace detail
 
 /// Statistics of the optimal alignment of s1 (n1 residues) with s2 (n2),
 /// as parasail's nw_stats (kLocal false) or sw_stats (true). `col` holds
 /// min(n1, n2) + 1 cells spaced `stride` apart. Empty input gives zeros.
-template <bool kLocal>
+/// kStrip > 1: the same statistics, the outer loop in register strips of
+/// kStrip positions (align_oriented_strip; what the GPU kernel runs).
+template <bool kLocal, int kStrip = 1>
 CLEAVE_HD AlignStats align_stats(const uint8_t* s1, int32_t n1, const uint8_t* s2, int32_t n2,
                                  const ScoreScheme& sc, DpCell* col, int64_t stride = 1) {
   if (n1 == 0 || n2 == 0) return AlignStats{};
-  if (n1 <= n2) return detail::align_oriented<kLocal, true>(s2, n2, s1, n1, sc, col, stride);
-  return detail::align_oriented<kLocal, false>(s1, n1, s2, n2, sc, col, stride);
+  if constexpr (kStrip > 1) {
+    if (n1 <= n2)
+      return detail::align_oriented_strip<kLocal, true, kStrip>(s2, n2, s1, n1, sc, col, stride);
+    return detail::align_oriented_strip<kLocal, false, kStrip>(s1, n1, s2, n2, sc, col, stride);
+  } else {
+    if (n1 <= n2) return detail::align_oriented<kLocal, true>(s2, n2, s1, n1, sc, col, stride);
+    return detail::align_oriented<kLocal, false>(s1, n1, s2, n2, sc, col, stride);
+  }
 }
 
 /// matches / length (spectra) or matches / min(n1, n2) (shorter); 0 when

@@ -3,7 +3,8 @@
 /// @brief Body of the CUDA tile kernel for sequence alignment, written for
 /// explicit block and thread indices so that tests run it on the CPU block
 /// by block. One thread aligns one pair at a time (grid-stride over the
-/// tile's pairs) with its DP column in global scratch, interleaved across
+/// tile's pairs) with its DP column in global scratch, swept once per strip
+/// of kAlignStrip outer positions held in registers, interleaved across
 /// threads (cell k of thread t at work[k * n_threads + t]) so that a warp's
 /// accesses are coalesced. Each pair's identity goes into the global
 /// histogram; pairs at or above the threshold claim an edge slot with one
@@ -29,6 +30,11 @@ struct AlignTileJob {
   EdgeOut out;             ///< pairs i < j: all in hist, id >= threshold as edges
 };
 
+/// Outer positions a thread keeps in registers per pass over its column
+/// (align_stats' kStrip): the global scratch is read and written once per
+/// 8 positions.
+inline constexpr int kAlignStrip = 8;
+
 /// Work of thread `thread` of block `block` in a grid of `grid_dim` blocks
 /// of `block_dim` threads.
 CLEAVE_HD inline void align_tile_body(const AlignTileJob& job, uint32_t block, uint32_t thread,
@@ -45,10 +51,11 @@ CLEAVE_HD inline void align_tile_body(const AlignTileJob& job, uint32_t block, u
     const uint8_t* s2 = job.residues + job.offsets[j];
     const auto n1 = static_cast<int32_t>(job.offsets[i + 1] - job.offsets[i]);
     const auto n2 = static_cast<int32_t>(job.offsets[j + 1] - job.offsets[j]);
-    const AlignStats s =
-        job.local
-            ? align_stats<true>(s1, n1, s2, n2, job.sc, col, static_cast<int64_t>(n_threads))
-            : align_stats<false>(s1, n1, s2, n2, job.sc, col, static_cast<int64_t>(n_threads));
+    const AlignStats s = job.local
+                             ? align_stats<true, kAlignStrip>(s1, n1, s2, n2, job.sc, col,
+                                                              static_cast<int64_t>(n_threads))
+                             : align_stats<false, kAlignStrip>(s1, n1, s2, n2, job.sc, col,
+                                                               static_cast<int64_t>(n_threads));
     const double id = stats_identity(s, n1, n2, job.shorter);
     atomic_add_u64(job.out.hist + job.hist.bin(id), 1);
     if (id >= job.threshold) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <vector>
 
 #include "cleave/error.hpp"
 #include "seq_test_util.hpp"
@@ -26,6 +27,20 @@ void expect_brute(const Sequences& s, const AlignOptions& opt) {
           << i << " " << j << " " << s.letters(i) << " " << s.letters(j);
       ASSERT_EQ(got.length, want.length)
           << i << " " << j << " " << s.letters(i) << " " << s.letters(j);
+      // The register-strip form the GPU kernel runs, with strips that divide
+      // the lengths and strips that do not.
+      std::vector<kernels::DpCell> col(s.length(i) + s.length(j) + 1);
+      const bool local = opt.mode == AlignMode::local;
+      const auto n1 = static_cast<int32_t>(s.length(i)), n2 = static_cast<int32_t>(s.length(j));
+      for (const auto& strip :
+           {local ? kernels::align_stats<true, 3>(s.data(i), n1, s.data(j), n2, sc, col.data())
+                  : kernels::align_stats<false, 3>(s.data(i), n1, s.data(j), n2, sc, col.data()),
+            local ? kernels::align_stats<true, 8>(s.data(i), n1, s.data(j), n2, sc, col.data())
+                  : kernels::align_stats<false, 8>(s.data(i), n1, s.data(j), n2, sc, col.data())}) {
+        ASSERT_EQ(strip.score, want.score) << i << " " << j << " strip";
+        ASSERT_EQ(strip.matches, want.matches) << i << " " << j << " strip";
+        ASSERT_EQ(strip.length, want.length) << i << " " << j << " strip";
+      }
     }
 }
 
