@@ -58,93 +58,15 @@ namespace detail {
 /// Outer loop over `a` (length na), inner over `b` (length nb); the column
 /// holds nb + 1 cells at col[k * stride]. kInnerIsS1: b is parasail's s1
 /// (then the running gap consumes s1 and wins ties over the stored gap).
-template <bool kLocal, bool kInnerIsS1>
+/// The outer loop runs in strips of K positions: the K cells of one inner
+/// position are computed one after the other in registers, and the column
+/// is read and written once per strip (K times less memory traffic; on the
+/// GPU the column lives in global scratch). Within and across strips, cells
+/// of equal local score are visited in the order K = 1 visits them, so the
+/// statistics do not depend on K.
+template <bool kLocal, bool kInnerIsS1, int K>
 CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
                                     const ScoreScheme& sc, DpCell* col, int64_t stride) {
-  const int32_t open = sc.gap_open, ext = sc.gap_extend;
-  for (int32_t k = 0; k <= nb; ++k) {
-    DpCell& c = col[k * stride];
-    c.h = (kLocal || k == 0) ? 0 : -open - (k - 1) * ext;
-    c.hm = c.hl = 0;
-    c.g = kNegInf32;
-    c.gm = c.gl = 0;
-  }
-  AlignStats best{0, 0, 0};
-  int32_t best_s2 = INT32_MAX;
-  for (int32_t x = 1; x <= na; ++x) {
-    const uint8_t ra = a[x - 1];
-    DpCell& c0 = col[0];
-    int32_t dh = c0.h, dm = c0.hm, dl = c0.hl;                        // diagonal
-    int32_t uh = kLocal ? 0 : -open - (x - 1) * ext, um = 0, ul = 0;  // cell above (inner - 1)
-    c0.h = uh;
-    c0.hm = c0.hl = 0;
-    int32_t r = kNegInf32, rm = 0, rl = 0;  // running gap along the inner sequence
-    for (int32_t y = 1; y <= nb; ++y) {
-      DpCell& c = col[y * stride];
-      const uint8_t rb = b[y - 1];
-      // Running gap (from the cell before along the inner sequence).
-      const int32_t r_open = uh - open, r_ext = r - ext;
-      if (r_open > r_ext) {
-        rm = um;
-        rl = ul;
-      }
-      r = r_open > r_ext ? r_open : r_ext;
-      rl += 1;
-      // Stored gap (from the previous outer position).
-      const int32_t g_open = c.h - open, g_ext = c.g - ext;
-      if (g_open > g_ext) {
-        c.gm = c.hm;
-        c.gl = c.hl;
-      }
-      c.g = g_open > g_ext ? g_open : g_ext;
-      c.gl += 1;
-      const int32_t s = kInnerIsS1 ? sc.score(rb, ra) : sc.score(ra, rb);
-      const int32_t hd = dh + s;
-      int32_t h = hd > c.g ? hd : c.g;
-      h = h > r ? h : r;
-      if (kLocal && h < 0) h = 0;
-      int32_t hm, hl;
-      if (h == hd) {
-        hm = dm + (ra == rb);
-        hl = dl + 1;
-      } else if (kInnerIsS1 ? h == r : h == c.g) {
-        hm = kInnerIsS1 ? rm : c.gm;
-        hl = kInnerIsS1 ? rl : c.gl;
-      } else {
-        hm = kInnerIsS1 ? c.gm : rm;
-        hl = kInnerIsS1 ? c.gl : rl;
-      }
-      if (kLocal && h == 0) hm = hl = 0;
-      dh = c.h;
-      dm = c.hm;
-      dl = c.hl;
-      c.h = uh = h;
-      c.hm = um = hm;
-      c.hl = ul = hl;
-      if (kLocal) {
-        const int32_t s2pos = kInnerIsS1 ? x : y;
-        if (h > best.score || (h == best.score && s2pos < best_s2)) {
-          best = AlignStats{h, hm, hl};
-          best_s2 = s2pos;
-        }
-      }
-    }
-  }
-  if (kLocal) return best;
-  const DpCell& last = col[nb * stride];
-  return AlignStats{last.h, last.hm, last.hl};
-}
-
-/// align_oriented in strips of K outer positions: the K cells of one inner
-/// position are computed one after the other in registers, and the column
-/// in memory is read and written once per strip instead of once per outer
-/// position (K times less memory traffic; on the GPU the column lives in
-/// global scratch). The recurrences, tie rules and visiting order of equal
-/// local scores are the same, so the statistics are identical.
-template <bool kLocal, bool kInnerIsS1, int K>
-CLEAVE_HD AlignStats align_oriented_strip(const uint8_t* a, int32_t na, const uint8_t* b,
-                                          int32_t nb, const ScoreScheme& sc, DpCell* col,
-                                          int64_t stride) {
   const int32_t open = sc.gap_open, ext = sc.gap_extend;
   for (int32_t k = 0; k <= nb; ++k) {
     DpCell& c = col[k * stride];
@@ -251,20 +173,15 @@ CLEAVE_HD AlignStats align_oriented_strip(const uint8_t* a, int32_t na, const ui
 /// Statistics of the optimal alignment of s1 (n1 residues) with s2 (n2),
 /// as parasail's nw_stats (kLocal false) or sw_stats (true). `col` holds
 /// min(n1, n2) + 1 cells spaced `stride` apart. Empty input gives zeros.
-/// kStrip > 1: the same statistics, the outer loop in register strips of
-/// kStrip positions (align_oriented_strip; what the GPU kernel runs).
+/// kStrip: outer positions per register strip (the same statistics for any
+/// value; the GPU kernel runs 8).
 template <bool kLocal, int kStrip = 1>
 CLEAVE_HD AlignStats align_stats(const uint8_t* s1, int32_t n1, const uint8_t* s2, int32_t n2,
                                  const ScoreScheme& sc, DpCell* col, int64_t stride = 1) {
   if (n1 == 0 || n2 == 0) return AlignStats{};
-  if constexpr (kStrip > 1) {
-    if (n1 <= n2)
-      return detail::align_oriented_strip<kLocal, true, kStrip>(s2, n2, s1, n1, sc, col, stride);
-    return detail::align_oriented_strip<kLocal, false, kStrip>(s1, n1, s2, n2, sc, col, stride);
-  } else {
-    if (n1 <= n2) return detail::align_oriented<kLocal, true>(s2, n2, s1, n1, sc, col, stride);
-    return detail::align_oriented<kLocal, false>(s1, n1, s2, n2, sc, col, stride);
-  }
+  if (n1 <= n2)
+    return detail::align_oriented<kLocal, true, kStrip>(s2, n2, s1, n1, sc, col, stride);
+  return detail::align_oriented<kLocal, false, kStrip>(s1, n1, s2, n2, sc, col, stride);
 }
 
 /// matches / length (spectra) or matches / min(n1, n2) (shorter); 0 when
