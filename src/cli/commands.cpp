@@ -104,9 +104,10 @@ void warn_if_dense(const Graph& g, const SplitOptions& opt) {
 
 int cmd_graph(const Args& a) {
   apply_common(a);
+  const std::string out = a.str("out");
+  const OutputLock lock = lock_output_file(out, {".ids"});
   InputData in = load_input(a);
   Graph g = build_graph(a, in);
-  const std::string out = a.str("out");
   g.save(out);
   GraphStats s = graph_stats(g);
   std::printf("wrote %s: %llu nodes, %llu edges (%s >= %g)\n", out.c_str(),
@@ -152,6 +153,7 @@ int cmd_fingerprints(const Args& a) {
   apply_common(a);
   InputData in = load_input(a);
   CLEAVE_EXPECTS(in.fps.has_value(), "cleave fingerprints needs SMILES or FPS input");
+  const OutputLock lock = lock_output_file(a.str("out"));
   write_fps(a.str("out"), in.samples, *in.fps);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -105,9 +106,11 @@ OutputLock lock_output_dir(const fs::path& dir) {
   return lock;
 }
 
-OutputLock lock_split_dir(const fs::path& dir) {
-  const fs::path out = split_target(dir);
-  CLEAVE_EXPECTS(!out.empty(), "empty output directory");
+namespace {
+
+/// PARENT/.NAME.cleave.lock for the output `out` (PARENT created).
+OutputLock lock_beside(const fs::path& out, const std::string& what) {
+  CLEAVE_EXPECTS(!out.empty(), "empty output path");
   const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(parent, ec);
@@ -116,8 +119,31 @@ OutputLock lock_split_dir(const fs::path& dir) {
   std::string lock_name = out.filename().string();
   lock_name.insert(lock_name.begin(), '.');
   lock_name += ".cleave.lock";
-  OutputLock lock(parent / lock_name, "split set " + out.string());
+  return OutputLock(parent / lock_name, what + " " + out.string());
+}
+
+}  // namespace
+
+OutputLock lock_split_dir(const fs::path& dir) {
+  const fs::path out = split_target(dir);
+  OutputLock lock = lock_beside(out, "split set");
   recover_split_dir(out);
+  return lock;
+}
+
+OutputLock lock_output_file(const fs::path& file, const std::vector<std::string>& sidecars) {
+  OutputLock lock = lock_beside(file, "output");
+  const fs::path parent = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::vector<std::string> names{file.filename().string()};
+  for (const auto& suffix : sidecars) names.push_back(names[0] + suffix);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const std::string n = entry.path().filename().string();
+    std::error_code e2;
+    for (const auto& name : names)
+      if (is_pid_suffixed(n, name + ".tmp-") && entry.is_regular_file(e2))
+        fs::remove(entry.path(), e2);
+  }
   return lock;
 }
 

@@ -2,6 +2,8 @@
 // Exclusive use of an output location by one cleave process at a time, and
 // clean-up of what a killed earlier run left behind there.
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace cleave::cli {
 
@@ -35,6 +37,13 @@ OutputLock lock_output_dir(const std::filesystem::path& dir);
 /// when a run was killed between moving the old set aside and renaming the
 /// new one in.
 OutputLock lock_split_dir(const std::filesystem::path& dir);
+
+/// Lock for one output file and its sidecars (`cleave graph`, `cleave
+/// fingerprints`): PARENT/.NAME.cleave.lock, beside it; creates PARENT. Also
+/// removes the FILE.tmp-PID and FILE<sidecar>.tmp-PID files a killed run
+/// left (no other run can be writing them while the lock is held).
+OutputLock lock_output_file(const std::filesystem::path& file,
+                            const std::vector<std::string>& sidecars = {});
 
 /// Removes what a killed writer of the split set `dir` left beside it (call
 /// with the lock held).

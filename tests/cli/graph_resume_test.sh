@@ -136,6 +136,9 @@ rerun() {
   d=$(done_tiles "$wd")
   files=$(find "$wd" -maxdepth 1 -name 'cleave-tile-*.bin' 2>/dev/null | wc -l)
   [ "$files" -ge "$d" ] && ok || bad "$name: checkpoint lists $d tiles, only $files tile files"
+  # What a save killed between its writes leaves (pid of no running process).
+  : >"$out.tmp-999999999"
+  : >"$out.ids.tmp-999999999"
   if ! "$BIN" "${CMD[@]}" "$@" --work-dir "$wd" --out "$out" >/dev/null 2>"$WORK/rerun.err"; then
     bad "$name: rerun failed: $(tail -3 "$WORK/rerun.err")"
     return
@@ -143,6 +146,10 @@ rerun() {
   cmp -s "$REF" "$out" && ok || bad "$name: rerun graph differs from the uninterrupted run"
   cmp -s "$REF.ids" "$out.ids" && ok || bad "$name: rerun ids differ from the uninterrupted run"
   [ -z "$(ls -A "$wd" 2>/dev/null)" ] && ok || bad "$name: rerun left $(ls "$wd") in the work dir"
+  # Temporaries a killed save left beside the output are gone after the rerun.
+  local left
+  left=$(cd "$(dirname "$out")" && ls -d "$(basename "$out")".*tmp-* 2>/dev/null)
+  [ -z "$left" ] && ok || bad "$name: rerun left temporaries beside the output: $left"
   if [ "$d" -eq 0 ]; then
     ! grep -q "resumed" "$WORK/rerun.err" && ok || bad "$name: resumed without a checkpoint"
   elif [ "$d" -lt "$TILES" ]; then
