@@ -118,7 +118,8 @@ def check(parasail, cleave, name, recs, dna, workdir):
     sub = os.path.join(workdir, "check.fasta")
     write_subset(recs, sub)
     graph = os.path.join(workdir, "check.cgr")
-    cc.run([cleave, "graph", "--input", sub, "--align", "global", "--threshold", "0",
+    cc.run([cleave, "graph", "--input", sub, "--align", "global", "--identity", "aligned",
+            "--exhaustive", "--threshold", "0",
             "--threads", "2", "--quiet", "--out", graph])
     n, weights = tp.read_graph(graph)
     assert n == len(recs)
@@ -189,7 +190,8 @@ def bench_set(parasail, a, cleave, label, rel, dna, n_recs):
     for t in (1, 2):
         graph = os.path.join(work, f"cleave_t{t}.cgr")
         out[f"cleave_t{t}"] = cc.timed(
-            [cleave, "graph", "--input", sub, "--align", "global", "--threshold",
+            [cleave, "graph", "--input", sub, "--align", "global", "--identity", "aligned",
+             "--exhaustive", "--threshold",
              str(a.threshold), "--threads", str(t), "--quiet", "--out", graph],
             repeats=a.repeats)
     stats = subprocess.run([cleave, "stats", "--graph", os.path.join(work, "cleave_t1.cgr")],

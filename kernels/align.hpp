@@ -11,7 +11,11 @@
 /// pairwise sequence alignments"), so that identities agree exactly:
 ///  - a gap of k residues costs open + (k - 1) * extend;
 ///  - global: the first row and column score -open - (k - 1) * extend but
-///    carry zero matches and zero length;
+///    carry zero matches and zero length (so leading end gaps are not in the
+///    length), unless ScoreScheme::count_leading_gaps is set: then the
+///    boundary cell after k gap columns carries length k and the length is
+///    every column of the alignment, end gaps included (EMBOSS needle's
+///    denominator); the path and the score are the same either way;
 ///  - a gap state opens only when opening scores strictly more than
 ///    extending; a cell takes its statistics from the diagonal when the
 ///    diagonal reaches its score, else from the gap that consumes s1
@@ -35,6 +39,9 @@ struct ScoreScheme {
   int32_t size = 0;
   int32_t gap_open = 0;
   int32_t gap_extend = 0;
+  /// Global only: leading end gaps count in AlignStats::length (then the
+  /// length is every column of the alignment).
+  int32_t count_leading_gaps = 0;
   CLEAVE_HD CLEAVE_INLINE int32_t score(uint8_t a, uint8_t b) const { return m[a * size + b]; }
 };
 
@@ -68,10 +75,12 @@ template <bool kLocal, bool kInnerIsS1, int K>
 CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
                                     const ScoreScheme& sc, DpCell* col, int64_t stride) {
   const int32_t open = sc.gap_open, ext = sc.gap_extend;
+  const bool lead = !kLocal && sc.count_leading_gaps != 0;
   for (int32_t k = 0; k <= nb; ++k) {
     DpCell& c = col[k * stride];
     c.h = (kLocal || k == 0) ? 0 : -open - (k - 1) * ext;
-    c.hm = c.hl = 0;
+    c.hm = 0;
+    c.hl = lead ? k : 0;
     c.g = kNegInf32;
     c.gm = c.gl = 0;
   }
@@ -94,15 +103,18 @@ CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t*
         dl[0] = c0.hl;
       } else {
         dh[k] = uh[k - 1];
-        dm[k] = dl[k] = 0;
+        dm[k] = um[k - 1];
+        dl[k] = ul[k - 1];
       }
       uh[k] = kLocal ? 0 : -open - (x - 1) * ext;
-      um[k] = ul[k] = 0;
+      um[k] = 0;
+      ul[k] = lead ? x : 0;
       r[k] = kNegInf32;
       rm[k] = rl[k] = 0;
     }
     c0.h = uh[rows - 1];
-    c0.hm = c0.hl = 0;
+    c0.hm = 0;
+    c0.hl = ul[rows - 1];
     for (int32_t y = 1; y <= nb; ++y) {
       DpCell& c = col[y * stride];
       const uint8_t rb = b[y - 1];
@@ -184,8 +196,9 @@ CLEAVE_HD AlignStats align_stats(const uint8_t* s1, int32_t n1, const uint8_t* s
   return detail::align_oriented<kLocal, false, kStrip>(s1, n1, s2, n2, sc, col, stride);
 }
 
-/// matches / length (spectra) or matches / min(n1, n2) (shorter); 0 when
-/// the denominator is 0. Computed in double on both backends.
+/// matches / length (aligned, or full when the length counts leading end
+/// gaps) or matches / min(n1, n2) (shorter); 0 when the denominator is 0. Computed in double on
+/// both backends.
 CLEAVE_HD CLEAVE_INLINE double stats_identity(const AlignStats& s, int32_t n1, int32_t n2,
                                               bool shorter) {
   const int32_t d = shorter ? (n1 < n2 ? n1 : n2) : s.length;

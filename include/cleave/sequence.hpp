@@ -94,13 +94,41 @@ enum class AlignMode : uint8_t {
 /// "global"/"nw" or "local"/"sw"; throws invalid_argument otherwise.
 AlignMode align_mode_from_name(const std::string& name);
 
-/// Denominator of the identity.
+/// Denominator of the identity (the numerator is always the number of
+/// identical aligned columns).
 enum class IdentityKind : uint8_t {
-  spectra = 0,  ///< matches / alignment length (SPECTRA, parasail stats)
-  shorter = 1,  ///< matches / length of the shorter sequence (CD-HIT)
+  /// Over the columns of the optimal path as parasail's nw_stats / sw_stats
+  /// count them: for global alignment leading end gaps are left out and
+  /// trailing ones counted; for local alignment the aligned region. This was
+  /// cleave's default before 0.3 ("spectra" is accepted as its old name).
+  aligned = 0,
+  shorter = 1,  ///< over the length of the shorter sequence (CD-HIT's -G 1 definition)
+  /// Over every column of the global alignment, end gaps included (EMBOSS
+  /// needle's identity, which GraphPart uses). A pair of lengths m <= n can
+  /// reach at most m / n, an exact bound the prefilter applies. Global only.
+  full = 2,
+  /// full for global alignment, aligned for local alignment (the default).
+  automatic = 3,
 };
-/// "spectra" or "shorter"; throws invalid_argument otherwise.
+/// "aligned" (or "spectra"), "shorter" (or "cdhit"), "full" (or "needle"),
+/// "auto"; throws invalid_argument otherwise.
 IdentityKind identity_kind_from_name(const std::string& name);
+/// The canonical name of a kind.
+const char* identity_kind_name(IdentityKind k);
+
+/// The CLI's identity threshold when none is given: 0.3 for proteins
+/// (SPECTRA's), 0.9 for DNA. Every pair of a marker gene such as 18S V4 is
+/// homologous, and its full identities lie mostly between 0.6 and 0.85
+/// (measured on the bundled amplicons), so 0.3 would join everything; 0.9
+/// sits above that bulk, stricter against leakage than the 0.97 of
+/// species-level OTUs, which users can still ask for.
+double default_identity_threshold(Alphabet a);
+
+/// How the pairs to align are chosen.
+enum class SearchMode : uint8_t { automatic = 0, exhaustive = 1, prefilter = 2 };
+/// "auto", "exhaustive" or "prefilter"; throws invalid_argument otherwise.
+SearchMode search_mode_from_name(const std::string& name);
+const char* search_mode_name(SearchMode m);
 
 /// @brief Alignment and graph parameters.
 ///
@@ -116,25 +144,25 @@ struct AlignOptions {
   int gap_extend = -1;  ///< < 0: default for the alphabet
   int match = 2;        ///< DNA only
   int mismatch = -3;    ///< DNA only
-  IdentityKind identity = IdentityKind::spectra;
+  IdentityKind identity = IdentityKind::automatic;
   /// Edge when identity >= threshold (compared in double).
   double threshold = 0.3;
-  /// 0: align all n(n-1)/2 pairs. Otherwise k-mer length of the prefilter:
-  /// only pairs sharing >= min_shared_kmers distinct k-mers (without X / N)
-  /// are aligned; the others count as identity 0 in the histogram and
-  /// n_pairs stays n(n-1)/2. Pairs similar only below the k-mer level are
-  /// missed, so use small k for low thresholds.
-  uint32_t kmer = 0;
-  uint32_t min_shared_kmers = 1;
+  /// Which pairs are aligned: every pair (exhaustive, through the tile
+  /// scheduler: resumable from work_dir), or the candidates of the seed
+  /// prefilter (similarity/seq_prefilter.hpp; pairs it drops count as
+  /// identity 0 in the histogram, and n_pairs stays n(n-1)/2). automatic:
+  /// exhaustive while all pairs cost at most exhaustive_cells DP cells.
+  SearchMode search = SearchMode::automatic;
+  /// Prefilter sensitivity in [1, 9]: higher finds more distant pairs at
+  /// more cost; the default's recall is measured in bench/RESULTS.md.
+  double sensitivity = 5.0;
+  uint64_t exhaustive_cells = uint64_t{20} * 1000 * 1000 * 1000;
   Backend backend = Backend::automatic;
   int threads = 0;  ///< 0 = all cores
   bool progress = true;
   uint64_t max_memory = 0;         ///< scheduler budget (exhaustive mode)
   std::filesystem::path work_dir;  ///< checkpoint directory (exhaustive mode)
 };
-
-/// Recommended prefilter k: 5 for proteins, 11 for DNA.
-uint32_t default_kmer(Alphabet a);
 
 /// Score, identical aligned columns and alignment length of one alignment.
 /// Length counts the columns of the optimal path as parasail's stats
@@ -150,7 +178,13 @@ struct AlignResult {
 /// Aligns sequence i (parasail's s1) with sequence j (s2), scalar code.
 AlignResult align_pair(const Sequences& seqs, std::size_t i, std::size_t j,
                        const AlignOptions& opt);
-/// Identity of a result: 0 when the denominator is 0.
+/// The identity kind opt.identity stands for (automatic resolved by the
+/// mode); throws invalid_argument for full with local alignment.
+IdentityKind resolved_identity(const AlignOptions& opt);
+
+/// Identity of a result: 0 when the denominator is 0. For full, r must come
+/// from a scheme that counts leading gaps (align_pair does so when
+/// opt.identity resolves to full).
 double alignment_identity(const AlignResult& r, uint32_t len_i, uint32_t len_j, IdentityKind kind);
 
 /// The pair computer of the tile scheduler for sequences: cpu (AVX2
@@ -161,8 +195,8 @@ std::unique_ptr<PairComputer> make_sequence_computer(const Sequences& seqs,
                                                      const AlignOptions& opt);
 
 /// The sequence identity graph (measure identity): every pair through the
-/// tile scheduler when opt.kmer == 0 (checkpoints in work_dir, resumable),
-/// otherwise only the k-mer candidates (in memory, not resumable). Ids are
+/// tile scheduler (checkpoints in work_dir, resumable) or only the
+/// prefilter's candidates (in memory), as opt.search says. Ids are
 /// set from seqs. Identical on any thread count and on cpu and cuda.
 Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt);
 

@@ -49,8 +49,9 @@ std::vector<OptionSpec> graph_options() {
   return {
       {"measure", "NAME", "tanimoto, dice or cosine (fingerprints)", "tanimoto"},
       {"threshold", "T",
-       "edge when similarity >= T (default 0.4 for fingerprints, 0.3 identity for FASTA, 0.9 "
-       "cosine for NPY, > 0 for pairs; not for DMS, where sharing a mutation makes an edge)",
+       "edge when similarity >= T (default 0.4 for fingerprints, identity 0.3 for proteins and "
+       "0.9 for DNA, 0.9 cosine for NPY, > 0 for pairs; not for DMS, where sharing a mutation "
+       "makes an edge)",
        ""},
       {"align", "MODE", "FASTA: global (Needleman-Wunsch) or local (Smith-Waterman)", "global"},
       {"gap-open", "N", "FASTA: cost of a gap's first residue (default 11 protein, 5 DNA)", ""},
@@ -58,10 +59,15 @@ std::vector<OptionSpec> graph_options() {
       {"match", "N", "FASTA DNA: match score", "2"},
       {"mismatch", "N", "FASTA DNA: mismatch score", "-3"},
       {"identity", "KIND",
-       "FASTA: spectra (identical columns / alignment length) or shorter (/ shorter sequence, "
-       "as CD-HIT)",
-       "spectra"},
-      {"kmer", "K", "FASTA: align only pairs sharing a k-mer of this length (0 = all pairs)", "0"},
+       "FASTA: identical columns over: full (every column, end gaps too, as EMBOSS needle), "
+       "aligned (parasail's stats length; SPECTRA's earlier default), shorter (the shorter "
+       "sequence, as CD-HIT); auto = full for global, aligned for local",
+       "auto"},
+      {"exhaustive", "", "FASTA: align every pair (default: only when that is cheap)", ""},
+      {"prefilter", "", "FASTA: align only the seed prefilter's candidates, whatever the size", ""},
+      {"sensitivity", "S",
+       "FASTA prefilter: 1 (fast) to 9 (finds more distant pairs); recall in bench/RESULTS.md",
+       "5"},
       {"max-memory", "SIZE",
        "memory budget for all-pairs work, e.g. 8G (default: a quarter of RAM)", ""},
       {"work-dir", "DIR", "checkpoint directory: a killed graph build resumes from it", ""},
@@ -263,8 +269,13 @@ Graph build_graph(const Args& a, const InputData& in) {
   const uint64_t max_memory = a.has("max-memory") ? parse_size(a.str("max-memory")) : 0;
   const std::string work_dir = a.str_or("work-dir", "");
   const bool fasta = in.sequences.has_value();
-  for (const char* o : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity", "kmer"})
+  for (const char* o : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity",
+                        "exhaustive", "prefilter", "sensitivity"})
     CLEAVE_EXPECTS(fasta || !a.has(o), "--{} applies to FASTA input only", o);
+  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
+                 "--exhaustive and --prefilter exclude each other");
+  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("sensitivity")),
+                 "--sensitivity sets the prefilter, which --exhaustive turns off");
   CLEAVE_EXPECTS(!a.has("measure") || in.fps || in.embeddings,
                  "--measure applies to fingerprints only");
   if (in.pairs_graph) {
@@ -285,8 +296,12 @@ Graph build_graph(const Args& a, const InputData& in) {
     opt.match = static_cast<int>(a.integer("match", -1000, 1000));
     opt.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
     opt.identity = identity_kind_from_name(a.str("identity"));
-    opt.threshold = a.has("threshold") ? a.real("threshold", 0.0, 1.0) : 0.3;
-    opt.kmer = static_cast<uint32_t>(a.integer("kmer", 0, 31));
+    opt.threshold = a.has("threshold") ? a.real("threshold", 0.0, 1.0)
+                                       : default_identity_threshold(in.sequences->alphabet);
+    opt.search = a.has("exhaustive")  ? SearchMode::exhaustive
+                 : a.has("prefilter") ? SearchMode::prefilter
+                                      : SearchMode::automatic;
+    opt.sensitivity = a.real("sensitivity", 1.0, 9.0);
     opt.backend = graph_backend(a);
     opt.progress = !Progress::quiet();
     opt.max_memory = max_memory;
@@ -294,9 +309,9 @@ Graph build_graph(const Args& a, const InputData& in) {
     g = sequence_graph(*in.sequences, opt);
     params = fmt::format(
         "{{\"input\": {}, \"measure\": \"identity\", \"threshold\": {}, \"align\": \"{}\", "
-        "\"identity\": \"{}\", \"kmer\": {}, \"alignment\": {}}}",
-        input_json(in), opt.threshold, a.str("align"), a.str("identity"), opt.kmer,
-        g.meta().parameters.empty() ? "{}" : g.meta().parameters);
+        "\"identity\": \"{}\", \"search\": \"{}\", \"alignment\": {}}}",
+        input_json(in), opt.threshold, a.str("align"), identity_kind_name(resolved_identity(opt)),
+        search_mode_name(opt.search), g.meta().parameters.empty() ? "{}" : g.meta().parameters);
   } else {
     SimilarityOptions opt;
     opt.measure = measure_from_name(a.has("measure") ? a.str("measure")

@@ -8,7 +8,7 @@
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "similarity/align_common.hpp"
-#include "similarity/kmer_prefilter.hpp"
+#include "similarity/seq_prefilter.hpp"
 
 #if CLEAVE_HAVE_CUDA
 #include "similarity/align_cuda.hpp"
@@ -18,26 +18,56 @@ namespace cleave {
 
 namespace {
 
+/// Whether aligning every pair costs at most `budget` DP cells.
+bool exhaustive_is_cheap(const Sequences& seqs, uint64_t budget) {
+  // sum over i < j of n_i n_j = ((sum n)^2 - sum n^2) / 2
+  double sum = 0, sq = 0;
+  for (std::size_t k = 0; k < seqs.size(); ++k) {
+    const double l = seqs.length(k);
+    sum += l;
+    sq += l * l;
+  }
+  return (sum * sum - sq) / 2 <= static_cast<double>(budget);
+}
+
 std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
-                            const kernels::ScoreScheme& sc) {
+                            const kernels::ScoreScheme& sc, bool prefiltered) {
+  std::string search = "\"exhaustive\"";
+  if (prefiltered) {
+    const auto p = align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt),
+                                                  opt.threshold, opt.sensitivity, opt.match, opt.mismatch);
+    search = fmt::format(
+        "{{\"prefilter\": {{\"sensitivity\": {}, \"seeds\": \"{}\", \"reduced_alphabet\": "
+        "{}, \"band\": {}, \"window\": {}, \"min_ungapped\": {}, \"gapped_band\": {}, "
+        "\"min_gapped\": {}, \"length_ratio\": {}}}}}",
+        opt.sensitivity, fmt::join(p.patterns, ","), p.reduce ? "true" : "false", p.band, p.window,
+        p.min_ungapped, p.gapped_band, p.min_gapped, p.length_ratio);
+  }
   return fmt::format(
       "{{\"alphabet\": \"{}\", \"align\": \"{}\", \"gap_open\": {}, \"gap_extend\": {}, "
-      "\"scores\": \"{}\", \"identity\": \"{}\", \"kmer\": {}, \"min_shared_kmers\": {}}}",
+      "\"scores\": \"{}\", \"identity\": \"{}\", \"search\": {}}}",
       alphabet_name(seqs.alphabet), opt.mode == AlignMode::local ? "local" : "global", sc.gap_open,
       sc.gap_extend,
       seqs.alphabet == Alphabet::dna ? fmt::format("match {} mismatch {}", opt.match, opt.mismatch)
                                      : std::string("blosum62"),
-      opt.identity == IdentityKind::shorter ? "shorter" : "spectra", opt.kmer,
-      opt.min_shared_kmers);
+      identity_kind_name(resolved_identity(opt)), search);
 }
 
 Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-  const auto cand = align_detail::kmer_candidates(seqs, opt.kmer, opt.min_shared_kmers, threads);
+  const auto params = align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt),
+                                                     opt.threshold, opt.sensitivity, opt.match, opt.mismatch);
+  align_detail::PrefilterCounts counts;
+  const auto cand =
+      align_detail::prefilter_candidates(seqs, sc, params, threads, opt.progress, &counts);
   const auto n = static_cast<int64_t>(seqs.size());
   std::vector<TileResult> parts(static_cast<std::size_t>(threads));
-  Progress progress("sequence identity (k-mer candidates)", static_cast<uint64_t>(n));
+  Progress progress(
+      fmt::format("sequence identity ({} seed hits, {} diagonals, {} ungapped, {} "
+                  "candidate pairs)",
+                  counts.seed_hits, counts.diagonal_hits, counts.ungapped, counts.candidates),
+      static_cast<uint64_t>(n));
 #pragma omp parallel num_threads(threads)
   {
     TileResult& mine = parts[static_cast<std::size_t>(omp_get_thread_num())];
@@ -99,7 +129,12 @@ Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
                  seqs.size());
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   Graph g;
-  if (opt.kmer > 0) {
+  const bool prefiltered =
+      opt.search == SearchMode::prefilter ||
+      (opt.search == SearchMode::automatic && !exhaustive_is_cheap(seqs, opt.exhaustive_cells));
+  if (prefiltered) {
+    if (!opt.work_dir.empty())
+      warn("the prefilter keeps no checkpoints: the work directory serves exhaustive runs only");
     g = prefiltered_graph(seqs, opt);
   } else {
     auto computer = make_sequence_computer(seqs, opt);
@@ -112,7 +147,7 @@ Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
     g.set_ids(seqs.samples.ids);
   }
   GraphMeta meta = g.meta();
-  meta.parameters = parameters_json(seqs, opt, sc);
+  meta.parameters = parameters_json(seqs, opt, sc, prefiltered);
   g.set_meta(std::move(meta));
   return g;
 }

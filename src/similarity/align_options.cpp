@@ -49,13 +49,57 @@ AlignMode align_mode_from_name(const std::string& name) {
 }
 
 IdentityKind identity_kind_from_name(const std::string& name) {
-  if (name == "spectra") return IdentityKind::spectra;
-  if (name == "shorter") return IdentityKind::shorter;
-  CLEAVE_FAIL(invalid_argument, "unknown identity '{}' (expected spectra or shorter)", name);
+  if (name == "aligned" || name == "spectra") return IdentityKind::aligned;
+  if (name == "shorter" || name == "cdhit") return IdentityKind::shorter;
+  if (name == "full" || name == "needle") return IdentityKind::full;
+  if (name == "auto" || name == "automatic") return IdentityKind::automatic;
+  CLEAVE_FAIL(invalid_argument, "unknown identity '{}' (expected full, aligned, shorter or auto)",
+              name);
 }
 
-uint32_t default_kmer(Alphabet a) {
-  return a == Alphabet::dna ? 11 : 5;
+const char* identity_kind_name(IdentityKind k) {
+  switch (k) {
+    case IdentityKind::aligned:
+      return "aligned";
+    case IdentityKind::shorter:
+      return "shorter";
+    case IdentityKind::full:
+      return "full";
+    default:
+      return "auto";
+  }
+}
+
+IdentityKind resolved_identity(const AlignOptions& opt) {
+  if (opt.identity == IdentityKind::automatic)
+    return opt.mode == AlignMode::local ? IdentityKind::aligned : IdentityKind::full;
+  CLEAVE_EXPECTS(opt.identity != IdentityKind::full || opt.mode == AlignMode::global,
+                 "identity 'full' counts end gaps, which only a global alignment has; with "
+                 "local alignment use identity aligned or shorter");
+  return opt.identity;
+}
+
+double default_identity_threshold(Alphabet a) {
+  return a == Alphabet::dna ? 0.9 : 0.3;
+}
+
+SearchMode search_mode_from_name(const std::string& name) {
+  if (name == "auto" || name == "automatic") return SearchMode::automatic;
+  if (name == "exhaustive" || name == "all") return SearchMode::exhaustive;
+  if (name == "prefilter") return SearchMode::prefilter;
+  CLEAVE_FAIL(invalid_argument, "unknown search '{}' (expected auto, exhaustive or prefilter)",
+              name);
+}
+
+const char* search_mode_name(SearchMode m) {
+  switch (m) {
+    case SearchMode::exhaustive:
+      return "exhaustive";
+    case SearchMode::prefilter:
+      return "prefilter";
+    default:
+      return "auto";
+  }
 }
 
 double alignment_identity(const AlignResult& r, uint32_t len_i, uint32_t len_j, IdentityKind kind) {
@@ -103,6 +147,7 @@ kernels::ScoreScheme make_scheme(Alphabet alphabet, const AlignOptions& opt) {
     sc.size = kernels::kBlosum62Size;
     std::memcpy(sc.m, kernels::kBlosum62, sizeof(kernels::kBlosum62));
   }
+  sc.count_leading_gaps = resolved_identity(opt) == IdentityKind::full ? 1 : 0;
   return sc;
 }
 
@@ -118,13 +163,18 @@ uint64_t sequences_checksum(const Sequences& seqs, const AlignOptions& opt) {
   const auto sc = make_scheme(seqs.alphabet, opt);
   c.update_value(static_cast<uint32_t>(seqs.alphabet));
   c.update_value(static_cast<uint32_t>(opt.mode));
-  c.update_value(static_cast<uint32_t>(opt.identity));
+  c.update_value(static_cast<uint32_t>(resolved_identity(opt)));
   c.update_value(sc.gap_open);
   c.update_value(sc.gap_extend);
   c.update(sc.m, sizeof(sc.m));
   c.update_value(opt.threshold);
-  c.update_value(opt.kmer);
-  c.update_value(opt.min_shared_kmers);
+  // The prefilter decides which pairs are aligned, so it is part of the
+  // graph's identity; the exhaustive graph does not depend on it.
+  c.update_value(static_cast<uint32_t>(opt.search));
+  if (opt.search != SearchMode::exhaustive) {
+    c.update_value(opt.sensitivity);
+    c.update_value(opt.exhaustive_cells);
+  }
   return c.digest();
 }
 

@@ -58,11 +58,13 @@ void align_lanes(const LaneJob& job) {
   int32_t lane_col[W];
   std::size_t next = 0;
   int active = 0;
+  const bool lead = !kLocal && sc.count_leading_gaps != 0;
   auto reset_lane = [&](int l) {
     for (int32_t i = 0; i <= nq; ++i) {
       Cell& c = col[i];
       c.h[l] = (kLocal || i == 0) ? T(0) : static_cast<T>(-(open + (i - 1) * ext));
-      c.hm[l] = c.hl[l] = T(0);
+      c.hm[l] = T(0);
+      c.hl[l] = lead ? static_cast<T>(i) : T(0);
       c.e[l] = neg;
       c.em[l] = c.el[l] = T(0);
     }
@@ -82,7 +84,7 @@ void align_lanes(const LaneJob& job) {
 
   int32_t tres[W];
   while (active > 0) {
-    V h0 = zero;
+    V h0 = zero, l0 = zero;
     for (int l = 0; l < W; ++l) {
       if (lane_t[l] < 0) {
         tres[l] = -1;
@@ -91,6 +93,7 @@ void align_lanes(const LaneJob& job) {
       const int32_t c = ++lane_col[l];
       tres[l] = job.targets[job.order[lane_t[l]]][c - 1];
       if (!kLocal) h0[l] = static_cast<T>(-(open + (c - 1) * ext));
+      if (lead) l0[l] = static_cast<T>(c);
     }
     for (int32_t r = 0; r < A; ++r) {
       V s, m;
@@ -104,8 +107,9 @@ void align_lanes(const LaneJob& job) {
     Cell& c0 = col[0];
     V dh = c0.h, dm = c0.hm, dl = c0.hl;
     c0.h = h0;
-    c0.hm = c0.hl = zero;
-    V uh = h0, um = zero, ul = zero;
+    c0.hm = zero;
+    c0.hl = l0;
+    V uh = h0, um = zero, ul = l0;
     V f = splat<V, T, W>(neg), fm = zero, fl = zero;
     for (int32_t i = 1; i <= nq; ++i) {
       const int32_t r = job.q[i - 1];

@@ -3,8 +3,9 @@
 
 For real proteins (BLOSUM62, gap open 11, extend 1) and real DNA (match 2,
 mismatch -3, open 5, extend 2), global and local, every pair's edge weight
-(threshold 0, so every pair is an edge) must equal, as float32,
-matches / length of parasail.nw_stats / parasail.sw_stats with s1 = the
+(threshold 0, so every pair is an edge; `--identity aligned`, parasail's
+length) must equal, as float32, matches / length of parasail.nw_stats /
+parasail.sw_stats with s1 = the
 earlier record. Sequences are normalised as cleave reads them (upper case;
 proteins U->C, O->K, J->X; DNA U->T, IUPAC codes->N).
 
@@ -101,7 +102,8 @@ def main():
             for mode, fn in (("global", parasail.nw_stats), ("local", parasail.sw_stats)):
                 out = os.path.join(tmp, "g.cgr")
                 cmd = [args.cleave, "graph", "--input", sub, "--format", "fasta", "--align", mode,
-                       "--threshold", "0", "--out", out, "--quiet", "--threads", "2"]
+                       "--identity", "aligned", "--exhaustive", "--threshold", "0", "--out", out,
+                       "--quiet", "--threads", "2"]
                 r = subprocess.run(cmd, capture_output=True, text=True)
                 if r.returncode != 0:
                     print("FAIL: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))

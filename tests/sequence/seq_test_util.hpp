@@ -49,7 +49,8 @@ struct Cell {
   int32_t h, hm, hl, e, em, el, f, fm, fl;
 };
 
-/// parasail nw_stats / sw_stats semantics on full matrices.
+/// parasail nw_stats / sw_stats semantics on full matrices (with
+/// sc.count_leading_gaps, the boundary cells carry their gap columns).
 inline cleave::kernels::AlignStats brute_force(const uint8_t* s1, int32_t n1, const uint8_t* s2,
                                                int32_t n2, const cleave::kernels::ScoreScheme& sc,
                                                bool local) {
@@ -59,7 +60,10 @@ inline cleave::kernels::AlignStats brute_force(const uint8_t* s1, int32_t n1, co
     for (int32_t j = 0; j <= n2; ++j) {
       Cell& c = m[i][j];
       c = Cell{0, 0, 0, neg, 0, 0, neg, 0, 0};
-      if (!local && (i == 0) != (j == 0)) c.h = -o - (std::max(i, j) - 1) * x;
+      if (!local && (i == 0) != (j == 0)) {
+        c.h = -o - (std::max(i, j) - 1) * x;
+        if (sc.count_leading_gaps) c.hl = std::max(i, j);  // every column counted
+      }
     }
   cleave::kernels::AlignStats best{0, 0, 0};
   int32_t best_j = INT32_MAX;

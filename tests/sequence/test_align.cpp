@@ -48,10 +48,12 @@ void expect_brute(const Sequences& s, const AlignOptions& opt) {
 
 TEST(AlignDp, MatchesBruteForceGotohOnRandomSequences) {
   // Small alphabets and short sequences give many score ties.
-  for (int mode = 0; mode < 2; ++mode) {
+  // Mode 2: global with every column in the length (identity full).
+  for (int mode = 0; mode < 3; ++mode) {
     for (auto [open, ext] : {std::pair{11, 1}, {3, 1}, {1, 1}, {5, 2}, {0, 0}}) {
       AlignOptions opt;
-      opt.mode = mode ? AlignMode::local : AlignMode::global;
+      opt.mode = mode == 1 ? AlignMode::local : AlignMode::global;
+      opt.identity = mode == 2 ? IdentityKind::full : IdentityKind::aligned;
       opt.gap_open = open;
       opt.gap_extend = ext;
       expect_brute(seqtest::random_sequences(14, 1, 24, "ACDW", Alphabet::protein, 7 + open), opt);
@@ -66,6 +68,7 @@ TEST(AlignDp, MatchesBruteForceGotohOnRandomSequences) {
 TEST(AlignDp, KnownSmallCases) {
   const auto s = sequences_from_strings({"a", "b", "c", "d"}, {"AAAAWW", "WW", "WWAAAA", "W"});
   AlignOptions opt;
+  opt.identity = IdentityKind::aligned;
   // parasail: leading end gaps are not counted in the length, trailing are.
   const auto r01 = align_pair(s, 0, 1, opt);
   EXPECT_EQ(r01.score, 8);
@@ -73,9 +76,25 @@ TEST(AlignDp, KnownSmallCases) {
   EXPECT_EQ(r01.length, 2);
   const auto r21 = align_pair(s, 2, 1, opt);
   EXPECT_EQ(r21.length, 6);
-  EXPECT_DOUBLE_EQ(alignment_identity(r21, 6, 2, IdentityKind::spectra), 2.0 / 6.0);
+  // full (the default for global alignment): every column, at both ends.
+  for (const auto kind : {IdentityKind::full, IdentityKind::automatic}) {
+    opt.identity = kind;
+    const auto f01 = align_pair(s, 0, 1, opt);
+    EXPECT_EQ(f01.score, 8);
+    EXPECT_EQ(f01.matches, 2);
+    EXPECT_EQ(f01.length, 6);
+    EXPECT_EQ(align_pair(s, 2, 1, opt).length, 6);
+    EXPECT_EQ(align_pair(s, 1, 0, opt).length, 6);
+    EXPECT_DOUBLE_EQ(alignment_identity(f01, 6, 2, IdentityKind::full), 2.0 / 6.0);
+  }
+  opt.mode = AlignMode::local;
+  opt.identity = IdentityKind::full;
+  EXPECT_THROW(align_pair(s, 0, 1, opt), cleave::error);
+  opt.identity = IdentityKind::automatic;
+  EXPECT_EQ(resolved_identity(opt), IdentityKind::aligned);
+  EXPECT_DOUBLE_EQ(alignment_identity(r21, 6, 2, IdentityKind::aligned), 2.0 / 6.0);
   EXPECT_DOUBLE_EQ(alignment_identity(r21, 6, 2, IdentityKind::shorter), 1.0);
-  EXPECT_DOUBLE_EQ(alignment_identity(AlignResult{}, 6, 2, IdentityKind::spectra), 0.0);
+  EXPECT_DOUBLE_EQ(alignment_identity(AlignResult{}, 6, 2, IdentityKind::aligned), 0.0);
 }
 
 // Values from python3-parasail 1.3.3 (Debian), obtained with
@@ -128,6 +147,7 @@ TEST(AlignDp, EqualsParasailOnRealPairs) {
     ASSERT_LT(static_cast<std::size_t>(i), ids.size());
     ASSERT_LT(static_cast<std::size_t>(j), ids.size());
     AlignOptions opt;
+    opt.identity = IdentityKind::aligned;  // parasail's stats length
     for (int mode = 0; mode < 2; ++mode) {
       opt.mode = mode ? AlignMode::local : AlignMode::global;
       const AlignResult want = mode ? p.sw : p.nw;
@@ -145,6 +165,14 @@ TEST(AlignDp, EqualsParasailOnRealPairs) {
       EXPECT_EQ(st.matches, want.matches);
       EXPECT_EQ(st.length, want.length);
     }
+    // Counting every column changes the length only, by the leading gaps.
+    opt.mode = AlignMode::global;
+    opt.identity = IdentityKind::full;
+    const AlignResult f = align_pair(s, i, j, opt);
+    EXPECT_EQ(f.score, p.nw.score);
+    EXPECT_EQ(f.matches, p.nw.matches);
+    EXPECT_GE(f.length, p.nw.length);
+    EXPECT_GE(f.length, static_cast<int32_t>(std::max(s.length(i), s.length(j))));
   }
 }
 
@@ -152,11 +180,14 @@ TEST(AlignOptionsNames, ParseAndReject) {
   EXPECT_EQ(align_mode_from_name("local"), AlignMode::local);
   EXPECT_EQ(align_mode_from_name("nw"), AlignMode::global);
   EXPECT_EQ(identity_kind_from_name("shorter"), IdentityKind::shorter);
+  EXPECT_EQ(identity_kind_from_name("cdhit"), IdentityKind::shorter);
+  EXPECT_EQ(identity_kind_from_name("spectra"), IdentityKind::aligned);
+  EXPECT_EQ(identity_kind_from_name("needle"), IdentityKind::full);
+  EXPECT_STREQ(identity_kind_name(IdentityKind::full), "full");
   EXPECT_EQ(invalid_residue_from_name("skip"), InvalidResidue::skip);
   EXPECT_EQ(alphabet_from_name("dna"), Alphabet::dna);
   EXPECT_THROW(align_mode_from_name("semi"), cleave::error);
   EXPECT_THROW(identity_kind_from_name("x"), cleave::error);
-  EXPECT_EQ(default_kmer(Alphabet::protein), 5u);
   const auto s = sequences_from_strings({"a", "b"}, {"ACD", "ACD"});
   AlignOptions bad;
   bad.threshold = 1.5;

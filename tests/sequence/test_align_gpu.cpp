@@ -46,10 +46,10 @@ TEST(GpuSequence, CudaMatchesCpuExactly) {
   const auto dna = seqtest::random_sequences(300, 20, 300, "ACGTN", Alphabet::dna, 22);
   for (const Sequences* s : {&prot, &dna})
     for (int mode = 0; mode < 2; ++mode)
-      for (IdentityKind kind : {IdentityKind::spectra, IdentityKind::shorter}) {
+      for (IdentityKind kind : {IdentityKind::aligned, IdentityKind::shorter, IdentityKind::full}) {
+        if (mode == 1 && kind == IdentityKind::full) continue;  // global only
         SCOPED_TRACE(fmt::format("{} {} {}", s == &dna ? "dna" : "protein",
-                                 mode ? "local" : "global",
-                                 kind == IdentityKind::shorter ? "shorter" : "spectra"));
+                                 mode ? "local" : "global", identity_kind_name(kind)));
         AlignOptions opt;
         opt.mode = mode ? AlignMode::local : AlignMode::global;
         opt.identity = kind;

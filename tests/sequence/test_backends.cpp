@@ -19,7 +19,6 @@
 #include "kernels/tile_harness.hpp"
 #include "seq_test_util.hpp"
 #include "similarity/align_common.hpp"
-#include "similarity/kmer_prefilter.hpp"
 
 using namespace cleave;
 
@@ -40,8 +39,10 @@ std::vector<kernels::AlignStats> simd_row(const Sequences& s, std::size_t i,
 }
 
 void expect_simd_equals_scalar(const Sequences& s, AlignOptions opt) {
-  for (int mode = 0; mode < 2; ++mode) {
-    opt.mode = mode ? AlignMode::local : AlignMode::global;
+  // Mode 2: global, parasail's length (mode 0 is global with every column).
+  for (int mode = 0; mode < 3; ++mode) {
+    opt.mode = mode == 1 ? AlignMode::local : AlignMode::global;
+    opt.identity = mode == 2 ? IdentityKind::aligned : IdentityKind::automatic;
     const auto sc = align_detail::make_scheme(s.alphabet, opt);
     for (std::size_t i = 0; i < s.size(); ++i) {
       const auto row = simd_row(s, i, sc, mode == 1);
@@ -166,13 +167,14 @@ TEST(AlignCudaBody, CpuHarnessEqualsCpuBackend) {
     // Straddling the diagonal, on it, and above it.
     const std::vector<Tile> tiles = {{2, 17, 5, n, 0}, {0, n, 0, n, 1}, {0, 7, 7, n, 2}};
     for (int mode = 0; mode < 2; ++mode)
-      for (IdentityKind kind : {IdentityKind::spectra, IdentityKind::shorter}) {
+      for (IdentityKind kind : {IdentityKind::aligned, IdentityKind::shorter, IdentityKind::full}) {
+        if (mode == 1 && kind == IdentityKind::full) continue;  // global only
         AlignOptions opt;
         opt.mode = mode ? AlignMode::local : AlignMode::global;
         opt.identity = kind;
-        // Local spectra identities run high (short exact DNA matches are
+        // Local aligned identities run high (short exact DNA matches are
         // 1.0, which tests the >= boundary); each threshold keeps some pairs.
-        if (mode == 1 && kind == IdentityKind::spectra)
+        if (mode == 1 && kind == IdentityKind::aligned)
           opt.threshold = is_dna ? 1.0 : 0.5;
         else
           opt.threshold = is_dna ? 0.6 : 0.3;
@@ -191,8 +193,7 @@ TEST(AlignCudaBody, CpuHarnessEqualsCpuBackend) {
             for (const auto& [grid, block] : {std::pair{3u, 4u}, std::pair{2u, 256u}}) {
               SCOPED_TRACE(fmt::format("{} {} {} tile {} capacity {} grid {}x{}",
                                        is_dna ? "dna" : "protein", mode ? "local" : "global",
-                                       kind == IdentityKind::shorter ? "shorter" : "spectra",
-                                       t.index, capacity, grid, block));
+                                       identity_kind_name(kind), t.index, capacity, grid, block));
               AlignOut out(capacity, want.histogram.counts.size());
               run_align_body(*s, opt, t, out, grid, block);
               EXPECT_EQ(out.count, all.size());  // on overflow, the room a retry needs
@@ -213,34 +214,6 @@ TEST(AlignCudaBody, CpuHarnessEqualsCpuBackend) {
   }
 }
 
-TEST(KmerPrefilter, EqualsDirectCount) {
-  const auto s = seqtest::random_sequences(40, 5, 60, "ACDEFGHIKX", Alphabet::protein, 10);
-  for (uint32_t k : {2u, 3u}) {
-    for (uint32_t min_shared : {1u, 3u}) {
-      const auto c = align_detail::kmer_candidates(s, k, min_shared, 2);
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        std::set<std::string> ki;
-        const std::string a = s.letters(i);
-        for (std::size_t x = 0; x + k <= a.size(); ++x)
-          if (a.substr(x, k).find('X') == std::string::npos) ki.insert(a.substr(x, k));
-        std::vector<uint32_t> want;
-        for (std::size_t j = i + 1; j < s.size(); ++j) {
-          std::set<std::string> kj;
-          const std::string b = s.letters(j);
-          for (std::size_t x = 0; x + k <= b.size(); ++x) kj.insert(b.substr(x, k));
-          uint32_t shared = 0;
-          for (const auto& m : ki) shared += kj.count(m);
-          if (shared >= min_shared) want.push_back(static_cast<uint32_t>(j));
-        }
-        const std::vector<uint32_t> got(c.cols.begin() + c.offsets[i],
-                                        c.cols.begin() + c.offsets[i + 1]);
-        ASSERT_EQ(got, want) << "k " << k << " i " << i;
-      }
-    }
-  }
-  EXPECT_THROW(align_detail::kmer_candidates(s, 13, 1, 1), cleave::error);
-}
-
 TEST(SequenceGraph, ExhaustiveAndPrefilteredAgreeOnCandidates) {
   Progress::set_quiet(true);
   const auto s =
@@ -249,6 +222,7 @@ TEST(SequenceGraph, ExhaustiveAndPrefilteredAgreeOnCandidates) {
   opt.backend = Backend::cpu;
   opt.progress = false;
   opt.threshold = 0.5;
+  opt.search = SearchMode::exhaustive;
   const Graph full = sequence_graph(s, opt);
   EXPECT_EQ(full.meta().n_pairs, 60u * 59u / 2u);
   EXPECT_EQ(full.meta().histogram.total(), 60u * 59u / 2u);
@@ -265,12 +239,21 @@ TEST(SequenceGraph, ExhaustiveAndPrefilteredAgreeOnCandidates) {
       EXPECT_GE(id, opt.threshold);
       EXPECT_FLOAT_EQ(full.weights()[e], static_cast<float>(id));
     }
-  opt.kmer = 3;
+  opt.search = SearchMode::prefilter;
+  opt.sensitivity = 9;
   const Graph pre = sequence_graph(s, opt);
   EXPECT_EQ(pre.meta().n_pairs, full.meta().n_pairs);
   EXPECT_EQ(pre.meta().histogram.total(), full.meta().n_pairs);
-  // Families share many 3-mers: the prefilter keeps every edge here.
-  EXPECT_EQ(pre.num_edges(), full.num_edges());
+  // Every prefiltered edge is an exhaustive edge (the same alignment);
+  // these short, heavily mutated families keep most of their edges.
+  std::set<std::pair<uint64_t, uint64_t>> all;
+  for (uint64_t u = 0; u < full.num_nodes(); ++u)
+    for (uint64_t e = full.offsets()[u]; e < full.offsets()[u + 1]; ++e)
+      all.insert({u, full.columns()[e]});
+  for (uint64_t u = 0; u < pre.num_nodes(); ++u)
+    for (uint64_t e = pre.offsets()[u]; e < pre.offsets()[u + 1]; ++e)
+      EXPECT_TRUE(all.count({u, pre.columns()[e]}));
+  EXPECT_GE(double(pre.num_edges()), 0.8 * double(full.num_edges()));
   opt.threads = 1;
   const Graph one = sequence_graph(s, opt);
   EXPECT_EQ(one.meta().histogram.counts, pre.meta().histogram.counts);

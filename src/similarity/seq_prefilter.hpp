@@ -1,0 +1,70 @@
+#pragma once
+/// @file seq_prefilter.hpp
+/// @brief Candidate pairs for the sequence identity graph: a spaced-seed
+/// index over a reduced alphabet, two seed hits on one diagonal, an
+/// ungapped diagonal score, and the exact length bound of the identity in
+/// use. Only the survivors are aligned, exactly.
+///
+/// The stages follow the design of MMseqs2's prefilter (Steinegger and
+/// Soding 2017, Nat. Biotechnol. 35:1026: k-mer matches, two hits on one
+/// diagonal, an ungapped score before any gapped alignment) and DIAMOND's
+/// reduced-alphabet spaced seeds (Buchfink, Xie and Huson 2015, Nat.
+/// Methods 12:59); the protein alphabet is the 10-letter reduction of
+/// Murphy, Wallqvist and Levy 2000 (Protein Eng. 13:149), spaced seeds as in
+/// PatternHunter (Ma, Tromp and Li 2002, Bioinformatics 18:440).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cleave/sequence.hpp"
+#include "kernels/align.hpp"
+
+namespace cleave::align_detail {
+
+/// @brief The prefilter's settings, derived from the alphabet, the identity
+/// definition, the threshold and the sensitivity knob.
+struct PrefilterParams {
+  /// Spaced seeds, '1' a position that counts and '0' one that does not;
+  /// hits of every pattern feed the same diagonals.
+  std::vector<std::string> patterns;
+  bool reduce = false;        ///< proteins: the 10-letter alphabet, else residues as they are
+  int32_t band = 0;           ///< two hits within this many diagonals count as one diagonal
+  int32_t window = 0;         ///< the ungapped score looks this far either side of the hit
+  int32_t min_ungapped = 0;   ///< best ungapped segment score in that window, at least
+  int32_t gapped_band = 0;    ///< half-width of the banded local alignment on the hit diagonal
+  int32_t min_gapped = 0;     ///< its score, at least (0: no banded stage)
+  double length_ratio = 0.0;  ///< pairs with shorter/longer below this cannot reach the threshold
+};
+
+/// Settings for a sensitivity in [1, 9] (higher finds more distant pairs
+/// and costs more; see README "Sequence identity at scale" for the measured
+/// recall of each value). The length ratio is the threshold when the
+/// identity is full (matches <= shorter length, columns >= longer) and 0
+/// otherwise, where no length bound is exact. DNA pairs must also score, in
+/// the window around a diagonal hit, a share of what an ungapped stretch at
+/// the threshold identity scores with these match and mismatch scores.
+PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, double threshold,
+                                 double sensitivity, int32_t dna_match = 2,
+                                 int32_t dna_mismatch = -3);
+
+/// Candidates j > i of every i, CSR: cols[offsets[i] .. offsets[i+1]), sorted.
+struct Candidates {
+  std::vector<uint64_t> offsets;
+  std::vector<uint32_t> cols;
+  [[nodiscard]] uint64_t count() const { return cols.size(); }
+};
+
+/// Counts of each stage, for the log and the benchmarks.
+struct PrefilterCounts {
+  uint64_t seed_hits = 0;      ///< seed matches i < j within the length bound
+  uint64_t diagonal_hits = 0;  ///< (pair, diagonal) with two hits
+  uint64_t ungapped = 0;       ///< of those, passing the ungapped score
+  uint64_t candidates = 0;     ///< pairs passing the banded alignment score
+};
+
+/// Candidate pairs. The result is the same for any thread count.
+Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
+                                const PrefilterParams& p, int threads, bool progress,
+                                PrefilterCounts* counts = nullptr);
+
+}  // namespace cleave::align_detail

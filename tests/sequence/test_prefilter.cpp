@@ -1,0 +1,268 @@
+/// @file test_prefilter.cpp
+/// @brief The seed prefilter against a direct restatement of its rules (every
+/// seed pair of every sequence pair enumerated, no index, no per-target
+/// state), the exact length bound, thread independence, and the
+/// prefiltered graph against the exhaustive one on real proteins.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cleave/error.hpp"
+#include "cleave/util.hpp"
+#include "seq_test_util.hpp"
+#include "similarity/align_common.hpp"
+#include "similarity/seq_prefilter.hpp"
+
+using namespace cleave;
+
+namespace {
+
+/// Seed code of window x of s for one pattern, or -1 where it holds a
+/// residue that breaks seeds. Reduced letters by group, written out again.
+long long direct_code(const Sequences& s, std::size_t i, uint32_t x, const std::string& pattern) {
+  const std::string letters = s.letters(i);
+  if (x + pattern.size() > letters.size()) return -1;
+  static const char* kGroups[] = {"LVIM", "C", "A", "G", "ST", "P", "FYW", "EDNQBZ", "KR", "H"};
+  long long code = 0;
+  for (std::size_t k = 0; k < pattern.size(); ++k) {
+    if (pattern[k] != '1') continue;
+    const char c = letters[x + k];
+    int r = -1;
+    if (s.alphabet == Alphabet::dna) {
+      const auto at = std::string("ACGT").find(c);
+      r = at == std::string::npos ? -1 : static_cast<int>(at);
+    } else {
+      for (int g = 0; g < 10; ++g)
+        if (std::string(kGroups[g]).find(c) != std::string::npos) r = g;
+    }
+    if (r < 0) return -1;
+    code = code * (s.alphabet == Alphabet::dna ? 4 : 10) + r;
+  }
+  return code;
+}
+
+/// Best ungapped segment on diagonal d, every start and end tried, within
+/// the 2w + 1 positions around x, moved inside the diagonal.
+int32_t direct_ungapped(const Sequences& s, std::size_t i, std::size_t j, int32_t d, int32_t x,
+                        int32_t w, const kernels::ScoreScheme& sc) {
+  // The diagonal's positions of i, then the window moved to fit.
+  std::vector<int32_t> rows;
+  for (int32_t r = 0; r < static_cast<int32_t>(s.length(i)); ++r)
+    if (r - d >= 0 && r - d < static_cast<int32_t>(s.length(j))) rows.push_back(r);
+  int32_t lo = x - w, hi = x + w + 1;
+  while (lo < rows.front() && hi < rows.back() + 1) ++lo, ++hi;
+  while (hi > rows.back() + 1 && lo > rows.front()) --lo, --hi;
+  lo = std::max(lo, rows.front());
+  hi = std::min(hi, rows.back() + 1);
+  int32_t best = 0;
+  for (int32_t x0 = lo; x0 < hi; ++x0) {
+    int32_t run = 0;
+    for (int32_t x = x0; x < hi; ++x) {
+      const int32_t y = x - d;
+      if (x < 0 || x >= static_cast<int32_t>(s.length(i)) || y < 0 ||
+          y >= static_cast<int32_t>(s.length(j)))
+        break;
+      run += sc.score(s.data(i)[x], s.data(j)[y]);
+      best = std::max(best, run);
+    }
+  }
+  return best;
+}
+
+/// Smith-Waterman on full matrices with every cell more than w diagonals
+/// from d forbidden (H = 0, no gap state there).
+int32_t direct_banded(const Sequences& s, std::size_t i, std::size_t j, int32_t d, int32_t w,
+                      const kernels::ScoreScheme& sc) {
+  const int32_t n1 = static_cast<int32_t>(s.length(i)), n2 = static_cast<int32_t>(s.length(j));
+  const int32_t neg = kernels::kNegInf32;
+  std::vector<std::vector<int32_t>> h(n1 + 1, std::vector<int32_t>(n2 + 1, 0)), e = h, f = h;
+  int32_t best = 0;
+  for (int32_t x = 0; x <= n1; ++x)
+    for (int32_t y = 0; y <= n2; ++y) {
+      e[x][y] = f[x][y] = neg;
+      if (x == 0 || y == 0 || std::abs((x - 1) - (y - 1) - d) > w) continue;
+      f[x][y] = std::max(h[x - 1][y] - sc.gap_open, f[x - 1][y] - sc.gap_extend);
+      e[x][y] = std::max(h[x][y - 1] - sc.gap_open, e[x][y - 1] - sc.gap_extend);
+      h[x][y] = std::max(
+          {0, h[x - 1][y - 1] + sc.score(s.data(i)[x - 1], s.data(j)[y - 1]), e[x][y], f[x][y]});
+      best = std::max(best, h[x][y]);
+    }
+  return best;
+}
+
+/// The rules of seq_prefilter.hpp for one pair: seed hits in (query
+/// position, pattern, target position) order; a hit is a diagonal hit when
+/// one of the pair's 4 hits before it lies at another query position within
+/// `band` diagonals, and it is an event unless it lies within `band` of the
+/// previous event's diagonal; the pair passes when an event's ungapped score
+/// (in the window around it) and banded score both reach their bars.
+bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
+                      const align_detail::PrefilterParams& p, const kernels::ScoreScheme& sc) {
+  const uint32_t ni = s.length(i), nj = s.length(j);
+  if (std::min(ni, nj) < p.length_ratio * std::max(ni, nj)) return false;
+  struct Hit {
+    int32_t x, d;
+  };
+  std::vector<Hit> hits;
+  for (uint32_t x = 0; x < ni; ++x)
+    for (const auto& pattern : p.patterns) {
+      const long long cx = direct_code(s, i, x, pattern);
+      if (cx < 0) continue;
+      for (uint32_t y = 0; y < nj; ++y)
+        if (direct_code(s, j, y, pattern) == cx)
+          hits.push_back(
+              {static_cast<int32_t>(x), static_cast<int32_t>(x) - static_cast<int32_t>(y)});
+    }
+  bool have_event = false;
+  int32_t event_d = 0;
+  for (std::size_t h = 0; h < hits.size(); ++h) {
+    const Hit& b = hits[h];
+    bool twice = false;
+    for (std::size_t r = h >= 4 ? h - 4 : 0; r < h; ++r)
+      twice = twice || (hits[r].x != b.x && std::abs(b.d - hits[r].d) <= p.band);
+    if (!twice || (have_event && std::abs(b.d - event_d) <= p.band)) continue;
+    have_event = true;
+    event_d = b.d;
+    if (direct_ungapped(s, i, j, b.d, b.x, p.window, sc) >= p.min_ungapped &&
+        (p.min_gapped == 0 || direct_banded(s, i, j, b.d, p.gapped_band, sc) >= p.min_gapped))
+      return true;
+  }
+  return false;
+}
+
+void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
+  AlignOptions opt;
+  const auto sc = align_detail::make_scheme(s.alphabet, opt);
+  align_detail::PrefilterCounts counts;
+  const auto c = align_detail::prefilter_candidates(s, sc, p, 2, false, &counts);
+  ASSERT_EQ(c.offsets.size(), s.size() + 1);
+  EXPECT_EQ(counts.candidates, c.count());
+  uint64_t found = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    std::vector<uint32_t> want;
+    for (std::size_t j = i + 1; j < s.size(); ++j)
+      if (direct_candidate(s, i, j, p, sc)) want.push_back(static_cast<uint32_t>(j));
+    const std::vector<uint32_t> got(c.cols.begin() + static_cast<int64_t>(c.offsets[i]),
+                                    c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]));
+    ASSERT_EQ(got, want) << "query " << i << " seeds " << p.patterns.size();
+    found += got.size();
+  }
+  EXPECT_GT(found, 0u) << "the test data makes no candidate at all";
+  EXPECT_LT(found, s.size() * (s.size() - 1) / 2) << "the filter drops nothing";
+  // The same on one thread.
+  const auto one = align_detail::prefilter_candidates(s, sc, p, 1, false);
+  EXPECT_EQ(one.cols, c.cols);
+  EXPECT_EQ(one.offsets, c.offsets);
+}
+
+}  // namespace
+
+TEST(SeqPrefilter, EqualsDirectRulesProtein) {
+  // Families of mutated copies with indels, X breaking seeds, B/Z reduced.
+  const auto s =
+      seqtest::random_sequences(36, 8, 70, "ARNDCQEGHILKMFPSTWYVBZX", Alphabet::protein, 31);
+  for (double sens : {1.0, 3.0, 5.0, 9.0}) {
+    auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, sens);
+    // The random families score low; bars that keep the test selective.
+    p.min_ungapped = 12;
+    p.min_gapped = 25;
+    p.window = 10;
+    p.gapped_band = 3;
+    expect_direct(s, p);
+  }
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
+  EXPECT_EQ(p.length_ratio, 0.0);
+  p.band = 0;
+  p.min_ungapped = 0;
+  p.min_gapped = 0;
+  expect_direct(s, p);
+}
+
+TEST(SeqPrefilter, EqualsDirectRulesDna) {
+  const auto s = seqtest::random_sequences(30, 10, 90, "ACGTN", Alphabet::dna, 32);
+  for (double sens : {1.0, 9.0}) {
+    auto p = align_detail::prefilter_params(Alphabet::dna, IdentityKind::full, 0.8, sens);
+    p.patterns = {"1111011", "110111"};
+    p.min_ungapped = 10;
+    p.min_gapped = sens > 5 ? 20 : 0;
+    expect_direct(s, p);
+  }
+}
+
+TEST(SeqPrefilter, LengthBoundIsExactForFullIdentity) {
+  // A pair whose shorter/longer ratio is below the threshold cannot reach
+  // it: matches <= shorter length, columns >= longer length.
+  const auto s =
+      seqtest::random_sequences(40, 5, 120, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 33);
+  AlignOptions opt;
+  opt.identity = IdentityKind::full;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    for (std::size_t j = i + 1; j < s.size(); ++j) {
+      const double ratio =
+          double(std::min(s.length(i), s.length(j))) / double(std::max(s.length(i), s.length(j)));
+      const auto r = align_pair(s, i, j, opt);
+      EXPECT_LE(alignment_identity(r, s.length(i), s.length(j), IdentityKind::full), ratio);
+    }
+  const auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.45, 5.0);
+  EXPECT_EQ(p.length_ratio, 0.45);
+}
+
+TEST(SeqPrefilter, RejectsBadSettings) {
+  EXPECT_THROW(align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 0.5),
+               cleave::error);
+  EXPECT_THROW(align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 10.0),
+               cleave::error);
+  const auto s = seqtest::random_sequences(4, 10, 20, "ACDE", Alphabet::protein, 34);
+  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 5.0);
+  p.patterns = {"11111111"};  // 10^8 codes: more than a dense index holds
+  EXPECT_THROW(align_detail::prefilter_candidates(s, sc, p, 1, false), cleave::error);
+  p.patterns = {"0111"};
+  EXPECT_THROW(align_detail::prefilter_candidates(s, sc, p, 1, false), cleave::error);
+  p.patterns = {"1x1"};
+  EXPECT_THROW(align_detail::prefilter_candidates(s, sc, p, 1, false), cleave::error);
+  p.patterns.clear();
+  EXPECT_THROW(align_detail::prefilter_candidates(s, sc, p, 1, false), cleave::error);
+}
+
+TEST(SeqPrefilter, GraphOnRealProteinsKeepsExhaustiveEdges) {
+  const auto path = seqtest::shared_data() / "proteins/pfam_Pkinase_seed_ungapped.fasta";
+  const auto path2 = seqtest::shared_data() / "proteins/hmmer_globins45.fasta";
+  if (!std::filesystem::exists(path) || !std::filesystem::exists(path2))
+    GTEST_SKIP() << "real data absent";
+  Progress::set_quiet(true);
+  for (const auto& file : {path, path2}) {
+    const Sequences s = read_fasta(file);
+    AlignOptions opt;
+    opt.backend = Backend::cpu;
+    opt.progress = false;
+    opt.threshold = 0.3;
+    opt.search = SearchMode::exhaustive;
+    const Graph full = sequence_graph(s, opt);
+    opt.search = SearchMode::prefilter;
+    const Graph pre = sequence_graph(s, opt);
+    ASSERT_GT(full.num_edges(), 10u);
+    EXPECT_EQ(pre.meta().n_pairs, full.meta().n_pairs);
+    EXPECT_EQ(pre.meta().histogram.total(), full.meta().n_pairs);
+    // Every prefiltered edge is an exhaustive edge with the same weight;
+    // these families are close, so (nearly) every edge is found.
+    std::map<std::pair<uint64_t, uint64_t>, float> want;
+    for (uint64_t u = 0; u < full.num_nodes(); ++u)
+      for (uint64_t e = full.offsets()[u]; e < full.offsets()[u + 1]; ++e)
+        want[{u, full.columns()[e]}] = full.weights()[e];
+    for (uint64_t u = 0; u < pre.num_nodes(); ++u)
+      for (uint64_t e = pre.offsets()[u]; e < pre.offsets()[u + 1]; ++e) {
+        const auto it = want.find({u, pre.columns()[e]});
+        ASSERT_NE(it, want.end());
+        EXPECT_EQ(it->second, pre.weights()[e]);
+      }
+    EXPECT_GE(double(pre.num_edges()), 0.95 * double(full.num_edges())) << file;
+    // Search automatic picks the exhaustive path for inputs this small.
+    opt.search = SearchMode::automatic;
+    EXPECT_EQ(sequence_graph(s, opt).num_edges(), full.num_edges());
+  }
+}
