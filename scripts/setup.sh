@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 pkgs=(cmake g++ make pkg-config libfmt-dev libgtest-dev zlib1g-dev
-      librdkit-dev libboost-dev rdkit-data python3-rdkit python3-numpy python3-venv)
+      librdkit-dev libboost-dev rdkit-data python3-rdkit python3-numpy python3-venv
+      python3-parasail)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

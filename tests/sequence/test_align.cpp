@@ -100,7 +100,7 @@ TEST(AlignDp, KnownSmallCases) {
 // Values from python3-parasail 1.3.3 (Debian), obtained with
 //   r = parasail.nw_stats(s1, s2, open, extend, m)  and  parasail.sw_stats(...)
 // (score, matches, length), s1/s2 the upper-cased sequences of the named
-// records of /work/shared/data; m = parasail.blosum62 with open 11 extend 1
+// records of ../shared/data; m = parasail.blosum62 with open 11 extend 1
 // for proteins, parasail.matrix_create("ACGTN", 2, -3) with open 5 extend 2
 // for DNA.
 struct RefPair {
