@@ -12,6 +12,7 @@
 #include "cleave/scheduler.hpp"
 #include "cleave/similarity.hpp"
 #include "kernels/fingerprint_common.hpp"
+#include "kernels/fingerprint_finish.hpp"
 #include "kernels/fingerprint_ops.hpp"
 #include "similarity/fp_popcount.hpp"
 
@@ -25,6 +26,25 @@ uint64_t fingerprint_checksum(const Fingerprints& fps, Measure m, double thresho
 
 /// Histogram binning of a PairComputer's histogram(), for the kernels.
 kernels::HistSpec hist_spec(const Histogram& h);
+
+/// @brief The tables of the fingerprint kernel's integer finish
+/// (kernels/fingerprint_finish.hpp) and a view of them.
+struct FinishTables {
+  std::vector<uint32_t> hit_from;   ///< Tanimoto, Dice: [0, 128 words]
+  std::vector<uint32_t> exact_bin;  ///< [0, bins]
+  kernels::IntFinish view;          ///< points into the two vectors
+  FinishTables() = default;
+  FinishTables(const FinishTables&) = delete;
+  FinishTables& operator=(const FinishTables&) = delete;
+  FinishTables(FinishTables&&) = default;
+  FinishTables& operator=(FinishTables&&) = default;
+};
+
+/// The integer finish of measure m at `threshold` for fingerprints of
+/// `words` words, from the CPU backend's own finish functions; the histogram
+/// must span [0, 1] (invalid_argument otherwise).
+FinishTables make_finish_tables(kernels::BitMeasure m, double threshold,
+                                const kernels::HistSpec& hist, uint32_t words);
 
 /// CPU: cache-blocked tiles over the dispatched popcount kernel; concurrent.
 std::unique_ptr<PairComputer> make_fingerprint_cpu(const Fingerprints& fps, Measure m,
