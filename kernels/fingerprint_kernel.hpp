@@ -184,56 +184,23 @@ struct FingerprintTileBody {
       loc.hits = hits;
       s.counts[ctx.thread] = n;
     } else if (ph == 2 * n_chunks + 1) {  // scan counts within each warp
-      warp_exclusive_scan(ctx, s);
+      compaction(s).scan_warps(ctx);
     } else if (ph == 2 * n_chunks + 2) {  // reserve output, flush histogram
-      if (ctx.thread == 0) {
-        uint32_t sum = 0;
-        for (uint32_t w = 0; w < kWarps; ++w) {
-          const uint32_t total = s.warp_off[w];
-          s.warp_off[w] = sum;
-          sum += total;
-        }
-        *s.base = sum == 0 ? 0 : atomic_add_u64(p.out.count, sum);
-      }
+      compaction(s).reserve(ctx, p.out);
       flush_histogram(ctx, s.hist, p.fin.bins, p.out.hist);
     } else {  // write edges
       if (loc.hits == 0) return;
-      unsigned long long at = *s.base + s.warp_off[ctx.thread / 32] + s.counts[ctx.thread];
+      unsigned long long at = compaction(s).first(ctx);
       for_pairs(ctx, [&](uint32_t i, uint32_t j, uint32_t r, uint32_t c, uint64_t gi, uint64_t gj) {
         if (((loc.hits >> (kMicro * i + j)) & 1) == 0) return;
-        if (at < p.out.capacity) {
-          p.out.u[at] = static_cast<uint32_t>(gi);
-          p.out.v[at] = static_cast<uint32_t>(gj);
-          p.out.w[at] = Finish::weight(p.row_pc[r], p.col_pc[c], loc.common[i][j]);
-        }
-        ++at;
+        BlockCompaction::write(p.out, at++, static_cast<uint32_t>(gi), static_cast<uint32_t>(gj),
+                               Finish::weight(p.row_pc[r], p.col_pc[c], loc.common[i][j]));
       });
     }
   }
 
-  /// counts[t] becomes the sum of counts of the lower lanes of t's warp;
-  /// warp_off[w] the total of warp w.
-  CLEAVE_HD CLEAVE_INLINE void warp_exclusive_scan(const BlockCtx& ctx, const Shared& s) const {
-    const uint32_t lane = ctx.thread % 32;
-#if defined(__CUDA_ARCH__)
-    const uint32_t own = s.counts[ctx.thread];
-    uint32_t incl = own;
-    for (uint32_t d = 1; d < 32; d *= 2) {
-      const uint32_t up = __shfl_up_sync(0xffffffffu, incl, d);
-      if (lane >= d) incl += up;
-    }
-    s.counts[ctx.thread] = incl - own;
-    if (lane == 31) s.warp_off[ctx.thread / 32] = incl;
-#else
-    if (lane != 0) return;
-    uint32_t sum = 0;
-    for (uint32_t t = ctx.thread; t < ctx.thread + 32; ++t) {
-      const uint32_t c = s.counts[t];
-      s.counts[t] = sum;
-      sum += c;
-    }
-    s.warp_off[ctx.thread / 32] = sum;
-#endif
+  CLEAVE_HD CLEAVE_INLINE static BlockCompaction compaction(const Shared& s) {
+    return BlockCompaction{s.counts, s.warp_off, s.base};
   }
 };
 

@@ -11,6 +11,7 @@
 #include "cleave/io.hpp"
 #include "cleave/scheduler.hpp"
 #include "cleave/similarity.hpp"
+#include "kernels/cosine_kernel.hpp"
 #include "kernels/fingerprint_common.hpp"
 #include "kernels/fingerprint_finish.hpp"
 #include "kernels/fingerprint_ops.hpp"
@@ -45,6 +46,22 @@ struct FinishTables {
 /// must span [0, 1] (invalid_argument otherwise).
 FinishTables make_finish_tables(kernels::BitMeasure m, double threshold,
                                 const kernels::HistSpec& hist, uint32_t words);
+
+/// @brief The bin edges of the embedding-cosine kernel's float finish
+/// (kernels/cosine_kernel.hpp) and a view of them.
+struct CosineFinishTables {
+  std::vector<float> edge;     ///< [0, bins): smallest float of each bin
+  kernels::CosineFinish view;  ///< points into edge
+  CosineFinishTables() = default;
+  CosineFinishTables(const CosineFinishTables&) = delete;
+  CosineFinishTables& operator=(const CosineFinishTables&) = delete;
+  CosineFinishTables(CosineFinishTables&&) = default;
+  CosineFinishTables& operator=(CosineFinishTables&&) = default;
+};
+
+/// The float finish of embedding cosine for histogram `hist` and `threshold`,
+/// from HistSpec::bin itself.
+CosineFinishTables make_cosine_finish(const kernels::HistSpec& hist, double threshold);
 
 /// CPU: cache-blocked tiles over the dispatched popcount kernel; concurrent.
 std::unique_ptr<PairComputer> make_fingerprint_cpu(const Fingerprints& fps, Measure m,

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -260,8 +261,8 @@ TEST(FpHarness, CosineKernelEqualsCpuBackend) {
     p.col0 = t.col0;
     p.n_rows = rows;
     p.n_cols = cols;
-    p.threshold = 0.3;
-    p.hist = hist_spec(want.histogram);
+    const CosineFinishTables tables = make_cosine_finish(hist_spec(want.histogram), 0.3);
+    p.fin = tables.view;
     p.out = out.view();
     const CosineThresholdBody body{p};
     run_on_host(body, body.grid(), body.kThreads);
@@ -269,4 +270,72 @@ TEST(FpHarness, CosineKernelEqualsCpuBackend) {
     expect_histogram(out, want.histogram);
     if (t.index == 0) EXPECT_GT(want.edges.size(), 10u);
   }
+}
+
+// The float finish of embedding cosine against HistSpec::bin and the double
+// threshold, on a sweep of floats over [-1, 1], every bin edge and its
+// neighbours, and floats next to the threshold.
+TEST(FpHarness, CosineFloatFinishEqualsDoubleFinish) {
+  const Histogram h = embedding_histogram();
+  const HistSpec spec = hist_spec(h);
+  for (double t : {0.3, -0.25, 0.1, 1.0}) {
+    const CosineFinishTables tables = make_cosine_finish(spec, t);
+    const CosineFinish& f = tables.view;
+    std::vector<float> probe;
+    for (float s = -1.f; s <= 1.f; s += 1.0e-4f) probe.push_back(s);
+    for (uint32_t k = 1; k < spec.bins; ++k)
+      for (float e = tables.edge[k], d = 0; d < 3; ++d) {
+        probe.push_back(e);
+        e = std::nextafter(e, -2.f);
+      }
+    float near = static_cast<float>(t);
+    for (int d = 0; d < 3; ++d) near = std::nextafter(near, -2.f);
+    for (int d = 0; d < 6; ++d, near = std::nextafter(near, 2.f)) probe.push_back(near);
+    probe.push_back(1.5f);  // dots past [-1, 1] clamp
+    probe.push_back(-1.5f);
+    for (float dot : probe) {
+      const float s = CosineFinish::similarity(dot);
+      const double want = EmbeddingCosineOp::finish(dot);
+      ASSERT_EQ(static_cast<double>(s), want) << dot;
+      ASSERT_EQ(f.bin(s), spec.bin(want)) << "dot " << dot << " threshold " << t;
+      ASSERT_EQ(f.hit(s), want >= t) << "dot " << dot << " threshold " << t;
+    }
+  }
+}
+
+// A tile wider than one block's columns, so blocks tile it in two directions.
+TEST(FpHarness, CosineKernelCoversWideTiles) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal;
+  EmbeddingSet set;
+  set.n = 2600;
+  set.dim = 4;
+  set.values.resize(set.n * set.dim);
+  for (float& v : set.values) v = normal(rng);
+  const std::vector<float> unit = unit_rows(set);
+  auto cpu = make_embedding_cpu(set, 0.5);
+  const Tile t{0, 11, 0, 2600, 0};
+  TileResult want;
+  want.histogram = cpu->histogram();
+  cpu->compute(t, want);
+  const auto cols = static_cast<uint32_t>(t.col1 - t.col0);
+  std::vector<float> dots(std::size_t{11} * cols);
+  for (uint32_t r = 0; r < 11; ++r)
+    cosine_dots(unit.data() + r * set.dim, unit.data(), cols, set.dim,
+                dots.data() + std::size_t{r} * cols);
+  HostOut out(32768, static_cast<uint32_t>(want.histogram.counts.size()));
+  const CosineFinishTables tables = make_cosine_finish(hist_spec(want.histogram), 0.5);
+  CosineTileParams p;
+  p.dots = dots.data();
+  p.ld = cols;
+  p.n_rows = 11;
+  p.n_cols = cols;
+  p.fin = tables.view;
+  p.out = out.view();
+  const CosineThresholdBody body{p};
+  ASSERT_GT(body.blocks_across(), 2u);
+  run_on_host(body, body.grid(), body.kThreads);
+  EXPECT_EQ(sorted(out.edges()), sorted(want.edges));
+  expect_histogram(out, want.histogram);
+  EXPECT_GT(want.edges.size(), 1000u);
 }
