@@ -25,6 +25,9 @@ const char* backend_name(Backend b);
 Backend backend_from_name(const std::string& name);
 /// True when this build has CUDA and a device is usable now.
 bool cuda_available();
+/// @brief Empty when cuda_available(); otherwise why not, in one sentence
+/// (no device, no kernel image for it in this build, no CUDA in the build).
+const std::string& cuda_problem();
 /// Resolves automatic; falls back to cpu (with a warning) when cuda is asked
 /// for but unavailable.
 Backend resolve_backend(Backend requested);

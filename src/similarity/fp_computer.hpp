@@ -92,6 +92,9 @@ std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Mea
 /// CUDA: unit rows resident on the device, sgemm per slab then the fused
 /// threshold kernel (cosine_kernel.hpp).
 std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold);
+/// cudaFuncGetAttributes on the fingerprint tile kernel, as a cudaError_t
+/// value: fails when the build has no kernel image the device can run.
+int probe_fingerprint_kernel();
 #endif
 
 }  // namespace cleave::similarity_detail

@@ -128,6 +128,12 @@ class FingerprintCuda final : public PairComputer {
 
 }  // namespace
 
+int probe_fingerprint_kernel() {
+  cudaFuncAttributes attr{};
+  return static_cast<int>(
+      cudaFuncGetAttributes(&attr, run_body_kernel<FingerprintTileBody<TanimotoOp>>));
+}
+
 std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Measure m,
                                                     double threshold) {
   return std::make_unique<FingerprintCuda>(fps, m, threshold);

@@ -46,7 +46,7 @@ SimilarityOptions options(Measure m, double t, Backend b, uint64_t tile) {
 }  // namespace
 
 TEST(GpuFingerprint, CudaMatchesCpuExactly) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   for (uint32_t bits : {200u, 2048u}) {
     const auto f = random_fps(3001, bits, bits);
     for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine}) {
@@ -66,7 +66,7 @@ TEST(GpuFingerprint, CudaMatchesCpuExactly) {
 }
 
 TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   // A low threshold makes most pairs edges: more than the first guess of
   // the output buffer, so the retry path runs.
   const auto f = random_fps(2500, 512, 3);
@@ -79,7 +79,7 @@ TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
 }
 
 TEST(GpuEmbedding, CudaMatchesCpuWithinTolerance) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   std::mt19937_64 rng(4);
   std::normal_distribution<float> normal;
   EmbeddingSet s;

@@ -27,7 +27,7 @@ void expect_same(const SplitResult& a, const SplitResult& b) {
 }
 
 TEST(GpuSplit, CudaMatchesCpu) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   Progress::set_quiet(true);
   const TestGraph tg = mixed_graph(31, 2000, 0.004);
   for (bool weighted : {false, true})
