@@ -64,6 +64,9 @@ struct SplitResult {
   uint64_t train = 0, test = 0;
   Overlap overlap;
   std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
+  /// Parallel rounds the independent-set pass took (a diagnostic: the
+  /// result does not depend on it).
+  uint32_t rounds = 0;
 };
 
 /// @brief Prepares a graph once (pre-pass, weight percentiles) and makes any
