@@ -65,6 +65,24 @@ TEST(GpuFingerprint, CudaMatchesCpuExactly) {
   }
 }
 
+// Short fingerprints make many pairs land exactly on thresholds such as 0.5
+// or round onto them (1/10 onto 0.1): the kernel's integer tables and the
+// cosine cold path must decide them as the CPU's doubles do.
+TEST(GpuFingerprint, TiesAtTheThresholdMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
+  const auto f = random_fps(1500, 64, 9);
+  for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine})
+    for (double t : {0.1, 0.5, 0.7, 1.0 / 3.0}) {
+      SCOPED_TRACE(fmt::format("{} threshold {}", measure_name(m), t));
+      const Graph c = fingerprint_graph(f, options(m, t, Backend::cpu, 0));
+      const Graph g = fingerprint_graph(f, options(m, t, Backend::cuda, 0));
+      EXPECT_TRUE(std::ranges::equal(c.offsets(), g.offsets()));
+      EXPECT_TRUE(std::ranges::equal(c.columns(), g.columns()));
+      EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
+      EXPECT_EQ(c.meta().histogram.counts, g.meta().histogram.counts);
+    }
+}
+
 TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
   if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   // A low threshold makes most pairs edges: more than the first guess of
