@@ -10,16 +10,20 @@
 /// threads of a warp read different shared-memory words. Fingerprint words
 /// stream through shared memory kChunkWords at a time (a 4-word chunk of 64
 /// rows and 64 columns is 4 KiB), loaded 128 bits per thread when rows are
-/// 16-byte aligned (an even number of words). Phases (each ends at a barrier):
-///   2c     load chunk c of the rows and columns (zero beyond the edges);
-///          at c = 0 also clear the shared histogram
-///   2c+1   accumulate |a & b| of the chunk
-///   2C     finish, histogram (shared atomics), count edges per thread
-///   2C+1   exclusive scan of the counts within each warp (shuffles on the
+/// 16-byte aligned (an even number of words), into two buffers: while the
+/// block accumulates chunk c - 1 from one, its loads of chunk c are in
+/// flight into the other, one barrier per chunk. Phases (each ends at a
+/// barrier; C chunks):
+///   c      0 <= c <= C: load chunk c (if c < C; zero beyond the edges)
+///          into buffer c % 2 and accumulate |a & b| of chunk c - 1 (if
+///          c > 0) from buffer (c - 1) % 2; at c = 0 also clear the shared
+///          histogram
+///   C+1    finish, histogram (shared atomics), count edges per thread
+///   C+2    exclusive scan of the counts within each warp (shuffles on the
 ///          device, in the CUB WarpScan manner; lane 0 in order on the host)
-///   2C+2   thread 0 scans the warp totals and reserves the block's output
+///   C+3    thread 0 scans the warp totals and reserves the block's output
 ///          range with one atomic; histogram flushed
-///   2C+3   write edges
+///   C+4    write edges
 #include <cstddef>
 #include <cstdint>
 
@@ -52,6 +56,9 @@ struct FingerprintTileBody {
   static constexpr uint32_t kBlockRows = kSide * kMicro;
   static constexpr uint32_t kBlockCols = kSide * kMicro;
   static constexpr uint32_t kChunkWords = 4;
+  static constexpr uint32_t kChunkTile = kBlockRows * kChunkWords;  ///< words of one side
+  /// Each thread loads one 128-bit pair of words of a chunk.
+  static_assert(2 * kChunkTile / 2 == kThreads);
 
   struct Locals {
     uint32_t common[kMicro][kMicro];
@@ -69,15 +76,15 @@ struct FingerprintTileBody {
   [[nodiscard]] CLEAVE_HD uint32_t grid() const {
     return ((p.n_rows + kBlockRows - 1) / kBlockRows) * blocks_across();
   }
-  [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return 2 * chunks() + 4; }
+  [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return chunks() + 5; }
   [[nodiscard]] CLEAVE_HD std::size_t shared_bytes() const {
-    return sizeof(uint64_t) * kChunkWords * (kBlockRows + kBlockCols) + sizeof(unsigned long long) +
+    return sizeof(uint64_t) * 2 * 2 * kChunkTile + sizeof(unsigned long long) +
            sizeof(uint32_t) * (kWarps + kThreads + p.fin.bins);
   }
 
   struct Shared {
-    uint64_t* a;  ///< [kBlockRows][kChunkWords]
-    uint64_t* b;  ///< [kBlockCols][kChunkWords]
+    uint64_t* a;  ///< [2][kBlockRows][kChunkWords]: two buffers of row words
+    uint64_t* b;  ///< [2][kBlockCols][kChunkWords]: two buffers of column words
     unsigned long long* base;
     uint32_t* warp_off;  ///< [kWarps]
     uint32_t* counts;    ///< [kThreads]
@@ -86,8 +93,8 @@ struct FingerprintTileBody {
   CLEAVE_HD CLEAVE_INLINE Shared shared(void* smem) const {
     Shared s;
     s.a = static_cast<uint64_t*>(smem);
-    s.b = s.a + kBlockRows * kChunkWords;
-    s.base = reinterpret_cast<unsigned long long*>(s.b + kBlockCols * kChunkWords);
+    s.b = s.a + 2 * kChunkTile;
+    s.base = reinterpret_cast<unsigned long long*>(s.b + 2 * kChunkTile);
     s.warp_off = reinterpret_cast<uint32_t*>(s.base + 1);
     s.counts = s.warp_off + kWarps;
     s.hist = s.counts + kThreads;
@@ -112,11 +119,10 @@ struct FingerprintTileBody {
     }
   }
 
-  /// Two consecutive words of a row into shared memory: one 128-bit load
-  /// when `vec` (16-byte aligned rows), words past the row's end as 0.
-  CLEAVE_HD CLEAVE_INLINE void load_pair(const uint64_t* src, uint32_t w, bool vec,
-                                         uint64_t* dst) const {
-    uint64_t x0 = 0, x1 = 0;
+  /// Words w and w + 1 of a row: one 128-bit load when `vec` (16-byte
+  /// aligned rows), words past the row's end as 0.
+  CLEAVE_HD CLEAVE_INLINE void fetch_pair(const uint64_t* src, uint32_t w, bool vec, uint64_t& x0,
+                                          uint64_t& x1) const {
     if (vec && w < p.words) {
 #if defined(__CUDA_ARCH__)
       const ulonglong2 v = __ldg(reinterpret_cast<const ulonglong2*>(src + w));
@@ -130,8 +136,6 @@ struct FingerprintTileBody {
       if (w < p.words) x0 = src[w];
       if (w + 1 < p.words) x1 = src[w + 1];
     }
-    dst[0] = x0;
-    dst[1] = x1;
   }
 
   CLEAVE_HD void phase(uint32_t ph, const BlockCtx& ctx, Locals& loc) const {
@@ -139,41 +143,41 @@ struct FingerprintTileBody {
     const uint32_t n_chunks = chunks();
     const uint32_t br = (ctx.block / blocks_across()) * kBlockRows;
     const uint32_t bc = (ctx.block % blocks_across()) * kBlockCols;
-    if (ph < 2 * n_chunks && ph % 2 == 0) {  // load a chunk
-      const uint32_t w0 = (ph / 2) * kChunkWords;
+    if (ph <= n_chunks) {  // load chunk ph, accumulate chunk ph - 1
       if (ph == 0) {
         for (uint32_t b = ctx.thread; b < p.fin.bins; b += ctx.block_dim) s.hist[b] = 0;
         for (uint32_t i = 0; i < kMicro; ++i)
           for (uint32_t j = 0; j < kMicro; ++j) loc.common[i][j] = 0;
       }
-      // Pairs of words: kBlockRows * kChunkWords / 2 of the rows, then as many of the columns.
-      constexpr uint32_t kPairsPerSide = kBlockRows * kChunkWords / 2;
-      const bool vec = p.words % 2 == 0;
-      for (uint32_t e = ctx.thread; e < 2 * kPairsPerSide; e += ctx.block_dim) {
-        const bool col_side = e >= kPairsPerSide;
-        const uint32_t idx = col_side ? e - kPairsPerSide : e;
+      // Thread t loads pair of words t: the rows' kChunkTile / 2, then the columns'.
+      uint64_t x0 = 0, x1 = 0;
+      uint64_t* dst = nullptr;
+      if (ph < n_chunks) {
+        const bool col_side = ctx.thread >= kChunkTile / 2;
+        const uint32_t idx = col_side ? ctx.thread - kChunkTile / 2 : ctx.thread;
         const uint32_t r = idx / (kChunkWords / 2), half = idx % (kChunkWords / 2);
         const uint32_t first = col_side ? bc : br;
-        const uint32_t n = col_side ? p.n_cols : p.n_rows;
-        uint64_t* dst = (col_side ? s.b : s.a) + r * kChunkWords + 2 * half;
-        if (first + r < n) {
-          const uint64_t* src =
-              (col_side ? p.cols : p.rows) + static_cast<uint64_t>(first + r) * p.words;
-          load_pair(src, w0 + 2 * half, vec, dst);
-        } else {
-          dst[0] = 0;
-          dst[1] = 0;
-        }
+        dst = (col_side ? s.b : s.a) + (ph % 2) * kChunkTile + r * kChunkWords + 2 * half;
+        if (first + r < (col_side ? p.n_cols : p.n_rows))
+          fetch_pair((col_side ? p.cols : p.rows) + static_cast<uint64_t>(first + r) * p.words,
+                     ph * kChunkWords + 2 * half, p.words % 2 == 0, x0, x1);
       }
-    } else if (ph < 2 * n_chunks) {  // accumulate the chunk
-      const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
-      for (uint32_t k = 0; k < kChunkWords; ++k)
-        for (uint32_t i = 0; i < kMicro; ++i) {
-          const uint64_t a = s.a[(tr + kSide * i) * kChunkWords + k];
-          for (uint32_t j = 0; j < kMicro; ++j)
-            Op::accumulate(loc.common[i][j], a, s.b[(tc + kSide * j) * kChunkWords + k]);
-        }
-    } else if (ph == 2 * n_chunks) {  // finish, histogram, count
+      if (ph > 0) {  // the loads above are in flight meanwhile
+        const uint64_t* a_buf = s.a + ((ph - 1) % 2) * kChunkTile;
+        const uint64_t* b_buf = s.b + ((ph - 1) % 2) * kChunkTile;
+        const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
+        for (uint32_t k = 0; k < kChunkWords; ++k)
+          for (uint32_t i = 0; i < kMicro; ++i) {
+            const uint64_t a = a_buf[(tr + kSide * i) * kChunkWords + k];
+            for (uint32_t j = 0; j < kMicro; ++j)
+              Op::accumulate(loc.common[i][j], a, b_buf[(tc + kSide * j) * kChunkWords + k]);
+          }
+      }
+      if (dst != nullptr) {
+        dst[0] = x0;
+        dst[1] = x1;
+      }
+    } else if (ph == n_chunks + 1) {  // finish, histogram, count
       uint32_t n = 0, hits = 0;
       for_pairs(ctx, [&](uint32_t i, uint32_t j, uint32_t r, uint32_t c, uint64_t, uint64_t) {
         const PairFinish d = Finish::decide(p.row_pc[r], p.col_pc[c], loc.common[i][j], p.fin);
@@ -183,9 +187,9 @@ struct FingerprintTileBody {
       });
       loc.hits = hits;
       s.counts[ctx.thread] = n;
-    } else if (ph == 2 * n_chunks + 1) {  // scan counts within each warp
+    } else if (ph == n_chunks + 2) {  // scan counts within each warp
       compaction(s).scan_warps(ctx);
-    } else if (ph == 2 * n_chunks + 2) {  // reserve output, flush histogram
+    } else if (ph == n_chunks + 3) {  // reserve output, flush histogram
       compaction(s).reserve(ctx, p.out);
       flush_histogram(ctx, s.hist, p.fin.bins, p.out.hist);
     } else {  // write edges

@@ -41,7 +41,7 @@ CUFILT = shutil.which("cu++filt") or shutil.which("c++filt")
 # (kernels/fingerprint_kernel.hpp and cosine_kernel.hpp shared_bytes()):
 # 1000 bins (fingerprints), 2000 bins (embedding cosine).
 DYNAMIC_SMEM = {
-    "FingerprintTileBody": 8 * 4 * 128 + 8 + 4 * (8 + 256 + 1000),
+    "FingerprintTileBody": 8 * 2 * 2 * 256 + 8 + 4 * (8 + 256 + 1000),
     "CosineThresholdBody": 8 + 4 * (8 + 256 + 2000),
 }
 THIRD_PARTY_STACK_LIMIT = 64
