@@ -11,6 +11,7 @@
 /// Prints one table: graph build, partitioner preparation, per-split and
 /// total sweep seconds, items/s (edges x splits / s) and bytes/s (CSR bytes x
 /// splits / s), with the thread count.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -55,13 +56,14 @@ struct Args {
   bool weighted = false;
   int seeds = 3;
   std::string save;
+  cleave::Backend backend = cleave::Backend::cpu;
 };
 
 void usage() {
   std::fputs(
       "usage: bench_large [--nodes N] [--edges M] [--model er|local] [--window W]\n"
       "                   [--graph-seed S] [--threads T] [--seeds K] [--compat-spectrae]\n"
-      "                   [--weighted] [--save G.cgr]\n"
+      "                   [--weighted] [--save G.cgr] [--backend cpu|cuda|auto]\n"
       "Times the 21-p x K-seed SPECTRA sweep on a synthetic graph (default 1M nodes,\n"
       "10M edges, Erdos-Renyi, 3 seeds, all cores).\n",
       stderr);
@@ -98,6 +100,8 @@ Args parse(int argc, char** argv) {
       a.weighted = true;
     else if (k == "--save")
       a.save = value();
+    else if (k == "--backend")
+      a.backend = cleave::backend_from_name(value());
     else {
       usage();
       std::exit(k == "--help" || k == "-h" ? 0 : 2);
@@ -157,7 +161,7 @@ int main(int argc, char** argv) {
   cleave::SplitOptions opt;
   opt.compat_spectrae = a.compat;
   opt.weighted = a.weighted;
-  opt.backend = cleave::Backend::cpu;
+  opt.backend = a.backend;
 
   t0 = clock_type::now();
   cleave::Partitioner part(g, opt);
@@ -175,7 +179,10 @@ int main(int argc, char** argv) {
   const auto results = part.split_all(ps, seeds, {});
   const double t_sweep = seconds_since(t0);
   const uint64_t n_splits = results.size();
+  uint64_t rounds_sum = 0, rounds_max = 0;
   for (const auto& res : results) {
+    rounds_sum += res.rounds;
+    rounds_max = std::max<uint64_t>(rounds_max, res.rounds);
     if (res.repeat != 0) continue;
     if (res.p == 0.0) kept_p0 = res.kept;
     if (res.p == 0.5) kept_p05 = res.kept;
@@ -190,10 +197,13 @@ int main(int argc, char** argv) {
   const double csr_bytes =
       static_cast<double>((g.num_nodes() + 1) * sizeof(uint64_t)) + 2.0 * m * (4.0 + 4.0);
   const double per_split = t_sweep / static_cast<double>(n_splits);
-  std::printf("# bench_large: model=%s nodes=%llu edges=%llu (after dedup) threads=%d mode=%s%s\n",
-              a.model.c_str(), static_cast<unsigned long long>(g.num_nodes()),
-              static_cast<unsigned long long>(g.num_edges()), threads,
-              a.compat ? "compat-spectrae" : "default", a.weighted ? " weighted" : " binary");
+  std::printf(
+      "# bench_large: model=%s nodes=%llu edges=%llu (after dedup) threads=%d mode=%s%s "
+      "backend=%s\n",
+      a.model.c_str(), static_cast<unsigned long long>(g.num_nodes()),
+      static_cast<unsigned long long>(g.num_edges()), threads,
+      a.compat ? "compat-spectrae" : "default", a.weighted ? " weighted" : " binary",
+      cleave::backend_name(part.backend()));
   std::printf("%-28s %12s\n", "stage", "value");
   std::printf("%-28s %12.3f\n", "generate edges (s)", t_gen);
   std::printf("%-28s %12.3f\n", "build CSR (s)", t_csr);
@@ -201,6 +211,10 @@ int main(int argc, char** argv) {
   std::printf("%-28s %12llu\n", "splits", static_cast<unsigned long long>(n_splits));
   std::printf("%-28s %12.4f\n", "sweep wall / splits (s)", per_split);
   std::printf("%-28s %12.4f\n", "one split alone, p=0.5 (s)", t_one);
+  std::printf("%-28s %12.1f\n", "MIS rounds per split (mean)",
+              static_cast<double>(rounds_sum) / static_cast<double>(n_splits));
+  std::printf("%-28s %12llu\n", "MIS rounds per split (max)",
+              static_cast<unsigned long long>(rounds_max));
   std::printf("%-28s %12.3f\n", "sweep total (s)", t_sweep);
   std::printf("%-28s %12.3f\n", "prepare + sweep (s)", t_prep + t_sweep);
   std::printf("%-28s %12.3e\n", "items/s (edges*splits/s)", m * n_splits / t_sweep);

@@ -9,7 +9,16 @@ endif()
 
 set(CLEAVE_CUDA AUTO CACHE STRING "Build the CUDA backend: AUTO (when nvcc is found), ON, OFF")
 set_property(CACHE CLEAVE_CUDA PROPERTY STRINGS AUTO ON OFF)
-set(CLEAVE_CUDA_ARCHITECTURES "90" CACHE STRING
+# Release builds carry kernels for every current data-centre and workstation
+# GPU (A100 sm_80, RTX 30 sm_86, RTX 40 / L4 sm_89, H100/H200 sm_90; newer
+# GPUs JIT the sm_90 PTX); other builds, and CI (scripts/test.sh passes
+# -DCLEAVE_CUDA_ARCHITECTURES=90), compile one to save build time.
+if(CMAKE_BUILD_TYPE MATCHES "^(Release|RelWithDebInfo|MinSizeRel)$")
+  set(_cleave_default_archs "80;86;89;90")
+else()
+  set(_cleave_default_archs "90")
+endif()
+set(CLEAVE_CUDA_ARCHITECTURES "${_cleave_default_archs}" CACHE STRING
     "CUDA architectures to compile for; an explicit list, never 'native' (CI has nvcc but no GPU)")
 option(CLEAVE_RDKIT "Read SMILES through RDKit (Debian librdkit-dev)" ON)
 option(CLEAVE_BUILD_TESTS "Build the test suite" ON)

@@ -4,6 +4,7 @@
 /// normalised to unit length up front, so the similarity of a pair is the
 /// float dot product of its rows, clamped to [-1, 1] against rounding and
 /// compared with the threshold in double.
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/macros.hpp"

@@ -72,29 +72,62 @@ CLEAVE_HD CLEAVE_INLINE unsigned long long atomic_add_u64(unsigned long long* p,
 #endif
 }
 
-/// Block-level compaction, shared by both kernels, in two phases after each
-/// thread has stored its edge count in counts[thread]. reserve(): thread 0
-/// turns counts into exclusive offsets and claims the block's range of the
-/// output with one atomic (block-aggregated, so at most one atomic per block).
-/// slot(): where a thread's k-th edge goes. Within a block the order is fixed;
-/// across blocks it follows the atomic, so callers order edges afterwards.
+/// Block-level compaction, shared by both kernels, in three phases after
+/// each thread has stored its edge count in counts[thread]:
+///   scan_warps()  counts become exclusive offsets within each warp and
+///                 warp_off[w] the total of warp w (shuffles on the device,
+///                 in the manner of CUB's WarpScan; lane 0 in order on the
+///                 host, where the threads of a phase run one after another)
+///   reserve()     thread 0 turns the warp totals into offsets and claims the
+///                 block's range of the output with one atomic
+///   write()       where a thread's k-th edge goes
+/// Within a block the order is fixed; across blocks it follows the atomic,
+/// so callers order edges afterwards. block_dim is a multiple of 32.
 struct BlockCompaction {
   uint32_t* counts;          ///< block_dim entries in shared memory
+  uint32_t* warp_off;        ///< block_dim / 32 entries in shared memory
   unsigned long long* base;  ///< one entry in shared memory
 
-  CLEAVE_HD CLEAVE_INLINE void reserve(const BlockCtx& ctx, const EdgeOut& out) const {
-    if (ctx.thread != 0) return;
+  CLEAVE_HD CLEAVE_INLINE void scan_warps(const BlockCtx& ctx) const {
+    const uint32_t lane = ctx.thread % 32;
+#if defined(__CUDA_ARCH__)
+    const uint32_t own = counts[ctx.thread];
+    uint32_t incl = own;
+#pragma unroll
+    for (uint32_t d = 1; d < 32; d *= 2) {
+      const uint32_t up = __shfl_up_sync(0xffffffffu, incl, d);
+      if (lane >= d) incl += up;
+    }
+    counts[ctx.thread] = incl - own;
+    if (lane == 31) warp_off[ctx.thread / 32] = incl;
+#else
+    if (lane != 0) return;
     uint32_t sum = 0;
-    for (uint32_t t = 0; t < ctx.block_dim; ++t) {
+    for (uint32_t t = ctx.thread; t < ctx.thread + 32; ++t) {
       const uint32_t c = counts[t];
       counts[t] = sum;
       sum += c;
     }
+    warp_off[ctx.thread / 32] = sum;
+#endif
+  }
+  CLEAVE_HD CLEAVE_INLINE void reserve(const BlockCtx& ctx, const EdgeOut& out) const {
+    if (ctx.thread != 0) return;
+    uint32_t sum = 0;
+    for (uint32_t w = 0; w < ctx.block_dim / 32; ++w) {
+      const uint32_t total = warp_off[w];
+      warp_off[w] = sum;
+      sum += total;
+    }
     *base = sum == 0 ? 0 : atomic_add_u64(out.count, sum);
   }
-  CLEAVE_HD CLEAVE_INLINE void write(const BlockCtx& ctx, const EdgeOut& out, uint32_t k,
-                                     uint32_t u, uint32_t v, float w) const {
-    const unsigned long long at = *base + counts[ctx.thread] + k;
+  /// The output index of the thread's first edge.
+  [[nodiscard]] CLEAVE_HD CLEAVE_INLINE unsigned long long first(const BlockCtx& ctx) const {
+    return *base + warp_off[ctx.thread / 32] + counts[ctx.thread];
+  }
+  /// Writes edge (u, v, w) at `at` when it fits.
+  CLEAVE_HD CLEAVE_INLINE static void write(const EdgeOut& out, unsigned long long at, uint32_t u,
+                                            uint32_t v, float w) {
     if (at < out.capacity) {
       out.u[at] = u;
       out.v[at] = v;

@@ -1,24 +1,34 @@
 #pragma once
 /// @file fingerprint_kernel.hpp
 /// @brief The fused all-pairs kernel body for bit fingerprints: shared-memory
-/// tiles of words, popcounts of a & b, the measure's finish, the threshold,
+/// tiles of words, popcounts of a & b, the measure's integer finish
+/// (fingerprint_finish.hpp: no FP64 for Tanimoto and Dice), the threshold,
 /// a per-block shared histogram and block-aggregated compaction of edges.
 ///
 /// A block of kThreads threads covers kBlockRows x kBlockCols pairs; thread t
 /// owns rows (t / 16) + 16 i and columns (t % 16) + 16 j, i, j < 4, so the
 /// threads of a warp read different shared-memory words. Fingerprint words
 /// stream through shared memory kChunkWords at a time (a 4-word chunk of 64
-/// rows and 64 columns is 4 KiB). Phases (each ends at a barrier):
-///   2c     load chunk c of the rows and columns (zero beyond the edges);
-///          at c = 0 also clear the shared histogram
-///   2c+1   accumulate |a & b| of the chunk
-///   2C     finish, histogram (shared atomics), count edges per thread
-///   2C+1   thread 0 reserves the block's output range; histogram flushed
-///   2C+2   write edges
+/// rows and 64 columns is 4 KiB), loaded 128 bits per thread when rows are
+/// 16-byte aligned (an even number of words), into two buffers: while the
+/// block accumulates chunk c - 1 from one, its loads of chunk c are in
+/// flight into the other, one barrier per chunk. Phases (each ends at a
+/// barrier; C chunks):
+///   c      0 <= c <= C: load chunk c (if c < C; zero beyond the edges)
+///          into buffer c % 2 and accumulate |a & b| of chunk c - 1 (if
+///          c > 0) from buffer (c - 1) % 2; at c = 0 also clear the shared
+///          histogram
+///   C+1    finish, histogram (shared atomics), count edges per thread
+///   C+2    exclusive scan of the counts within each warp (shuffles on the
+///          device, in the CUB WarpScan manner; lane 0 in order on the host)
+///   C+3    thread 0 scans the warp totals and reserves the block's output
+///          range with one atomic; histogram flushed
+///   C+4    write edges
 #include <cstddef>
 #include <cstdint>
 
 #include "kernels/fingerprint_common.hpp"
+#include "kernels/fingerprint_finish.hpp"
 #include "kernels/fingerprint_ops.hpp"
 
 namespace cleave::kernels {
@@ -32,22 +42,27 @@ struct FpTileParams {
   const uint32_t* col_pc = nullptr;
   uint64_t row0 = 0, col0 = 0;
   uint32_t n_rows = 0, n_cols = 0, words = 0;
-  double threshold = 1.0;
-  HistSpec hist;
+  IntFinish fin;  ///< threshold and histogram, as integer tables
   EdgeOut out;
 };
 
 template <class Op>
 struct FingerprintTileBody {
+  using Finish = typename FinishOf<Op>::type;
   static constexpr uint32_t kThreads = 256;
+  static constexpr uint32_t kWarps = kThreads / 32;
   static constexpr uint32_t kSide = 16;  ///< threads per block side
   static constexpr uint32_t kMicro = 4;  ///< pairs per thread per side
   static constexpr uint32_t kBlockRows = kSide * kMicro;
   static constexpr uint32_t kBlockCols = kSide * kMicro;
   static constexpr uint32_t kChunkWords = 4;
+  static constexpr uint32_t kChunkTile = kBlockRows * kChunkWords;  ///< words of one side
+  /// Each thread loads one 128-bit pair of words of a chunk.
+  static_assert(2 * kChunkTile / 2 == kThreads);
 
   struct Locals {
     uint32_t common[kMicro][kMicro];
+    uint32_t hits;  ///< bit 4 i + j: pair (i, j) is an edge
   };
 
   FpTileParams p;
@@ -61,25 +76,27 @@ struct FingerprintTileBody {
   [[nodiscard]] CLEAVE_HD uint32_t grid() const {
     return ((p.n_rows + kBlockRows - 1) / kBlockRows) * blocks_across();
   }
-  [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return 2 * chunks() + 3; }
+  [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return chunks() + 5; }
   [[nodiscard]] CLEAVE_HD std::size_t shared_bytes() const {
-    return sizeof(uint64_t) * kChunkWords * (kBlockRows + kBlockCols) + sizeof(unsigned long long) +
-           sizeof(uint32_t) * (kThreads + p.hist.bins);
+    return sizeof(uint64_t) * 2 * 2 * kChunkTile + sizeof(unsigned long long) +
+           sizeof(uint32_t) * (kWarps + kThreads + p.fin.bins);
   }
 
   struct Shared {
-    uint64_t* a;  ///< [kBlockRows][kChunkWords]
-    uint64_t* b;  ///< [kBlockCols][kChunkWords]
+    uint64_t* a;  ///< [2][kBlockRows][kChunkWords]: two buffers of row words
+    uint64_t* b;  ///< [2][kBlockCols][kChunkWords]: two buffers of column words
     unsigned long long* base;
-    uint32_t* counts;  ///< [kThreads]
-    uint32_t* hist;    ///< [bins]
+    uint32_t* warp_off;  ///< [kWarps]
+    uint32_t* counts;    ///< [kThreads]
+    uint32_t* hist;      ///< [bins]
   };
   CLEAVE_HD CLEAVE_INLINE Shared shared(void* smem) const {
     Shared s;
     s.a = static_cast<uint64_t*>(smem);
-    s.b = s.a + kBlockRows * kChunkWords;
-    s.base = reinterpret_cast<unsigned long long*>(s.b + kBlockCols * kChunkWords);
-    s.counts = reinterpret_cast<uint32_t*>(s.base + 1);
+    s.b = s.a + 2 * kChunkTile;
+    s.base = reinterpret_cast<unsigned long long*>(s.b + 2 * kChunkTile);
+    s.warp_off = reinterpret_cast<uint32_t*>(s.base + 1);
+    s.counts = s.warp_off + kWarps;
     s.hist = s.counts + kThreads;
     return s;
   }
@@ -102,56 +119,92 @@ struct FingerprintTileBody {
     }
   }
 
+  /// Words w and w + 1 of a row: one 128-bit load when `vec` (16-byte
+  /// aligned rows), words past the row's end as 0.
+  CLEAVE_HD CLEAVE_INLINE void fetch_pair(const uint64_t* src, uint32_t w, bool vec, uint64_t& x0,
+                                          uint64_t& x1) const {
+    if (vec && w < p.words) {
+#if defined(__CUDA_ARCH__)
+      const ulonglong2 v = __ldg(reinterpret_cast<const ulonglong2*>(src + w));
+      x0 = v.x;
+      x1 = v.y;
+#else
+      x0 = src[w];
+      x1 = src[w + 1];
+#endif
+    } else {
+      if (w < p.words) x0 = src[w];
+      if (w + 1 < p.words) x1 = src[w + 1];
+    }
+  }
+
   CLEAVE_HD void phase(uint32_t ph, const BlockCtx& ctx, Locals& loc) const {
     const Shared s = shared(ctx.smem);
     const uint32_t n_chunks = chunks();
     const uint32_t br = (ctx.block / blocks_across()) * kBlockRows;
     const uint32_t bc = (ctx.block % blocks_across()) * kBlockCols;
-    if (ph < 2 * n_chunks && ph % 2 == 0) {  // load a chunk
-      const uint32_t w0 = (ph / 2) * kChunkWords;
+    if (ph <= n_chunks) {  // load chunk ph, accumulate chunk ph - 1
       if (ph == 0) {
-        for (uint32_t b = ctx.thread; b < p.hist.bins; b += ctx.block_dim) s.hist[b] = 0;
+        for (uint32_t b = ctx.thread; b < p.fin.bins; b += ctx.block_dim) s.hist[b] = 0;
         for (uint32_t i = 0; i < kMicro; ++i)
           for (uint32_t j = 0; j < kMicro; ++j) loc.common[i][j] = 0;
       }
-      for (uint32_t e = ctx.thread; e < kBlockRows * kChunkWords; e += ctx.block_dim) {
-        const uint32_t r = e / kChunkWords, w = w0 + e % kChunkWords;
-        s.a[e] = (br + r < p.n_rows && w < p.words)
-                     ? p.rows[static_cast<uint64_t>(br + r) * p.words + w]
-                     : 0;
-        s.b[e] = (bc + r < p.n_cols && w < p.words)
-                     ? p.cols[static_cast<uint64_t>(bc + r) * p.words + w]
-                     : 0;
+      // Thread t loads pair of words t: the rows' kChunkTile / 2, then the columns'.
+      uint64_t x0 = 0, x1 = 0;
+      uint64_t* dst = nullptr;
+      if (ph < n_chunks) {
+        const bool col_side = ctx.thread >= kChunkTile / 2;
+        const uint32_t idx = col_side ? ctx.thread - kChunkTile / 2 : ctx.thread;
+        const uint32_t r = idx / (kChunkWords / 2), half = idx % (kChunkWords / 2);
+        const uint32_t first = col_side ? bc : br;
+        dst = (col_side ? s.b : s.a) + (ph % 2) * kChunkTile + r * kChunkWords + 2 * half;
+        if (first + r < (col_side ? p.n_cols : p.n_rows))
+          fetch_pair((col_side ? p.cols : p.rows) + static_cast<uint64_t>(first + r) * p.words,
+                     ph * kChunkWords + 2 * half, p.words % 2 == 0, x0, x1);
       }
-    } else if (ph < 2 * n_chunks) {  // accumulate the chunk
-      const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
-      for (uint32_t k = 0; k < kChunkWords; ++k)
-        for (uint32_t i = 0; i < kMicro; ++i) {
-          const uint64_t a = s.a[(tr + kSide * i) * kChunkWords + k];
-          for (uint32_t j = 0; j < kMicro; ++j)
-            Op::accumulate(loc.common[i][j], a, s.b[(tc + kSide * j) * kChunkWords + k]);
-        }
-    } else if (ph == 2 * n_chunks) {  // finish, histogram, count
-      uint32_t n = 0;
+      if (ph > 0) {  // the loads above are in flight meanwhile
+        const uint64_t* a_buf = s.a + ((ph - 1) % 2) * kChunkTile;
+        const uint64_t* b_buf = s.b + ((ph - 1) % 2) * kChunkTile;
+        const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
+        for (uint32_t k = 0; k < kChunkWords; ++k)
+          for (uint32_t i = 0; i < kMicro; ++i) {
+            const uint64_t a = a_buf[(tr + kSide * i) * kChunkWords + k];
+            for (uint32_t j = 0; j < kMicro; ++j)
+              Op::accumulate(loc.common[i][j], a, b_buf[(tc + kSide * j) * kChunkWords + k]);
+          }
+      }
+      if (dst != nullptr) {
+        dst[0] = x0;
+        dst[1] = x1;
+      }
+    } else if (ph == n_chunks + 1) {  // finish, histogram, count
+      uint32_t n = 0, hits = 0;
       for_pairs(ctx, [&](uint32_t i, uint32_t j, uint32_t r, uint32_t c, uint64_t, uint64_t) {
-        const double sim = Op::finish(p.row_pc[r], p.col_pc[c], loc.common[i][j]);
-        atomic_add_u32(s.hist + p.hist.bin(sim), 1);
-        n += sim >= p.threshold;
+        const PairFinish d = Finish::decide(p.row_pc[r], p.col_pc[c], loc.common[i][j], p.fin);
+        atomic_add_u32(s.hist + d.bin, 1);
+        n += d.hit;
+        hits |= static_cast<uint32_t>(d.hit) << (kMicro * i + j);
       });
+      loc.hits = hits;
       s.counts[ctx.thread] = n;
-    } else if (ph == 2 * n_chunks + 1) {  // reserve output, flush histogram
-      BlockCompaction{s.counts, s.base}.reserve(ctx, p.out);
-      flush_histogram(ctx, s.hist, p.hist.bins, p.out.hist);
+    } else if (ph == n_chunks + 2) {  // scan counts within each warp
+      compaction(s).scan_warps(ctx);
+    } else if (ph == n_chunks + 3) {  // reserve output, flush histogram
+      compaction(s).reserve(ctx, p.out);
+      flush_histogram(ctx, s.hist, p.fin.bins, p.out.hist);
     } else {  // write edges
-      const BlockCompaction bc_out{s.counts, s.base};
-      uint32_t k = 0;
+      if (loc.hits == 0) return;
+      unsigned long long at = compaction(s).first(ctx);
       for_pairs(ctx, [&](uint32_t i, uint32_t j, uint32_t r, uint32_t c, uint64_t gi, uint64_t gj) {
-        const double sim = Op::finish(p.row_pc[r], p.col_pc[c], loc.common[i][j]);
-        if (sim >= p.threshold)
-          bc_out.write(ctx, p.out, k++, static_cast<uint32_t>(gi), static_cast<uint32_t>(gj),
-                       static_cast<float>(sim));
+        if (((loc.hits >> (kMicro * i + j)) & 1) == 0) return;
+        BlockCompaction::write(p.out, at++, static_cast<uint32_t>(gi), static_cast<uint32_t>(gj),
+                               Finish::weight(p.row_pc[r], p.col_pc[c], loc.common[i][j]));
       });
     }
+  }
+
+  CLEAVE_HD CLEAVE_INLINE static BlockCompaction compaction(const Shared& s) {
+    return BlockCompaction{s.counts, s.warp_off, s.base};
   }
 };
 

@@ -125,6 +125,10 @@ class SlabPipeline {
       }
   }
 
+  static constexpr uint32_t kSlots = 2;
+  /// The stream of slot k < kSlots (for per-stream resources such as a BLAS handle).
+  [[nodiscard]] cudaStream_t stream(uint32_t k) const { return slots_[k].stream; }
+
   /// Queues a slab; harvests the older slab of the same slot first.
   void submit(Launch launch, TileResult& result) {
     Slot& s = slots_[next_++ % 2];

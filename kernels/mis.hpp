@@ -126,24 +126,6 @@ struct MisDecide {
   }
 };
 
-/// @brief Writes decided statuses back (the apply half of a Jacobi round):
-/// for worklist slot i, status[worklist[i]] = decision[i] unless undecided.
-struct ApplyDecision {
-  uint8_t* status;
-  const uint32_t* worklist;
-  const uint8_t* decision;
-  CLEAVE_HD void operator()(uint64_t i) const {
-    const uint8_t d = decision[i];
-    if (d != kUndecided) status[worklist[i]] = d;
-  }
-};
-
-/// @brief True for a node that no longer needs a round.
-struct IsDecided {
-  const uint8_t* status;
-  CLEAVE_HD bool operator()(uint32_t v) const { return status[v] != kUndecided; }
-};
-
 /// @brief True for a node whose status equals `value`.
 struct HasStatus {
   const uint8_t* status;

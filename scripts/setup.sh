@@ -26,7 +26,4 @@ if [ ! -d /usr/local/cuda/include ] && ! ls -d /usr/local/cuda*/include >/dev/nu
   exit 1
 fi
 
-BUILD=${BUILD_DIR:-build}
-JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$BUILD" -j "$JOBS"
+./scripts/build.sh

@@ -25,6 +25,9 @@ const char* backend_name(Backend b);
 Backend backend_from_name(const std::string& name);
 /// True when this build has CUDA and a device is usable now.
 bool cuda_available();
+/// @brief Empty when cuda_available(); otherwise why not, in one sentence
+/// (no device, no kernel image for it in this build, no CUDA in the build).
+const std::string& cuda_problem();
 /// Resolves automatic; falls back to cpu (with a warning) when cuda is asked
 /// for but unavailable.
 Backend resolve_backend(Backend requested);
@@ -61,6 +64,9 @@ struct SplitResult {
   uint64_t train = 0, test = 0;
   Overlap overlap;
   std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
+  /// Parallel rounds the independent-set pass took (a diagnostic: the
+  /// result does not depend on it).
+  uint32_t rounds = 0;
 };
 
 /// @brief Prepares a graph once (pre-pass, weight percentiles) and makes any

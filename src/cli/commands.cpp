@@ -236,6 +236,9 @@ int run_main(int argc, char** argv) {
   const std::string name = argv[1];
   if (name == "version" || name == "--version") {
     std::printf("cleave %s\n", cleave_version_string());
+    const std::string archs = cleave_cuda_architectures();
+    std::printf("cuda architectures: %s\n",
+                archs.empty() ? "none (built without CUDA)" : archs.c_str());
     return 0;
   }
   for (const auto& c : commands()) {

@@ -4,7 +4,8 @@
 /// tile's columns (cuBLAS sgemm when the build links cuBLAS,
 /// CLEAVE_HAVE_CUBLAS; otherwise a shared-memory tiled kernel), then the
 /// fused threshold/histogram/compaction kernel of kernels/cosine_kernel.hpp,
-/// on two streams with pinned double-buffered output.
+/// on two streams with pinned double-buffered output. Each stream has its
+/// own cuBLAS handle and workspace, so the two slabs' GEMMs can overlap.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -25,9 +26,9 @@ namespace {
 
 using namespace kernels;
 
+#if !CLEAVE_HAVE_CUBLAS
 constexpr uint32_t kGemmTile = 16;
 
-#if !CLEAVE_HAVE_CUBLAS
 /// dots[r * ld + c] = rows[r] . cols[c] (row-major unit rows of `dim`).
 __global__ void dot_tile_kernel(const float* rows, const float* cols, uint32_t n_rows,
                                 uint32_t n_cols, uint32_t dim, float* dots, uint64_t ld) {
@@ -62,14 +63,28 @@ class EmbeddingCuda final : public PairComputer {
                                     cudaMemcpyHostToDevice));
     // The same checksum as the cpu computer: a checkpoint resumes on either.
     checksum_ = make_embedding_cpu(set, threshold)->input_checksum();
+    const CosineFinishTables tables = make_cosine_finish(hist_spec(histogram()), threshold);
+    fin_ = tables.view;
+    edge_dev_.reserve(tables.edge.size());
+    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(edge_dev_.get(), tables.edge.data(),
+                                    tables.edge.size() * sizeof(float), cudaMemcpyHostToDevice));
+    fin_.edge = edge_dev_.get();
 #if CLEAVE_HAVE_CUBLAS
-    if (cublasCreate(&blas_) != CUBLAS_STATUS_SUCCESS)
-      raise_cuda_error(__FILE__, __LINE__, "cublasCreate failed");
+    for (uint32_t k = 0; k < SlabPipeline::kSlots; ++k) {
+      Blas& b = blas_[k];
+      b.stream = pipeline_.stream(k);
+      b.workspace.reserve(kBlasWorkspace);
+      if (cublasCreate(&b.handle) != CUBLAS_STATUS_SUCCESS ||
+          cublasSetStream(b.handle, b.stream) != CUBLAS_STATUS_SUCCESS ||
+          cublasSetWorkspace(b.handle, b.workspace.get(), kBlasWorkspace) != CUBLAS_STATUS_SUCCESS)
+        raise_cuda_error(__FILE__, __LINE__, "creating a cuBLAS handle for a stream failed");
+    }
 #endif
   }
   ~EmbeddingCuda() override {
 #if CLEAVE_HAVE_CUBLAS
-    if (blas_) cublasDestroy(blas_);
+    for (Blas& b : blas_)
+      if (b.handle) cublasDestroy(b.handle);
 #endif
   }
   EmbeddingCuda(const EmbeddingCuda&) = delete;
@@ -100,8 +115,13 @@ class EmbeddingCuda final : public PairComputer {
   void compute(const Tile& t, TileResult& out) override {
     if (out.histogram.counts.size() != 2 * Histogram::kDefaultBins) out.histogram = histogram();
     const HistSpec hist = hist_spec(out.histogram);
+    if (hist.lo != -1.0 || hist.hi != 1.0 || hist.bins != fin_.bins)
+      raise_cuda_error(__FILE__, __LINE__, "a tile's histogram differs from the kernel's table",
+                       true);
     const uint64_t cols = t.col1 - t.col0;
-    // Slabs of rows whose dot products take at most 64 MiB per stream.
+    // Slabs of rows whose dot products take at most 64 MiB per stream (the
+    // threshold kernel's blocks tile a slab in both directions, so a wide,
+    // short slab still fills the GPU).
     const uint64_t slab = std::clamp<uint64_t>((uint64_t{1} << 24) / std::max<uint64_t>(cols, 1) /
                                                    CosineThresholdBody::kRowsPerBlock *
                                                    CosineThresholdBody::kRowsPerBlock,
@@ -118,8 +138,7 @@ class EmbeddingCuda final : public PairComputer {
       p.col0 = c0;
       p.n_rows = static_cast<uint32_t>(r1 - r0);
       p.n_cols = static_cast<uint32_t>(t.col1 - c0);
-      p.threshold = threshold_;
-      p.hist = hist;
+      p.fin = fin_;
       pipeline_.submit(SlabLaunch{this, p, dots}, out);
     }
     pipeline_.drain(out);
@@ -156,8 +175,12 @@ class EmbeddingCuda final : public PairComputer {
     // Column-major view: dots^T (n_cols x n_rows) = cols^T * rows, where the
     // row-major unit rows are a dim x n column-major matrix.
     const float one = 1.0f, zero = 0.0f;
-    if (cublasSetStream(blas_, stream) != CUBLAS_STATUS_SUCCESS ||
-        cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n_cols),
+    cublasHandle_t handle = nullptr;
+    for (const Blas& b : blas_)
+      if (b.stream == stream) handle = b.handle;
+    if (handle == nullptr)
+      raise_cuda_error(__FILE__, __LINE__, "no cuBLAS handle for a stream", true);
+    if (cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n_cols),
                     static_cast<int>(p.n_rows), static_cast<int>(dim_), &one, cols,
                     static_cast<int>(dim_), rows, static_cast<int>(dim_), &zero, dots,
                     static_cast<int>(p.ld)) != CUBLAS_STATUS_SUCCESS)
@@ -180,8 +203,18 @@ class EmbeddingCuda final : public PairComputer {
   DotBuffer dots_[2];
   uint64_t slot_ = 0;
   SlabPipeline pipeline_;
+  CosineFinish fin_;
+  DeviceArray<float> edge_dev_;
 #if CLEAVE_HAVE_CUBLAS
-  cublasHandle_t blas_ = nullptr;
+  /// cuBLAS's recommended workspace on Hopper (32 MiB; 4 MiB suffices before).
+  static constexpr std::size_t kBlasWorkspace = std::size_t{32} << 20;
+  /// One handle and workspace per pipeline stream.
+  struct Blas {
+    cudaStream_t stream = nullptr;
+    cublasHandle_t handle = nullptr;
+    DeviceArray<unsigned char> workspace;
+  };
+  Blas blas_[SlabPipeline::kSlots];
 #endif
 };
 

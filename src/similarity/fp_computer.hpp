@@ -11,7 +11,9 @@
 #include "cleave/io.hpp"
 #include "cleave/scheduler.hpp"
 #include "cleave/similarity.hpp"
+#include "kernels/cosine_kernel.hpp"
 #include "kernels/fingerprint_common.hpp"
+#include "kernels/fingerprint_finish.hpp"
 #include "kernels/fingerprint_ops.hpp"
 #include "similarity/fp_popcount.hpp"
 
@@ -25,6 +27,41 @@ uint64_t fingerprint_checksum(const Fingerprints& fps, Measure m, double thresho
 
 /// Histogram binning of a PairComputer's histogram(), for the kernels.
 kernels::HistSpec hist_spec(const Histogram& h);
+
+/// @brief The tables of the fingerprint kernel's integer finish
+/// (kernels/fingerprint_finish.hpp) and a view of them.
+struct FinishTables {
+  std::vector<uint32_t> hit_from;   ///< Tanimoto, Dice: [0, 128 words]
+  std::vector<uint32_t> exact_bin;  ///< [0, bins]
+  kernels::IntFinish view;          ///< points into the two vectors
+  FinishTables() = default;
+  FinishTables(const FinishTables&) = delete;
+  FinishTables& operator=(const FinishTables&) = delete;
+  FinishTables(FinishTables&&) = default;
+  FinishTables& operator=(FinishTables&&) = default;
+};
+
+/// The integer finish of measure m at `threshold` for fingerprints of
+/// `words` words, from the CPU backend's own finish functions; the histogram
+/// must span [0, 1] (invalid_argument otherwise).
+FinishTables make_finish_tables(kernels::BitMeasure m, double threshold,
+                                const kernels::HistSpec& hist, uint32_t words);
+
+/// @brief The bin edges of the embedding-cosine kernel's float finish
+/// (kernels/cosine_kernel.hpp) and a view of them.
+struct CosineFinishTables {
+  std::vector<float> edge;     ///< [0, bins): smallest float of each bin
+  kernels::CosineFinish view;  ///< points into edge
+  CosineFinishTables() = default;
+  CosineFinishTables(const CosineFinishTables&) = delete;
+  CosineFinishTables& operator=(const CosineFinishTables&) = delete;
+  CosineFinishTables(CosineFinishTables&&) = default;
+  CosineFinishTables& operator=(CosineFinishTables&&) = default;
+};
+
+/// The float finish of embedding cosine for histogram `hist` and `threshold`,
+/// from HistSpec::bin itself.
+CosineFinishTables make_cosine_finish(const kernels::HistSpec& hist, double threshold);
 
 /// CPU: cache-blocked tiles over the dispatched popcount kernel; concurrent.
 std::unique_ptr<PairComputer> make_fingerprint_cpu(const Fingerprints& fps, Measure m,
@@ -55,6 +92,9 @@ std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Mea
 /// CUDA: unit rows resident on the device, sgemm per slab then the fused
 /// threshold kernel (cosine_kernel.hpp).
 std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold);
+/// cudaFuncGetAttributes on the fingerprint tile kernel, as a cudaError_t
+/// value: fails when the build has no kernel image the device can run.
+int probe_fingerprint_kernel();
 #endif
 
 }  // namespace cleave::similarity_detail

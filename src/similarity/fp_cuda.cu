@@ -1,8 +1,9 @@
 /// @file fp_cuda.cu
 /// @brief The CUDA fingerprint PairComputer: fingerprints and popcounts
 /// resident on the device; each tile runs as slabs of rows through the fused
-/// kernel of kernels/fingerprint_kernel.hpp (popcount, threshold, shared
-/// histogram, compaction) on two streams with pinned double-buffered output.
+/// kernel of kernels/fingerprint_kernel.hpp (popcount, integer threshold and
+/// histogram tables, shared histogram, compaction) on two streams with pinned
+/// double-buffered output.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -28,6 +29,21 @@ class FingerprintCuda final : public PairComputer {
         threshold_(threshold),
         checksum_(fingerprint_checksum(fps, m, threshold)),
         pipeline_(Histogram::kDefaultBins) {
+    // The finish tables, built once on the host, live on the device.
+    const FinishTables tables =
+        make_finish_tables(kind_, threshold, hist_spec(Histogram{}), words_);
+    fin_ = tables.view;
+    hit_from_dev_.reserve(std::max<std::size_t>(tables.hit_from.size(), 1));
+    exact_bin_dev_.reserve(tables.exact_bin.size());
+    if (!tables.hit_from.empty())
+      CLEAVE_FP_CUDA_CHECK(cudaMemcpy(hit_from_dev_.get(), tables.hit_from.data(),
+                                      tables.hit_from.size() * sizeof(uint32_t),
+                                      cudaMemcpyHostToDevice));
+    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(exact_bin_dev_.get(), tables.exact_bin.data(),
+                                    tables.exact_bin.size() * sizeof(uint32_t),
+                                    cudaMemcpyHostToDevice));
+    fin_.hit_from = hit_from_dev_.get();
+    fin_.exact_bin = exact_bin_dev_.get();
     std::vector<uint32_t> pc(n_);
     for (uint64_t i = 0; i < n_; ++i) pc[i] = popcount_row(fps.row(i), words_);
     words_dev_.reserve(fps.words.size());
@@ -50,6 +66,9 @@ class FingerprintCuda final : public PairComputer {
   void compute(const Tile& t, TileResult& out) override {
     if (out.histogram.counts.empty()) out.histogram = Histogram{};
     const HistSpec hist = hist_spec(out.histogram);
+    if (hist.lo != fin_.hist.lo || hist.hi != fin_.hist.hi || hist.bins != fin_.hist.bins)
+      raise_cuda_error(__FILE__, __LINE__, "a tile's histogram differs from the kernel's tables",
+                       true);
     // Slabs of rows, a multiple of the block height; each slab spans the
     // tile's columns (blocks entirely below the diagonal exit at once).
     constexpr uint64_t kSlab = 16 * FingerprintTileBody<TanimotoOp>::kBlockRows;
@@ -67,8 +86,7 @@ class FingerprintCuda final : public PairComputer {
       p.n_rows = static_cast<uint32_t>(r1 - r0);
       p.n_cols = static_cast<uint32_t>(t.col1 - c0);
       p.words = words_;
-      p.threshold = threshold_;
-      p.hist = hist;
+      p.fin = fin_;
       pipeline_.submit(SlabLaunch{p, kind_}, out);
     }
     pipeline_.drain(out);
@@ -103,10 +121,18 @@ class FingerprintCuda final : public PairComputer {
   uint64_t checksum_;
   DeviceArray<uint64_t> words_dev_;
   DeviceArray<uint32_t> pc_dev_;
+  IntFinish fin_;
+  DeviceArray<uint32_t> hit_from_dev_, exact_bin_dev_;
   SlabPipeline pipeline_;
 };
 
 }  // namespace
+
+int probe_fingerprint_kernel() {
+  cudaFuncAttributes attr{};
+  return static_cast<int>(
+      cudaFuncGetAttributes(&attr, run_body_kernel<FingerprintTileBody<TanimotoOp>>));
+}
 
 std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Measure m,
                                                     double threshold) {

@@ -29,32 +29,29 @@ Backend backend_from_name(const std::string& name) {
   CLEAVE_FAIL(invalid_argument, "unknown backend '{}' (expected auto, cpu or cuda)", name);
 }
 
-bool cuda_available() {
+const std::string& cuda_problem() {
 #if CLEAVE_HAVE_CUDA
-  static const bool usable = detail::cuda_device_usable();
-  return usable;
+  static const std::string problem = detail::cuda_device_problem();
 #else
-  return false;
+  static const std::string problem = "this build has no CUDA support";
 #endif
+  return problem;
+}
+
+bool cuda_available() {
+  return cuda_problem().empty();
 }
 
 Backend resolve_backend(Backend requested) {
   if (requested == Backend::cpu) return Backend::cpu;
   if (cuda_available()) return Backend::cuda;
-#if CLEAVE_HAVE_CUDA
-  if (requested == Backend::automatic) {
-    // A CUDA build on a machine without a usable GPU: say so, once.
-    static std::once_flag said;
-    std::call_once(said, [] { warn("no usable CUDA device; the split runs on the cpu backend"); });
-  }
+    // Only when the cuda backend was asked for, or could have been chosen:
+    // one message per process, whichever stage asks first.
+#if !CLEAVE_HAVE_CUDA
+  if (requested == Backend::automatic) return Backend::cpu;
 #endif
-  if (requested == Backend::cuda) {
-#if CLEAVE_HAVE_CUDA
-    warn("backend cuda requested but no CUDA device is usable; using cpu");
-#else
-    warn("backend cuda requested but this build has no CUDA support; using cpu");
-#endif
-  }
+  static std::once_flag said;
+  std::call_once(said, [] { warn(cuda_problem() + "; using the cpu backend"); });
   return Backend::cpu;
 }
 

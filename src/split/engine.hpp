@@ -43,8 +43,10 @@ std::unique_ptr<MisEngine> make_seq_engine(const PreparedGraph& prep);
 #if CLEAVE_HAVE_CUDA
 /// The CUDA system; uploads the CSR once.
 std::unique_ptr<MisEngine> make_cuda_engine(const PreparedGraph& prep);
-/// True when cudaGetDeviceCount succeeds with at least one device.
-bool cuda_device_usable() noexcept;
+/// Empty when a device exists and the build carries a kernel image it can
+/// run (probed with cudaFuncGetAttributes on the fingerprint tile kernel);
+/// otherwise why the cuda backend cannot run, in one sentence.
+std::string cuda_device_problem();
 #endif
 
 /// Distinct OpenMP threads that ran a Thrust OMP-system for_each over many

@@ -6,11 +6,19 @@
 ///
 /// The includer defines the system struct first, e.g.
 ///   struct OmpSystem { template <class T> using vector = ...; static auto policy(); static
-///   constexpr bool kHostMemory; };
+///   constexpr bool kHostMemory; struct Rounds { auto policy(); }; };
+/// Rounds lives for one split and gives the policy of its rounds (on the
+/// CUDA system: no optional synchronisation, temporaries from a cache).
+///
+/// A round is two passes over the worklist: decide (reads the statuses of
+/// the previous round: a Jacobi round, the same on every system) and a
+/// remove_if whose predicate writes each decided status back while it drops
+/// the node, so no pass reads a status another thread is writing.
 #include <thrust/copy.h>
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/zip_iterator.h>
 #include <thrust/remove.h>
 #include <thrust/sort.h>
 #include <thrust/transform.h>
@@ -31,6 +39,20 @@ template <class Ptr>
 auto raw(Ptr p) {
   return thrust::raw_pointer_cast(p);
 }
+
+/// @brief The apply half of a round as remove_if's predicate over (node,
+/// decision): writes a decided status and says to drop the node. Calling it
+/// twice on an element (allowed to remove_if) writes the same value.
+struct ApplyIfDecided {
+  uint8_t* status;
+  template <class Tuple>
+  CLEAVE_HD bool operator()(const Tuple& t) const {
+    const uint8_t d = thrust::get<1>(t);
+    if (d == kernels::kUndecided) return false;
+    status[thrust::get<0>(t)] = d;
+    return true;
+  }
+};
 
 /// @brief One split at a time on system Sys; the graph is uploaded once.
 template <class Sys>
@@ -85,15 +107,17 @@ class ThrustEngine final : public MisEngine {
         offsets_ptr_,       columns_ptr_,
         raw(status.data()), raw(key.data()),
         raw(cursor.data()), kernels::EdgeActivity::make(p, seed, prep_.weighted, pct_ptr_)};
-    const kernels::ApplyDecision apply{raw(status.data()), raw(work.data()), raw(decision.data())};
+    const ApplyIfDecided apply{raw(status.data())};
+    typename Sys::Rounds rounds;
     std::size_t pending = work.size();
+    out.rounds = 0;
     while (pending > 0) {
-      on_policy(pending, [&](auto&& policy) {
+      ++out.rounds;
+      on_policy(rounds, pending, [&](auto&& policy) {
         thrust::transform(policy, work.begin(), work.begin() + pending, decision.begin(), decide);
-        thrust::for_each_n(policy, thrust::counting_iterator<uint64_t>(0), pending, apply);
-        auto end = thrust::remove_if(policy, work.begin(), work.begin() + pending,
-                                     kernels::IsDecided{raw(status.data())});
-        pending = static_cast<std::size_t>(end - work.begin());
+        const auto both = thrust::make_zip_iterator(work.begin(), decision.begin());
+        const auto end = thrust::remove_if(policy, both, both + pending, apply);
+        pending = static_cast<std::size_t>(end - both);
       });
     }
 
@@ -157,14 +181,14 @@ class ThrustEngine final : public MisEngine {
   /// on an oversubscribed machine). The algorithms used give identical
   /// results under either policy.
   template <class F>
-  static void on_policy(std::size_t items, F&& f) {
+  static void on_policy(typename Sys::Rounds& rounds, std::size_t items, F&& f) {
     if constexpr (Sys::kHostMemory) {
       if (items < kSerialBelow) {
         f(thrust::seq);
         return;
       }
     }
-    f(Sys::policy());
+    f(rounds.policy());
   }
   /// Row offsets as an iterator of the system's memory.
   auto offsets_begin() const {

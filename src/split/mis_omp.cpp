@@ -16,6 +16,9 @@ struct OmpSystem {
   using vector = thrust::omp::vector<T>;
   static auto policy() { return thrust::omp::par; }
   static constexpr bool kHostMemory = true;
+  struct Rounds {
+    static auto policy() { return thrust::omp::par; }
+  };
 };
 /// The same algorithm on one thread (thrust::seq), for running many splits
 /// side by side: a sweep on the CPU parallelises across splits, which needs no
@@ -25,6 +28,9 @@ struct SeqSystem {
   using vector = std::vector<T>;
   static auto policy() { return thrust::seq; }
   static constexpr bool kHostMemory = true;
+  struct Rounds {
+    static auto policy() { return thrust::seq; }
+  };
 };
 }  // namespace
 }  // namespace cleave::detail

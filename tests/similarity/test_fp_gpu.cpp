@@ -46,7 +46,7 @@ SimilarityOptions options(Measure m, double t, Backend b, uint64_t tile) {
 }  // namespace
 
 TEST(GpuFingerprint, CudaMatchesCpuExactly) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   for (uint32_t bits : {200u, 2048u}) {
     const auto f = random_fps(3001, bits, bits);
     for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine}) {
@@ -65,8 +65,26 @@ TEST(GpuFingerprint, CudaMatchesCpuExactly) {
   }
 }
 
+// Short fingerprints make many pairs land exactly on thresholds such as 0.5
+// or round onto them (1/10 onto 0.1): the kernel's integer tables and the
+// cosine cold path must decide them as the CPU's doubles do.
+TEST(GpuFingerprint, TiesAtTheThresholdMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
+  const auto f = random_fps(1500, 64, 9);
+  for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine})
+    for (double t : {0.1, 0.5, 0.7, 1.0 / 3.0}) {
+      SCOPED_TRACE(fmt::format("{} threshold {}", measure_name(m), t));
+      const Graph c = fingerprint_graph(f, options(m, t, Backend::cpu, 0));
+      const Graph g = fingerprint_graph(f, options(m, t, Backend::cuda, 0));
+      EXPECT_TRUE(std::ranges::equal(c.offsets(), g.offsets()));
+      EXPECT_TRUE(std::ranges::equal(c.columns(), g.columns()));
+      EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
+      EXPECT_EQ(c.meta().histogram.counts, g.meta().histogram.counts);
+    }
+}
+
 TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   // A low threshold makes most pairs edges: more than the first guess of
   // the output buffer, so the retry path runs.
   const auto f = random_fps(2500, 512, 3);
@@ -79,7 +97,7 @@ TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
 }
 
 TEST(GpuEmbedding, CudaMatchesCpuWithinTolerance) {
-  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
   std::mt19937_64 rng(4);
   std::normal_distribution<float> normal;
   EmbeddingSet s;
