@@ -112,9 +112,13 @@ CLEAVE_HD AlignStats align_oriented(const uint8_t* a, int32_t na, const uint8_t*
       r[k] = kNegInf32;
       rm[k] = rl[k] = 0;
     }
-    c0.h = uh[rows - 1];
+    // The boundary cell of the strip's last row (as uh/ul[rows - 1], written
+    // out so that no register array is indexed at run time: on the GPU that
+    // would move it to local memory).
+    const int32_t x_last = x0 + rows - 1;
+    c0.h = kLocal ? 0 : -open - (x_last - 1) * ext;
     c0.hm = 0;
-    c0.hl = ul[rows - 1];
+    c0.hl = lead ? x_last : 0;
     for (int32_t y = 1; y <= nb; ++y) {
       DpCell& c = col[y * stride];
       const uint8_t rb = b[y - 1];
