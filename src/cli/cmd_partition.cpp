@@ -1,0 +1,138 @@
+// `cleave partition`: zero-overlap train/test(/validation) splits by minimum
+// cut, written in the split-set layout every other command reads:
+//
+//   OUT/stats.tsv                      target repeat seed valid kept ... overlap_meansim
+//   OUT/ov_0.00_r<k>/{train,test}.txt  (+ validation.txt with --valid-fraction)
+//   OUT/manifest.json
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cleave/error.hpp"
+#include "cleave/partition.hpp"
+#include "cleave/util.hpp"
+#include "cli/commands.hpp"
+#include "cli/lock.hpp"
+
+namespace cleave::cli {
+
+std::vector<OptionSpec> partition_options() {
+  return {
+      {"valid-fraction", "F", "fraction of kept samples in a validation side (0: none)", "0"},
+      {"repeats", "N", "N repeats with seeds 42, 44, ... (instead of --seeds)", ""},
+      {"tolerance", "F", "accepted distance of each side's fraction from the one asked", "0.02"},
+      {"tries", "N", "METIS bisections tried per cut, fewest removals wins (0: by size)", "0"},
+  };
+}
+
+std::vector<OptionSpec> partition_cmd_options() {
+  std::vector<OptionSpec> o = {
+      {"graph", "GRAPH", "graph file written by cleave graph", ""},
+      {"out", "DIR", "directory for the split set", ""},
+      {"test-fraction", "F", "fraction of kept samples put in test", "0.2"},
+      {"seeds", "LIST", "one seed per repeat, comma separated", "42,44,46"},
+  };
+  for (auto& s : partition_options()) o.push_back(s);
+  for (auto& s : common_options()) o.push_back(s);
+  return o;
+}
+
+PartitionOptions partition_options_from(const Args& a) {
+  PartitionOptions o;
+  o.test_fraction = a.real("test-fraction", 0.0, 1.0);
+  CLEAVE_EXPECTS(o.test_fraction > 0.0 && o.test_fraction < 1.0,
+                 "option --test-fraction must be strictly between 0 and 1 (got {})",
+                 a.str("test-fraction"));
+  o.valid_fraction = a.real("valid-fraction", 0.0, 1.0);
+  CLEAVE_EXPECTS(o.test_fraction + o.valid_fraction < 1.0,
+                 "options --test-fraction and --valid-fraction leave nothing for train ({} + {})",
+                 o.test_fraction, o.valid_fraction);
+  o.tolerance = a.real("tolerance", 0.0, 0.5);
+  o.tries = static_cast<uint32_t>(a.integer("tries", 0, 1000));
+  return o;
+}
+
+std::vector<uint64_t> partition_seeds_from(const Args& a) {
+  if (!a.has("repeats")) return seeds_from(a);
+  CLEAVE_EXPECTS(!a.has("seeds"), "give either --seeds or --repeats, not both");
+  const long n = a.integer("repeats", 1, 10000);
+  std::vector<uint64_t> seeds;
+  for (long k = 0; k < n; ++k) seeds.push_back(42 + 2 * static_cast<uint64_t>(k));
+  return seeds;
+}
+
+std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
+                                         const std::vector<uint64_t>& seeds) {
+  auto splits = partition_splits(g, opt, seeds, !Progress::quiet());
+  for (const auto& s : splits) {
+    if (!s.valid) {
+      warn(fmt::format("seed {}: no split (a side came out empty)", s.seed));
+      continue;
+    }
+    const double kept = static_cast<double>(s.kept);
+    const double tf = static_cast<double>(s.test) / kept;
+    const double vf = static_cast<double>(s.validation) / kept;
+    if (std::abs(tf - opt.test_fraction) > opt.tolerance + 1e-12 ||
+        (opt.valid_fraction > 0 && std::abs(vf - opt.valid_fraction) > opt.tolerance + 1e-12))
+      warn(fmt::format(
+          "seed {}: test fraction {:.3f}, validation fraction {:.3f}: outside the tolerance of "
+          "{} (the graph's components allow no closer split)",
+          s.seed, tf, vf, opt.tolerance));
+  }
+  return splits;
+}
+
+SplitSetLayout partition_layout(const PartitionOptions& opt) {
+  SplitSetLayout l;
+  l.key = "target";
+  l.dir_prefix = "ov";
+  l.validation = true;
+  l.method = "partition";
+  l.options_json = fmt::format(
+      "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}, "
+      "\"engine\": \"metis\"}}",
+      opt.test_fraction, opt.valid_fraction, opt.tolerance, opt.tries);
+  return l;
+}
+
+void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {
+  std::printf("%-7s %-6s %-16s %-8s %-11s %-8s %s\n", "repeat", "seed", "kept", "train",
+              "validation", "test", "overlap_frac");
+  for (const auto& s : splits) {
+    if (!s.valid) continue;
+    std::printf("%-7d %-6llu %-16s %-8llu %-11llu %-8llu %.4f\n", s.repeat,
+                static_cast<unsigned long long>(s.seed),
+                fmt::format("{} ({:.1f}%)", s.kept,
+                            100.0 * static_cast<double>(s.kept) /
+                                static_cast<double>(std::max<uint64_t>(1, g.num_nodes())))
+                    .c_str(),
+                static_cast<unsigned long long>(s.train),
+                static_cast<unsigned long long>(s.validation),
+                static_cast<unsigned long long>(s.test), s.overlap.frac);
+  }
+}
+
+int cmd_partition(const Args& a) {
+  apply_common(a);
+  const std::string graph_path = a.str("graph");
+  const PartitionOptions opt = partition_options_from(a);
+  const auto seeds = partition_seeds_from(a);
+  const OutputLock lock = lock_split_dir(a.str("out"));
+  Graph g = Graph::load(graph_path);
+  const auto splits = make_partitions(g, opt, seeds);
+  const std::string inputs =
+      fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
+                  json_escape(std::filesystem::absolute(graph_path).string()),
+                  hex64(checksum_file(graph_path)), g.meta().parameters);
+  write_split_set(a.str("out"), g, splits, partition_layout(opt), inputs);
+  print_partitions(g, splits);
+  std::size_t valid = 0;
+  for (const auto& s : splits) valid += s.valid;
+  std::printf("wrote %zu of %zu zero-overlap splits to %s\n", valid, splits.size(),
+              a.str("out").c_str());
+  return 0;
+}
+
+}  // namespace cleave::cli

@@ -1,0 +1,43 @@
+#pragma once
+/// @file partition_internal.hpp
+/// @brief Internal steps of the min-cut partitioner (partition.cpp) and its
+/// METIS adapter (partition_metis.cpp). Not part of the public API.
+#include <metis.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "cleave/graph.hpp"
+
+namespace cleave::detail {
+
+/// @brief The subgraph induced by some nodes, in METIS's CSR, built once and
+/// bisected many times (seeds, target shares).
+class MetisBisector {
+ public:
+  /// @param nodes the subgraph's nodes, ascending; local index = position.
+  MetisBisector(const Graph& g, std::span<const uint32_t> nodes);
+  /// part[i] = 1 for about `share` of the nodes (METIS target part weights);
+  /// returns the edge cut.
+  int64_t bisect(double share, uint64_t seed, std::vector<uint8_t>& part) const;
+  [[nodiscard]] std::size_t size() const { return xadj_.size() - 1; }
+  [[nodiscard]] std::span<const idx_t> xadj() const { return xadj_; }
+  [[nodiscard]] std::span<const idx_t> adjncy() const { return adjncy_; }
+
+ private:
+  std::vector<idx_t> xadj_;
+  std::vector<idx_t> adjncy_;
+};
+
+/// @brief Moves about `fraction` of the kept samples now on side `from` to
+/// side `to`, leaving no edge between the two; samples on the cut become
+/// kDropped. Samples on other sides are not touched.
+void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to, double fraction,
+               double tolerance, uint64_t seed, uint32_t tries);
+
+/// @brief Puts back every dropped sample whose kept neighbours all lie on one
+/// side (until nothing changes); one with no kept neighbour goes to `lonely`.
+void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely);
+
+}  // namespace cleave::detail
