@@ -33,7 +33,8 @@ namespace cleave {
 struct PartitionOptions {
   double test_fraction = 0.2;   ///< share of kept samples in test
   double valid_fraction = 0.0;  ///< share of kept samples in validation (0: none)
-  double tolerance = 0.02;      ///< accepted |measured - asked| for each fraction
+  /// Accepted |measured - asked| for each fraction (on small sets: one sample).
+  double tolerance = 0.02;
   /// METIS bisections tried per cut (the one removing fewest samples wins);
   /// 0 picks by size: more tries on small components, one on huge ones.
   uint32_t tries = 0;

@@ -4,6 +4,7 @@
 //   OUT/stats.tsv                      target repeat seed valid kept ... overlap_meansim
 //   OUT/ov_0.00_r<k>/{train,test}.txt  (+ validation.txt with --valid-fraction)
 //   OUT/manifest.json
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -74,8 +75,9 @@ std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions&
     const double kept = static_cast<double>(s.kept);
     const double tf = static_cast<double>(s.test) / kept;
     const double vf = static_cast<double>(s.validation) / kept;
-    if (std::abs(tf - opt.test_fraction) > opt.tolerance + 1e-12 ||
-        (opt.valid_fraction > 0 && std::abs(vf - opt.valid_fraction) > opt.tolerance + 1e-12))
+    const double slack = std::max(opt.tolerance * kept, 1.0);  // as the library counts
+    if (std::abs(tf - opt.test_fraction) * kept > slack ||
+        (opt.valid_fraction > 0 && std::abs(vf - opt.valid_fraction) * kept > slack))
       warn(fmt::format(
           "seed {}: test fraction {:.3f}, validation fraction {:.3f}: outside the tolerance of "
           "{} (the graph's components allow no closer split)",

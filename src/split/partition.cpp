@@ -26,6 +26,12 @@ constexpr uint32_t kNoComp = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kStreamPack = 0x7061636bULL;   // "pack"
 constexpr uint64_t kStreamMetis = 0x6d657473ULL;  // "mets"
 
+/// Samples a side may be off its target: the tolerance, or on small sets one
+/// sample (a fraction of a sample cannot be met).
+double slack(double tolerance, double kept) {
+  return std::max(tolerance * kept, 1.0);
+}
+
 /// Connected components of the subgraph induced by the samples on one side;
 /// members of component c are members[begin[c] .. begin[c + 1]), ascending.
 struct SideComponents {
@@ -157,7 +163,7 @@ void rebalance(const SideComponents& sc, const std::vector<uint64_t>& movable,
   for (uint64_t c : movable) pool[side[sc.of(c)[0]] == to ? 1 : 0].insert({sc.size(c), c});
   for (uint64_t step = 0; step < sc.count(); ++step) {
     const double e = on_to - fraction * kept;
-    if (std::abs(e) <= tolerance * kept) break;
+    if (std::abs(e) <= slack(tolerance, kept)) break;
     auto& src = pool[e > 0 ? 1 : 0];
     const double want = std::abs(e);
     // The candidates just below and above the error; a move must shrink it.
@@ -205,7 +211,7 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
       on_to += side[v] == to ? 1 : 0;
     }
     double e = on_to - fraction * kept;
-    if (std::abs(e) <= tolerance * kept) return;
+    if (std::abs(e) <= slack(tolerance, kept)) return;
     const int8_t src = e > 0 ? to : from;
     const int8_t dest = e > 0 ? from : to;
     std::vector<std::pair<uint64_t, uint32_t>> cand;
@@ -219,7 +225,7 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
     std::sort(cand.begin(), cand.end());
     const bool shrink_to = src == to;
     for (auto [c0, v] : cand) {
-      if (std::abs(e) <= 0.5 * tolerance * kept) break;
+      if (std::abs(e) <= 0.5 * slack(tolerance, kept)) break;
       bool boundary = false;
       if (side[v] != src || cost_of(v, src, boundary) > c0) continue;
       side[v] = dest;
@@ -285,7 +291,7 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
 
   // (a) Whole components only: nothing removed when they reach the target.
   const double filled = pack(sc, all, target, seed, chosen);
-  if (std::abs(filled - target) <= tolerance * total) {
+  if (std::abs(filled - target) <= slack(tolerance, total)) {
     for (uint64_t c = 0; c < sc.count(); ++c)
       if (chosen[c])
         for (uint32_t v : sc.of(c)) side[v] = to;
@@ -338,8 +344,8 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
     for (uint32_t v : nodes) giant_to += side[v] == to ? 1 : 0;
     const double signed_err = on_to - fraction * kept;
     const double err = std::abs(signed_err);
-    const bool ok = err <= tolerance * kept && on_to > 0 && on_to < kept;
-    const bool best_ok = best_kept >= 0 && best_err <= tolerance * best_kept;
+    const bool ok = err <= slack(tolerance, kept) && on_to > 0 && on_to < kept;
+    const bool best_ok = best_kept >= 0 && best_err <= slack(tolerance, best_kept);
     if (best_kept < 0 || (ok && !best_ok) ||
         (ok == best_ok && (ok ? kept > best_kept : err < best_err))) {
       best = side;
@@ -390,11 +396,14 @@ SplitResult partition_split(const Graph& g, const PartitionOptions& opt, uint64_
     const auto kept = static_cast<double>(r.train + r.test + r.validation);
     const double tf = static_cast<double>(r.test) / std::max(kept, 1.0);
     const double vf = static_cast<double>(r.validation) / std::max(kept, 1.0);
-    const bool test_ok = std::abs(tf - opt.test_fraction) <= opt.tolerance;
-    const bool valid_ok = std::abs(vf - opt.valid_fraction) <= opt.tolerance;
-    if (opt.valid_fraction == 0.0 || (test_ok && valid_ok) || tf <= 0 || vf <= 0) break;
-    ask_test = std::clamp(ask_test * opt.test_fraction / tf, 0.01, 0.98);
-    ask_valid = std::clamp(ask_valid * opt.valid_fraction / vf, 0.01, 0.98 - ask_test);
+    const bool test_ok =
+        std::abs(tf - opt.test_fraction) * kept <= detail::slack(opt.tolerance, kept);
+    const bool valid_ok =
+        std::abs(vf - opt.valid_fraction) * kept <= detail::slack(opt.tolerance, kept);
+    if (opt.valid_fraction == 0.0 || (test_ok && valid_ok)) break;
+    ask_test = std::clamp(tf > 0 ? ask_test * opt.test_fraction / tf : 2 * ask_test, 0.01, 0.9);
+    ask_valid = std::clamp(vf > 0 ? ask_valid * opt.valid_fraction / vf : 2 * ask_valid, 0.01,
+                           0.95 - ask_test);
   }
   r.kept = r.kept_units = r.train + r.test + r.validation;
   r.valid = r.train > 0 && r.test > 0 && (opt.valid_fraction == 0.0 || r.validation > 0);
