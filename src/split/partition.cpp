@@ -240,6 +240,109 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
   }
 }
 
+/// Vertex-separator refinement in the manner of Fiduccia & Mattheyses (DAC
+/// 1982), as multilevel partitioners refine node separators: a removed sample
+/// joins a side and its kept neighbours on the other side are removed instead
+/// (gain = 1 - their number). Each pass moves every removed sample at most
+/// once, best gain first, negative gains allowed, within the fraction's
+/// tolerance, and keeps the best prefix of its moves.
+void refine_separator(const Graph& g, const SideComponents& sc, std::span<const uint32_t> nodes,
+                      std::vector<int8_t>& side, int8_t from, int8_t to, double fraction,
+                      double tolerance) {
+  const auto offs = g.offsets();
+  const auto cols = g.columns();
+  double kept = 0, on_to = 0;
+  for (uint32_t v : sc.members) {
+    kept += side[v] != kDropped ? 1 : 0;
+    on_to += side[v] == to ? 1 : 0;
+  }
+  auto within = [&](double k, double t) {
+    return std::abs(t - fraction * k) <= slack(tolerance, k);
+  };
+  uint64_t work = 0;  // adjacency entries read: the passes stop past a budget
+  auto opposite_count = [&](uint32_t v, int8_t s) {
+    work += offs[v + 1] - offs[v];
+    uint64_t c = 0;
+    for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) {
+      const int8_t o = side[cols[e]];
+      c += (o != kDropped && o != s) ? 1 : 0;
+    }
+    return c;
+  };
+  struct Move {
+    uint32_t v;
+    int8_t s;
+    std::vector<uint32_t> dropped;
+  };
+  std::vector<uint8_t> locked(g.num_nodes(), 0);
+  for (int pass = 0; pass < 4; ++pass) {
+    std::vector<uint32_t> sep;
+    for (uint32_t v : nodes)
+      if (side[v] == kDropped) sep.push_back(v);
+    if (sep.empty()) return;
+    std::vector<Move> log;
+    double gain_sum = 0, best_sum = 0;
+    std::size_t best_len = 0;
+    const std::size_t max_moves = std::min<std::size_t>(2 * sep.size() + 16, 4096);
+    for (std::size_t step = 0; step < max_moves; ++step) {
+      // The best unlocked move (gain, then fewer removals, then node order).
+      int64_t best_gain = std::numeric_limits<int64_t>::min();
+      uint32_t bv = 0;
+      int8_t bs = from;
+      bool found = false;
+      for (uint32_t v : sep) {
+        if (side[v] != kDropped || locked[v]) continue;
+        for (int8_t s : {from, to}) {
+          const auto c = static_cast<int64_t>(opposite_count(v, s));
+          const double k2 = kept + 1.0 - static_cast<double>(c);
+          const double t2 = s == to ? on_to + 1.0 : on_to - static_cast<double>(c);
+          if (!within(k2, t2) && within(kept, on_to)) continue;
+          if (1 - c > best_gain) {
+            best_gain = 1 - c;
+            bv = v;
+            bs = s;
+            found = true;
+          }
+        }
+      }
+      if (!found || best_gain < -8 || work > 400'000'000) break;
+      Move m{bv, bs, {}};
+      side[bv] = bs;
+      locked[bv] = 1;
+      for (uint64_t e = offs[bv]; e < offs[bv + 1]; ++e) {
+        const uint32_t u = cols[e];
+        if (side[u] == kDropped || side[u] == bs) continue;
+        if (side[u] == to) on_to -= 1;
+        side[u] = kDropped;
+        m.dropped.push_back(u);
+        sep.push_back(u);
+      }
+      kept += 1.0 - static_cast<double>(m.dropped.size());
+      if (bs == to) on_to += 1;
+      log.push_back(std::move(m));
+      gain_sum += static_cast<double>(best_gain);
+      if (gain_sum > best_sum && within(kept, on_to)) {
+        best_sum = gain_sum;
+        best_len = log.size();
+      }
+    }
+    // Undo the moves after the best prefix, last first.
+    for (std::size_t i = log.size(); i > best_len; --i) {
+      const Move& m = log[i - 1];
+      const int8_t other = m.s == to ? from : to;
+      for (uint32_t u : m.dropped) side[u] = other;
+      side[m.v] = kDropped;
+    }
+    for (const Move& m : log) locked[m.v] = 0;
+    if (best_len == 0) return;
+    kept = on_to = 0;
+    for (uint32_t v : sc.members) {
+      kept += side[v] != kDropped ? 1 : 0;
+      on_to += side[v] == to ? 1 : 0;
+    }
+  }
+}
+
 }  // namespace
 
 void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
@@ -336,6 +439,8 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
     refine_dropped(g, side, from);
     rebalance(sc, others, side, from, to, fraction, tolerance);
     shift_boundary(g, sc, side, from, to, fraction, tolerance);
+    if (mb.adjncy().size() <= 4'000'000)
+      refine_separator(g, sc, nodes, side, from, to, fraction, tolerance);
     double kept = 0, on_to = 0, giant_to = 0;
     for (uint32_t v : sc.members) {
       kept += side[v] != kDropped ? 1 : 0;
