@@ -38,6 +38,10 @@ struct PartitionOptions {
   /// METIS bisections tried per cut (the one removing fewest samples wins);
   /// 0 picks by size: more tries on small components, one on huge ones.
   uint32_t tries = 0;
+  /// On mutation graphs (deep mutational scans) without a validation side,
+  /// also solve the formulation on mutations and keep the better split
+  /// (within tolerance first, then more kept); SplitResult::engine says which.
+  bool mutation_aware = true;
 };
 
 /// @brief One zero-overlap split made by the min-cut partitioner.

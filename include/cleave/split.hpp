@@ -60,6 +60,9 @@ struct SplitResult {
   uint64_t kept_units = 0;  ///< singles + clique units
   uint64_t train = 0, test = 0;
   uint64_t validation = 0;  ///< min-cut partitions with a validation side only
+  /// Min-cut partitions: the formulation that made the split, "graph" (a
+  /// cut of the graph) or "mutations" (sides given to mutations).
+  std::string engine;
   Overlap overlap;
   std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
 };

@@ -100,11 +100,11 @@ SplitSetLayout partition_layout(const PartitionOptions& opt) {
 }
 
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {
-  std::printf("%-7s %-6s %-16s %-8s %-11s %-8s %s\n", "repeat", "seed", "kept", "train",
-              "validation", "test", "overlap_frac");
+  std::printf("%-7s %-6s %-16s %-8s %-11s %-8s %-13s %s\n", "repeat", "seed", "kept", "train",
+              "validation", "test", "overlap_frac", "engine");
   for (const auto& s : splits) {
     if (!s.valid) continue;
-    std::printf("%-7d %-6llu %-16s %-8llu %-11llu %-8llu %.4f\n", s.repeat,
+    std::printf("%-7d %-6llu %-16s %-8llu %-11llu %-8llu %-13.4f %s\n", s.repeat,
                 static_cast<unsigned long long>(s.seed),
                 fmt::format("{} ({:.1f}%)", s.kept,
                             100.0 * static_cast<double>(s.kept) /
@@ -112,7 +112,7 @@ void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {
                     .c_str(),
                 static_cast<unsigned long long>(s.train),
                 static_cast<unsigned long long>(s.validation),
-                static_cast<unsigned long long>(s.test), s.overlap.frac);
+                static_cast<unsigned long long>(s.test), s.overlap.frac, s.engine.c_str());
   }
 }
 

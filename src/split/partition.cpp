@@ -510,6 +510,32 @@ SplitResult partition_split(const Graph& g, const PartitionOptions& opt, uint64_
     ask_valid = std::clamp(vf > 0 ? ask_valid * opt.valid_fraction / vf : 2 * ask_valid, 0.01,
                            0.95 - ask_test);
   }
+  r.engine = "graph";
+  std::vector<int8_t> by_mut;
+  if (opt.mutation_aware && opt.valid_fraction == 0.0 &&
+      detail::split_by_mutations(g, r.side, opt.test_fraction, opt.tolerance, seed, by_mut)) {
+    detail::refine_dropped(g, by_mut, kTrain);
+    double k2 = 0, t2 = 0;
+    for (int8_t s : by_mut) {
+      k2 += s != kDropped ? 1 : 0;
+      t2 += s == kTest ? 1 : 0;
+    }
+    const auto k1 = static_cast<double>(r.train + r.test);
+    const auto t1 = static_cast<double>(r.test);
+    const double err1 = std::abs(t1 - opt.test_fraction * k1);
+    const double err2 = std::abs(t2 - opt.test_fraction * k2);
+    const bool ok1 = err1 <= detail::slack(opt.tolerance, k1) && t1 > 0;
+    const bool ok2 = err2 <= detail::slack(opt.tolerance, k2) && t2 > 0;
+    if ((ok2 && !ok1) || (ok2 == ok1 && (ok1 ? k2 > k1 : err2 / k2 < err1 / k1))) {
+      r.side = std::move(by_mut);
+      r.engine = "mutations";
+      r.train = r.test = 0;
+      for (int8_t s : r.side) {
+        r.train += s == kTrain ? 1 : 0;
+        r.test += s == kTest ? 1 : 0;
+      }
+    }
+  }
   r.kept = r.kept_units = r.train + r.test + r.validation;
   r.valid = r.train > 0 && r.test > 0 && (opt.valid_fraction == 0.0 || r.validation > 0);
   r.overlap = measure_overlap(g, r.side);

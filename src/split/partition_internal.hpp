@@ -40,4 +40,12 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
 /// side (until nothing changes); one with no kept neighbour goes to `lonely`.
 void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely);
 
+/// @brief The formulation on mutations (graphs of measure `mutation`, whose
+/// ids list mutations as "A23C:D45E"): each mutation gets a side and a
+/// variant is kept when all its mutations agree. `graph_side` (the graph
+/// cut's answer) seeds one start. Returns false when the graph is not a
+/// mutation graph; otherwise fills `side` (kTrain, kTest, kDropped).
+bool split_by_mutations(const Graph& g, const std::vector<int8_t>& graph_side, double fraction,
+                        double tolerance, uint64_t seed, std::vector<int8_t>& side);
+
 }  // namespace cleave::detail

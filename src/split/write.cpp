@@ -101,6 +101,10 @@ std::string manifest_json(const Graph& g, const std::vector<SplitResult>& splits
   j += fmt::format("  \"{}\": [{}],\n  \"seeds\": [{}],\n", layout.key == "sp" ? "ps" : "targets",
                    ps_text, seeds_text);
   j += fmt::format("  \"splits\": {},\n  \"valid_splits\": {},\n", splits.size(), valid);
+  std::string engines;
+  for (const auto& sp : splits)
+    if (!sp.engine.empty()) engines += (engines.empty() ? "" : ", ") + json_string(sp.engine);
+  if (!engines.empty()) j += fmt::format("  \"engines\": [{}],\n", engines);
   j += fmt::format("  \"inputs\": {}\n}}\n", inputs.empty() ? std::string("{}") : inputs);
   return j;
 }
