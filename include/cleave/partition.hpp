@@ -59,6 +59,18 @@ std::vector<SplitResult> partition_splits(const Graph& g, const PartitionOptions
                                           const std::vector<uint64_t>& seeds,
                                           bool progress = false);
 
+/// @brief A split whose overlap_frac (fraction of test samples with a train
+/// neighbour) is within 0.02 of `target`, made from a zero-overlap split by
+/// moving samples: removed ones join test first (kept again), then train
+/// samples trade places with test samples touching no train. Validation is
+/// left alone and never gains an edge. p of the result is the target.
+/// @param zero a split from partition_split
+/// @param target overlap_frac to reach, in [0, 1]
+/// @param test_fraction share of test the moves keep
+/// @param seed chooses which samples move
+SplitResult partition_with_overlap(const Graph& g, const SplitResult& zero, double target,
+                                   double test_fraction, uint64_t seed);
+
 /// @brief Cross-split overlap of any assignment (test against train), with
 /// the same per-node terms and the same definitions as the SPECTRA sweep.
 Overlap measure_overlap(const Graph& g, std::span<const int8_t> side);

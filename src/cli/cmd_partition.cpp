@@ -21,6 +21,10 @@ namespace cleave::cli {
 
 std::vector<OptionSpec> partition_options() {
   return {
+      {"target-overlap", "LIST",
+       "overlap_frac targets, comma separated: 0 is leakage-free; higher targets move samples "
+       "from the zero-overlap split",
+       "0"},
       {"valid-fraction", "F", "fraction of kept samples in a validation side (0: none)", "0"},
       {"repeats", "N", "N repeats with seeds 42, 44, ... (instead of --seeds)", ""},
       {"tolerance", "F", "accepted distance of each side's fraction from the one asked", "0.02"},
@@ -64,10 +68,33 @@ std::vector<uint64_t> partition_seeds_from(const Args& a) {
   return seeds;
 }
 
+std::vector<double> targets_from(const Args& a) {
+  if (!a.has("target-overlap")) return {0.0};
+  auto ts = a.reals("target-overlap", 0.0, 1.0);
+  for (std::size_t i = 0; i < ts.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      CLEAVE_EXPECTS(split_dir_name(ts[i], 0, "ov") != split_dir_name(ts[j], 0, "ov"),
+                     "option --target-overlap: {} and {} are the same value at two decimals", ts[j],
+                     ts[i]);
+  return ts;
+}
+
 std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
-                                         const std::vector<uint64_t>& seeds) {
-  auto splits = partition_splits(g, opt, seeds, !Progress::quiet());
-  for (const auto& s : splits) {
+                                         const std::vector<uint64_t>& seeds,
+                                         const std::vector<double>& targets) {
+  const auto zero = partition_splits(g, opt, seeds, !Progress::quiet());
+  std::vector<SplitResult> splits;
+  for (double t : targets)
+    for (const auto& z : zero) {
+      splits.push_back(partition_with_overlap(g, z, t, opt.test_fraction, z.seed));
+      const auto& s = splits.back();
+      if (s.valid && std::abs(s.overlap.frac - t) > 0.02 + 1e-9)
+        warn(
+            fmt::format("target {:.2f}, seed {}: overlap_frac {:.3f} is as close as moving "
+                        "samples got",
+                        t, s.seed, s.overlap.frac));
+    }
+  for (const auto& s : zero) {
     if (!s.valid) {
       warn(fmt::format("seed {}: no split (a side came out empty)", s.seed));
       continue;
@@ -100,11 +127,11 @@ SplitSetLayout partition_layout(const PartitionOptions& opt) {
 }
 
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {
-  std::printf("%-7s %-6s %-16s %-8s %-11s %-8s %-13s %s\n", "repeat", "seed", "kept", "train",
-              "validation", "test", "overlap_frac", "engine");
+  std::printf("%-7s %-7s %-6s %-16s %-8s %-11s %-8s %-13s %s\n", "target", "repeat", "seed", "kept",
+              "train", "validation", "test", "overlap_frac", "engine");
   for (const auto& s : splits) {
     if (!s.valid) continue;
-    std::printf("%-7d %-6llu %-16s %-8llu %-11llu %-8llu %-13.4f %s\n", s.repeat,
+    std::printf("%-7.2f %-7d %-6llu %-16s %-8llu %-11llu %-8llu %-13.4f %s\n", s.p, s.repeat,
                 static_cast<unsigned long long>(s.seed),
                 fmt::format("{} ({:.1f}%)", s.kept,
                             100.0 * static_cast<double>(s.kept) /
@@ -121,9 +148,10 @@ int cmd_partition(const Args& a) {
   const std::string graph_path = a.str("graph");
   const PartitionOptions opt = partition_options_from(a);
   const auto seeds = partition_seeds_from(a);
+  const auto targets = targets_from(a);
   const OutputLock lock = lock_split_dir(a.str("out"));
   Graph g = Graph::load(graph_path);
-  const auto splits = make_partitions(g, opt, seeds);
+  const auto splits = make_partitions(g, opt, seeds, targets);
   const std::string inputs =
       fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
                   json_escape(std::filesystem::absolute(graph_path).string()),

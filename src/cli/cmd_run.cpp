@@ -75,14 +75,15 @@ int cmd_run(const Args& a) {
   CLEAVE_EXPECTS(method == "spectra" || method == "partition",
                  "option --method: unknown method '{}' (spectra or partition)", method);
   const bool by_cut = method == "partition";
-  const bool partition_only =
-      a.has("valid-fraction") || a.has("repeats") || a.has("tolerance") || a.has("tries");
+  const bool partition_only = a.has("valid-fraction") || a.has("repeats") || a.has("tolerance") ||
+                              a.has("tries") || a.has("target-overlap");
   CLEAVE_EXPECTS(by_cut || !partition_only,
-                 "options --valid-fraction, --repeats, --tolerance and --tries need --method "
-                 "partition");
+                 "options --valid-fraction, --repeats, --tolerance, --tries and --target-overlap "
+                 "need --method partition");
   CLEAVE_EXPECTS(!by_cut || !a.has("sp"), "option --sp applies to --method spectra only");
   const PartitionOptions popt = by_cut ? partition_options_from(a) : PartitionOptions{};
   auto seeds = by_cut ? partition_seeds_from(a) : seeds_from(a);
+  const auto targets = by_cut ? targets_from(a) : std::vector<double>{};
   (void)a.integer("k", 1, 1 << 20);
   (void)a.integer("bootstrap", 0, 1000000);
   std::error_code ec;
@@ -107,8 +108,8 @@ int cmd_run(const Args& a) {
       std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
                    backend_name(resolve_backend(sopt.backend)));
   }
-  auto splits =
-      by_cut ? make_partitions(g, popt, seeds) : sweep(g, ps, seeds, sopt, !Progress::quiet());
+  auto splits = by_cut ? make_partitions(g, popt, seeds, targets)
+                       : sweep(g, ps, seeds, sopt, !Progress::quiet());
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
       "{}}}}}",
@@ -144,9 +145,9 @@ int cmd_run(const Args& a) {
   auto rows = baseline_scores(a, in, &g, out / "splits");
   write_scores(out / "baseline" / "scores.csv", rows);
 
-  if (by_cut) {
-    // Every partition has the same target (zero overlap): a curve needs
-    // several, so the baseline's scores are the result.
+  if (by_cut && targets.size() < 2) {
+    // One target overlap: a curve needs several, so the baseline's scores
+    // are the result.
     std::printf("baseline scores: %s (one target overlap: no spectral curve)\n",
                 (out / "baseline" / "scores.csv").c_str());
     return 0;

@@ -70,9 +70,13 @@ std::vector<OptionSpec> partition_options();
 PartitionOptions partition_options_from(const Args& a);
 /// --seeds, or --repeats N as seeds 42, 44, ...
 std::vector<uint64_t> partition_seeds_from(const Args& a);
-/// One zero-overlap split per seed; warns about sides out of tolerance.
+/// One zero-overlap split per seed, then one per (target, seed), target-major;
+/// warns about sides out of tolerance and targets not reached.
+/// --target-overlap (default: 0 only).
+std::vector<double> targets_from(const Args& a);
 std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
-                                         const std::vector<uint64_t>& seeds);
+                                         const std::vector<uint64_t>& seeds,
+                                         const std::vector<double>& targets);
 /// The split-set layout of min-cut partitions (column `target`, folders `ov_`).
 SplitSetLayout partition_layout(const PartitionOptions& opt);
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits);

@@ -180,6 +180,14 @@ diff -r "$WORK/part1" "$WORK/part2" >/dev/null && ok || bad "partition differs o
   --out "$WORK/runpart" >"$WORK/runpart.log" 2>&1 || bad "run --method partition failed: $(cat "$WORK/runpart.log")"
 [ -s "$WORK/runpart/splits/ov_0.00_r0/test.txt" ] && [ -s "$WORK/runpart/baseline/scores.csv" ] &&
   ok || bad "run --method partition: splits or baseline scores missing"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --target-overlap 0,0.5,1 --seeds 42 \
+  --out "$WORK/part3" >/dev/null 2>&1 || bad "partition --target-overlap failed"
+[ "$(awk -F'\t' 'NR > 1 && $4 == 1 { print $1 }' "$WORK/part3/stats.tsv" | tr '\n' ' ')" = "0.00 0.50 1.00 " ] &&
+  [ -s "$WORK/part3/ov_1.00_r0/test.txt" ] && ok || bad "partition targets: $(cat "$WORK/part3/stats.tsv")"
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --method partition \
+  --target-overlap 0,0.5,1 --out "$WORK/runspec" >"$WORK/runspec.log" 2>&1 &&
+  [ -s "$WORK/runspec/report/auspc.tsv" ] && ok ||
+  bad "run --method partition --target-overlap: no AUSPC report: $(tail -3 "$WORK/runspec.log")"
 expect_error "partition fractions leave no train" "leave nothing for train" "$WORK/o20" -- \
   partition --graph "$WORK/run/graph.cgr" --test-fraction 0.5 --valid-fraction 0.5 --out "$WORK/o20"
 expect_error "partition seeds and repeats" "either --seeds or --repeats" "$WORK/o21" -- \

@@ -276,6 +276,35 @@ TEST(Partition, MutationGraphUsesTheBetterFormulation) {
   if (std::abs(plain_share - 0.2) <= 0.02) EXPECT_GE(r.kept, plain.kept);
 }
 
+TEST(Partition, TargetOverlapMovesSamples) {
+  const Graph g = clustered_graph(4, 600, 0.008, 40);
+  const SplitResult zero = partition_split(g, {}, 42);
+  ASSERT_TRUE(zero.valid);
+  const auto offs = g.offsets();
+  const auto cols = g.columns();
+  for (double t : {0.1, 0.3, 0.5, 1.0}) {
+    const SplitResult r = partition_with_overlap(g, zero, t, 0.2, 42);
+    ASSERT_TRUE(r.valid) << t;
+    expect_counts(r);
+    EXPECT_DOUBLE_EQ(r.p, t);
+    // overlap_frac recomputed here from the sides.
+    double touching = 0;
+    for (uint64_t v = 0; v < g.num_nodes(); ++v) {
+      if (r.side[v] != kTest) continue;
+      bool touch = false;
+      for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) touch |= r.side[cols[e]] == kTrain;
+      touching += touch ? 1 : 0;
+    }
+    const double frac = touching / static_cast<double>(r.test);
+    EXPECT_DOUBLE_EQ(frac, r.overlap.frac) << t;
+    EXPECT_NEAR(frac, t, 0.05) << t;
+    EXPECT_GE(r.kept, zero.kept) << "a target above 0 should keep at least as many, " << t;
+    EXPECT_NEAR(static_cast<double>(r.test) / static_cast<double>(r.kept), 0.2, 0.05) << t;
+  }
+  EXPECT_EQ(partition_with_overlap(g, zero, 0.0, 0.2, 42).side, zero.side);
+  EXPECT_THROW((void)partition_with_overlap(g, zero, 1.5, 0.2, 42), cleave::error);
+}
+
 #if CLEAVE_HAVE_RDKIT
 TEST(Partition, RealMoleculeGraph) {
   const fs::path p = fs::path(CLEAVE_SHARED_DATA) / "molecules/moleculenet_esol.csv";
