@@ -59,6 +59,14 @@ std::vector<SplitResult> partition_splits(const Graph& g, const PartitionOptions
                                           const std::vector<uint64_t>& seeds,
                                           bool progress = false);
 
+/// @brief K folds with no edge between any two (cross-validation): fold k
+/// is cut off the rest with share 1/(K-k), as partition_split cuts test.
+/// side[v] is the fold (0..K-1) or kDropped; train, test and validation are
+/// 0; valid is false when a fold came out empty.
+/// @param folds K, 2 to 100
+SplitResult partition_folds(const Graph& g, uint32_t folds, const PartitionOptions& opt,
+                            uint64_t seed, int repeat = 0);
+
 /// @brief A split whose overlap_frac (fraction of test samples with a train
 /// neighbour) is within 0.02 of `target`, made from a zero-overlap split by
 /// moving samples: removed ones join test first (kept again), then train

@@ -115,6 +115,9 @@ struct SplitSetLayout {
   bool validation = false;        ///< a validation column (validation.txt: when not empty)
   std::string method = "spectra";
   std::string options_json;  ///< the manifest's "options" object
+  /// K > 0: k-fold sets; side[v] is the fold (0..K-1) or kDropped, folders
+  /// hold fold_<k>.txt and stats.tsv has one fold_<k> count column per fold.
+  int folds = 0;
 };
 
 /// @brief Writes a split set with the given layout (stats.tsv, one folder per

@@ -40,6 +40,8 @@ std::vector<OptionSpec> partition_cmd_options() {
       {"seeds", "LIST", "one seed per repeat, comma separated", "42,44,46"},
   };
   for (auto& s : partition_options()) o.push_back(s);
+  o.push_back({"folds", "K",
+               "K folds with no edge between any two (fold_<k>.txt) instead of train/test", "0"});
   for (auto& s : common_options()) o.push_back(s);
   return o;
 }
@@ -150,7 +152,32 @@ int cmd_partition(const Args& a) {
   const auto seeds = partition_seeds_from(a);
   const auto targets = targets_from(a);
   const OutputLock lock = lock_split_dir(a.str("out"));
+  const auto folds = static_cast<uint32_t>(a.integer("folds", 0, 100));
+  CLEAVE_EXPECTS(folds != 1, "option --folds: at least 2 folds (or 0 for a train/test split)");
+  CLEAVE_EXPECTS(folds == 0 || (!a.has("valid-fraction") && !a.has("target-overlap") &&
+                                !a.has("test-fraction")),
+                 "option --folds replaces --test-fraction, --valid-fraction and --target-overlap");
   Graph g = Graph::load(graph_path);
+  if (folds > 0) {
+    std::vector<SplitResult> splits;
+    for (std::size_t i = 0; i < seeds.size(); ++i)
+      splits.push_back(partition_folds(g, folds, opt, seeds[i], static_cast<int>(i)));
+    SplitSetLayout layout = partition_layout(opt);
+    layout.folds = static_cast<int>(folds);
+    const std::string inputs =
+        fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
+                    json_escape(std::filesystem::absolute(graph_path).string()),
+                    hex64(checksum_file(graph_path)), g.meta().parameters);
+    write_split_set(a.str("out"), g, splits, layout, inputs);
+    for (const auto& s : splits)
+      std::printf("repeat %d seed %llu: %llu kept (%.1f%%) in %u folds%s\n", s.repeat,
+                  static_cast<unsigned long long>(s.seed), static_cast<unsigned long long>(s.kept),
+                  100.0 * static_cast<double>(s.kept) /
+                      static_cast<double>(std::max<uint64_t>(1, g.num_nodes())),
+                  folds, s.valid ? "" : " (a fold came out empty: no split)");
+    std::printf("wrote %zu fold sets to %s\n", splits.size(), a.str("out").c_str());
+    return 0;
+  }
   const auto splits = make_partitions(g, opt, seeds, targets);
   const std::string inputs =
       fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",

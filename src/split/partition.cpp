@@ -260,19 +260,26 @@ void refine_separator(const Graph& g, const SideComponents& sc, std::span<const 
     return std::abs(t - fraction * k) <= slack(tolerance, k);
   };
   uint64_t work = 0;  // adjacency entries read: the passes stop past a budget
+  // Kept neighbours v would push out by joining side s; a neighbour on a
+  // third side (an earlier cut's) forbids the move: only this cut's samples
+  // may change.
+  constexpr uint64_t kForbidden = 1U << 20;
   auto opposite_count = [&](uint32_t v, int8_t s) {
     work += offs[v + 1] - offs[v];
     uint64_t c = 0;
     for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) {
       const int8_t o = side[cols[e]];
-      c += (o != kDropped && o != s) ? 1 : 0;
+      if (o == kDropped || o == s) continue;
+      if (o != from && o != to) return kForbidden;
+      ++c;
     }
     return c;
   };
+
   struct Move {
     uint32_t v;
     int8_t s;
-    std::vector<uint32_t> dropped;
+    std::vector<uint32_t> dropped;  ///< each was on the side opposite s
   };
   std::vector<uint8_t> locked(g.num_nodes(), 0);
   for (int pass = 0; pass < 4; ++pass) {
@@ -539,6 +546,60 @@ SplitResult partition_split(const Graph& g, const PartitionOptions& opt, uint64_
   r.kept = r.kept_units = r.train + r.test + r.validation;
   r.valid = r.train > 0 && r.test > 0 && (opt.valid_fraction == 0.0 || r.validation > 0);
   r.overlap = measure_overlap(g, r.side);
+  return r;
+}
+
+SplitResult partition_folds(const Graph& g, uint32_t folds, const PartitionOptions& opt,
+                            uint64_t seed, int repeat) {
+  CLEAVE_EXPECTS(folds >= 2 && folds <= 100, "folds must be 2 to 100, got {}", folds);
+  CLEAVE_EXPECTS(g.num_nodes() < std::numeric_limits<uint32_t>::max(),
+                 "the partitioner handles fewer than 2^32 samples");
+  SplitResult r;
+  r.p = 0.0;
+  r.repeat = repeat;
+  r.seed = seed;
+  r.engine = "graph";
+  // Each cut asks for an absolute fold size; later cuts remove samples from
+  // the rest, so attempts re-aim that size at (kept so far) / K and keep the
+  // attempt whose folds are most even.
+  double want = static_cast<double>(g.num_nodes()) / folds;
+  double best_dev = -1;
+  std::vector<int8_t> side;
+  std::vector<uint64_t> size(folds, 0);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    side.assign(g.num_nodes(), 0);
+    for (uint32_t k = 1; k < folds; ++k) {
+      double rest = 0;
+      for (int8_t f : side) rest += f == 0 ? 1 : 0;
+      const double share = std::clamp(want / std::max(rest, 1.0), 0.01, 0.95);
+      detail::split_off(g, side, 0, static_cast<int8_t>(k), share, opt.tolerance,
+                        kernels::counter_hash(seed, 0x666f6c64ULL, k), opt.tries);
+    }
+    detail::refine_dropped(g, side, 0);
+    std::vector<uint64_t> sz(folds, 0);
+    double kept = 0;
+    for (int8_t f : side)
+      if (f >= 0) {
+        ++sz[static_cast<std::size_t>(f)];
+        kept += 1;
+      }
+    double dev = 0;
+    for (uint64_t c : sz) dev = std::max(dev, std::abs(static_cast<double>(c) - kept / folds));
+    if (best_dev < 0 || dev < best_dev) {
+      best_dev = dev;
+      r.side = side;
+      size = sz;
+    }
+    if (dev <= detail::slack(opt.tolerance, kept)) break;
+    // The rest (fold 0) also takes back the samples refinement returns: hand
+    // its excess over an even share to the cut folds.
+    want += (static_cast<double>(sz[0]) - kept / folds) / static_cast<double>(folds - 1);
+  }
+  r.kept = 0;
+  for (uint64_t c : size) r.kept += c;
+  r.kept_units = r.kept;
+  r.valid = std::all_of(size.begin(), size.end(), [](uint64_t c) { return c > 0; });
+  r.overlap = Overlap{};
   return r;
 }
 

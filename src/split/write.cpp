@@ -44,6 +44,22 @@ void write_members(const fs::path& path, const Graph& g, const SplitResult& s, i
   write_file_atomic(path, text, /*sync=*/false);  // the whole set is synced once
 }
 
+std::string fold_stats_tsv(const std::vector<SplitResult>& splits, const SplitSetLayout& layout) {
+  std::string t = layout.key + "\trepeat\tseed\tvalid\tkept\tkept_units";
+  for (int k = 0; k < layout.folds; ++k) t += fmt::format("\tfold_{}", k);
+  t += '\n';
+  for (const auto& s : splits) {
+    std::vector<uint64_t> size(static_cast<std::size_t>(layout.folds), 0);
+    for (int8_t f : s.side)
+      if (f >= 0 && f < layout.folds) ++size[static_cast<std::size_t>(f)];
+    t += fmt::format("{:.2f}\t{}\t{}\t{}\t{}\t{}", s.p, s.repeat, s.seed, s.valid ? 1 : 0, s.kept,
+                     s.kept_units);
+    for (uint64_t c : size) t += fmt::format("\t{}", s.valid ? c : 0);
+    t += '\n';
+  }
+  return t;
+}
+
 std::string stats_tsv(const std::vector<SplitResult>& splits, const SplitSetLayout& layout) {
   std::string t = layout.key + "\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\t" +
                   (layout.validation ? "validation\t" : "") +
@@ -96,6 +112,7 @@ std::string manifest_json(const Graph& g, const std::vector<SplitResult>& splits
       json_string(measure_name(m.measure)), m.n_pairs);
   if (layout.method != "spectra")
     j += fmt::format("  \"method\": {},\n", json_string(layout.method));
+  if (layout.folds > 0) j += fmt::format("  \"folds\": {},\n", layout.folds);
   j += fmt::format("  \"options\": {},\n",
                    layout.options_json.empty() ? std::string("{}") : layout.options_json);
   j += fmt::format("  \"{}\": [{}],\n  \"seeds\": [{}],\n", layout.key == "sp" ? "ps" : "targets",
@@ -149,11 +166,18 @@ void write_split_set(const fs::path& out_dir, const Graph& g,
                      s.p, s.seed, s.side.size(), g.num_nodes());
       const fs::path dir = tmp / split_dir_name(s.p, s.repeat, layout.dir_prefix);
       fs::create_directory(dir);
+      if (layout.folds > 0) {
+        for (int k = 0; k < layout.folds; ++k)
+          write_members(dir / fmt::format("fold_{}.txt", k), g, s, static_cast<int8_t>(k));
+        continue;
+      }
       write_members(dir / "train.txt", g, s, kTrain);
       write_members(dir / "test.txt", g, s, kTest);
       if (s.validation > 0) write_members(dir / "validation.txt", g, s, kValidation);
     }
-    write_file_atomic(tmp / "stats.tsv", stats_tsv(splits, layout), false);
+    write_file_atomic(tmp / "stats.tsv",
+                      layout.folds > 0 ? fold_stats_tsv(splits, layout) : stats_tsv(splits, layout),
+                      false);
     write_file_atomic(tmp / "manifest.json", manifest_json(g, splits, layout, manifest_inputs_json),
                       false);
     sync_filesystem(tmp);  // every file durable before the set becomes visible

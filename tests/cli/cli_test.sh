@@ -188,6 +188,13 @@ diff -r "$WORK/part1" "$WORK/part2" >/dev/null && ok || bad "partition differs o
   --target-overlap 0,0.5,1 --out "$WORK/runspec" >"$WORK/runspec.log" 2>&1 &&
   [ -s "$WORK/runspec/report/auspc.tsv" ] && ok ||
   bad "run --method partition --target-overlap: no AUSPC report: $(tail -3 "$WORK/runspec.log")"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --folds 3 --seeds 5 --out "$WORK/part4" \
+  >/dev/null 2>&1 || bad "partition --folds failed"
+n=$("$BIN" edges --graph "$WORK/run/graph.cgr" | awk -F'\t' -v d="$WORK/part4/ov_0.00_r0" '
+  BEGIN { for (k = 0; k < 3; k++) while ((getline l < (d "/fold_" k ".txt")) > 0) f[l] = k }
+  ($1 in f) && ($2 in f) && f[$1] != f[$2] { n++ } END { print n + 0 }')
+[ -s "$WORK/part4/ov_0.00_r0/fold_2.txt" ] && [ "$n" = 0 ] && ok ||
+  bad "partition --folds: missing fold file or $n edges between folds"
 expect_error "partition fractions leave no train" "leave nothing for train" "$WORK/o20" -- \
   partition --graph "$WORK/run/graph.cgr" --test-fraction 0.5 --valid-fraction 0.5 --out "$WORK/o20"
 expect_error "partition seeds and repeats" "either --seeds or --repeats" "$WORK/o21" -- \

@@ -171,6 +171,13 @@ TEST(Partition, ValidationSideTouchesNeither) {
   EXPECT_NEAR(static_cast<double>(r.test) / kept, 0.2, 0.03);
   EXPECT_NEAR(static_cast<double>(r.validation) / kept, 0.1, 0.03);
   EXPECT_GT(r.train, r.test);
+  // Refinement of the validation cut must never touch test: many graphs.
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    const Graph h = clustered_graph(seed, 400, 0.003 * static_cast<double>(seed), 20);
+    const SplitResult q = partition_split(h, opt, seed);
+    EXPECT_EQ(cross_edges(h, q.side), 0u) << "graph " << seed;
+    expect_counts(q);
+  }
 }
 
 TEST(Partition, OverlapMeasuresTestAgainstTrain) {
@@ -303,6 +310,23 @@ TEST(Partition, TargetOverlapMovesSamples) {
   }
   EXPECT_EQ(partition_with_overlap(g, zero, 0.0, 0.2, 42).side, zero.side);
   EXPECT_THROW((void)partition_with_overlap(g, zero, 1.5, 0.2, 42), cleave::error);
+}
+
+TEST(Partition, FoldsShareNoEdge) {
+  const Graph g = clustered_graph(6, 700, 0.006, 50);
+  for (uint32_t k : {2u, 5u}) {
+    const SplitResult r = partition_folds(g, k, {}, 42);
+    ASSERT_TRUE(r.valid) << k;
+    EXPECT_EQ(cross_edges(g, r.side), 0u) << k;  // any two folds: different sides
+    std::vector<double> size(k, 0);
+    for (int8_t f : r.side) {
+      ASSERT_TRUE(f == kDropped || (f >= 0 && f < static_cast<int8_t>(k)));
+      if (f >= 0) size[static_cast<std::size_t>(f)] += 1;
+    }
+    for (double c : size)
+      EXPECT_NEAR(c / static_cast<double>(r.kept), 1.0 / k, 0.08) << k << " folds";
+  }
+  EXPECT_THROW((void)partition_folds(g, 1, {}, 42), cleave::error);
 }
 
 #if CLEAVE_HAVE_RDKIT
