@@ -187,8 +187,7 @@ int cmd_partition(const Args& a) {
   print_partitions(g, splits);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;
-  std::printf("wrote %zu of %zu zero-overlap splits to %s\n", valid, splits.size(),
-              a.str("out").c_str());
+  std::printf("wrote %zu of %zu splits to %s\n", valid, splits.size(), a.str("out").c_str());
   return 0;
 }
 
