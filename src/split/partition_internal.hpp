@@ -12,6 +12,12 @@
 
 namespace cleave::detail {
 
+/// Samples a side may be off its target: the tolerance, or on small sets one
+/// sample (a fraction of a sample cannot be met).
+inline double slack(double tolerance, double kept) {
+  return tolerance * kept > 1.0 ? tolerance * kept : 1.0;
+}
+
 /// @brief The subgraph induced by some nodes, in METIS's CSR, built once and
 /// bisected many times (seeds, target shares).
 class MetisBisector {
