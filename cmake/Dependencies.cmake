@@ -1,9 +1,20 @@
-# Finds the project card's dependencies: fmt, OpenMP, Thrust/CUB (CCCL from the
+# Finds the project card's dependencies: fmt, OpenMP, METIS, Thrust/CUB (CCCL from the
 # CUDA toolkit), RDKit (optional), GoogleTest (tests), CUDA (optional).
 find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(fmt REQUIRED)
 find_package(ZLIB REQUIRED)
+
+# METIS (Karypis & Kumar 1998) cuts the giant component in `cleave partition`.
+# Debian's libmetis-dev (5.1) ships no CMake package: find header and library.
+find_path(CLEAVE_METIS_INCLUDE metis.h PATH_SUFFIXES metis)
+find_library(CLEAVE_METIS_LIBRARY metis)
+if(NOT CLEAVE_METIS_INCLUDE OR NOT CLEAVE_METIS_LIBRARY)
+  message(FATAL_ERROR "METIS not found: install libmetis-dev (scripts/setup.sh does)")
+endif()
+add_library(cleave_metis INTERFACE)
+target_include_directories(cleave_metis SYSTEM INTERFACE ${CLEAVE_METIS_INCLUDE})
+target_link_libraries(cleave_metis INTERFACE ${CLEAVE_METIS_LIBRARY})
 
 # CUDA: AUTO enables it when a CUDA compiler exists; the build never needs a GPU.
 set(CLEAVE_HAVE_CUDA OFF)

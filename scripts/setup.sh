@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-pkgs=(cmake g++ make pkg-config libfmt-dev libgtest-dev zlib1g-dev
+pkgs=(cmake g++ make pkg-config libfmt-dev libgtest-dev zlib1g-dev libmetis-dev
       librdkit-dev libboost-dev rdkit-data python3-rdkit python3-numpy python3-venv
       python3-parasail)
 missing=()

@@ -95,12 +95,36 @@ typedef struct cleave_split_info {
 } cleave_split_info;
 
 CLEAVE_API cleave_status cleave_splits_info(cleave_splits s, size_t k, cleave_split_info* info);
-/** side[i] for every node: 0 train, 1 test, -1 not in the split; n = node count. */
+/** side[i] for every node: 0 train, 1 test, 2 validation (partitions), -1 not
+ *  in the split; n = node count. */
 CLEAVE_API cleave_status cleave_splits_assignment(cleave_splits s, size_t k, int8_t* side,
                                                   uint64_t n);
 /** Writes the split set directory (stats.tsv, sp_<p>_r<k>/, manifest.json). */
 CLEAVE_API cleave_status cleave_splits_write(cleave_splits s, const char* dir);
 CLEAVE_API void cleave_splits_destroy(cleave_splits s);
+
+/* ---- zero-overlap splits by minimum cut (cleave partition) ---- */
+
+typedef struct cleave_partition_options {
+  size_t struct_size;    /**< sizeof(cleave_partition_options): set by _init */
+  double test_fraction;  /**< default 0.2 */
+  double valid_fraction; /**< default 0: no validation side (side value 2) */
+  double tolerance;      /**< accepted distance from each fraction; default 0.02 */
+  uint32_t tries;        /**< METIS bisections per cut; 0 = by size (default) */
+  int mutation_aware;    /**< 1 (default): on mutation graphs also solve on mutations */
+  int threads;           /**< 0 = all cores (results do not depend on it) */
+} cleave_partition_options;
+
+CLEAVE_API void cleave_partition_options_init(cleave_partition_options* opt);
+
+/** One zero-overlap split per seed, then one per (target, seed) for every
+ *  target overlap_frac in targets (target-major; pass {0} for zero overlap
+ *  only). Split info's p is the target. cleave_splits_write writes the
+ *  min-cut layout (column `target`, folders ov_<t>_r<k>). */
+CLEAVE_API cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* opt,
+                                          const double* targets, size_t n_targets,
+                                          const uint64_t* seeds, size_t n_seeds,
+                                          cleave_splits* out);
 
 /* ---- evaluation ---- */
 

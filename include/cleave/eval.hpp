@@ -41,7 +41,11 @@ std::vector<ScoreRow> read_scores(const std::filesystem::path& path);
 
 /// @brief One row of a split set's stats.tsv.
 struct SplitStatsRow {
+  /// The spectral parameter, or for a min-cut split set (column `target`)
+  /// the target overlap.
   double sp = 0;
+  /// Folder prefix of the split: "sp" (SPECTRA sweep) or "ov" (min-cut).
+  std::string dir_prefix = "sp";
   int repeat = 0;
   uint64_t seed = 0;
   bool valid = false;

@@ -43,8 +43,8 @@ struct SplitOptions {
   Backend backend = Backend::automatic;
 };
 
-/// Side of a sample in one split.
-enum : int8_t { kDropped = -1, kTrain = 0, kTest = 1 };
+/// Side of a sample in one split (validation: min-cut partitions only).
+enum : int8_t { kDropped = -1, kTrain = 0, kTest = 1, kValidation = 2 };
 
 /// Cross-split overlap, measured on the graph (similarities below the
 /// threshold count as 0).
@@ -62,6 +62,10 @@ struct SplitResult {
   uint64_t kept = 0;        ///< samples kept (clique members included)
   uint64_t kept_units = 0;  ///< singles + clique units
   uint64_t train = 0, test = 0;
+  uint64_t validation = 0;  ///< min-cut partitions with a validation side only
+  /// Min-cut partitions: the formulation that made the split, "graph" (a
+  /// cut of the graph) or "mutations" (sides given to mutations).
+  std::string engine;
   Overlap overlap;
   std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
   /// Parallel rounds the independent-set pass took (a diagnostic: the
@@ -108,7 +112,28 @@ void write_split_set(const std::filesystem::path& out_dir, const Graph& g,
                      const std::vector<SplitResult>& splits, const SplitOptions& opt,
                      const std::string& manifest_inputs_json);
 
-/// Directory name of a split: "sp_0.50_r1".
-std::string split_dir_name(double p, int repeat);
+/// @brief How a split set names its splits: the SPECTRA sweep keys them by
+/// p (`sp`, folders `sp_<p>_r<k>`); the min-cut partitioner by target
+/// overlap (`target`, folders `ov_<t>_r<k>`, with a validation column).
+struct SplitSetLayout {
+  std::string key = "sp";         ///< first column of stats.tsv
+  std::string dir_prefix = "sp";  ///< folder name prefix
+  bool validation = false;        ///< a validation column (validation.txt: when not empty)
+  std::string method = "spectra";
+  std::string options_json;  ///< the manifest's "options" object
+  /// K > 0: k-fold sets; side[v] is the fold (0..K-1) or kDropped, folders
+  /// hold fold_<k>.txt and stats.tsv has one fold_<k> count column per fold.
+  int folds = 0;
+};
+
+/// @brief Writes a split set with the given layout (stats.tsv, one folder per
+/// valid split, manifest.json), assembled in a temporary folder and renamed
+/// into place whole.
+void write_split_set(const std::filesystem::path& out_dir, const Graph& g,
+                     const std::vector<SplitResult>& splits, const SplitSetLayout& layout,
+                     const std::string& manifest_inputs_json);
+
+/// Directory name of a split: "sp_0.50_r1" (or with another prefix).
+std::string split_dir_name(double p, int repeat, const std::string& prefix = "sp");
 
 }  // namespace cleave

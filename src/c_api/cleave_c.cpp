@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -15,6 +16,7 @@
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/partition.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
@@ -28,6 +30,7 @@ struct cleave_splits_s {
   cleave::Graph graph;  // shares storage with the source graph
   cleave::SplitOptions options;
   std::vector<cleave::SplitResult> splits;
+  std::optional<cleave::SplitSetLayout> layout;  // min-cut partitions
 };
 
 namespace {
@@ -315,6 +318,64 @@ cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, cons
   });
 }
 
+void cleave_partition_options_init(cleave_partition_options* opt) {
+  if (!opt) return;
+  const cleave::PartitionOptions d;
+  *opt = cleave_partition_options{sizeof(cleave_partition_options),
+                                  d.test_fraction,
+                                  d.valid_fraction,
+                                  d.tolerance,
+                                  d.tries,
+                                  d.mutation_aware ? 1 : 0,
+                                  0};
+}
+
+cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* opt,
+                               const double* targets, size_t n_targets, const uint64_t* seeds,
+                               size_t n_seeds, cleave_splits* out) {
+  return guarded([&] {
+    require_out(out, "out");
+    *out = nullptr;
+    const auto& gr = graph_of(g);
+    CLEAVE_EXPECTS(opt != nullptr, "options are NULL (use cleave_partition_options_init)");
+    CLEAVE_EXPECTS(opt->struct_size == sizeof(cleave_partition_options),
+                   "options struct_size {} is not one this library knows (expected {}); call "
+                   "cleave_partition_options_init",
+                   opt->struct_size, sizeof(cleave_partition_options));
+    CLEAVE_EXPECTS(targets && n_targets > 0 && seeds && n_seeds > 0,
+                   "need at least one target and one seed");
+    CLEAVE_EXPECTS(opt->threads >= 0, "threads must be >= 0 (got {})", opt->threads);
+    for (size_t i = 0; i < n_targets; ++i)
+      CLEAVE_EXPECTS(targets[i] >= 0 && targets[i] <= 1, "target {} is outside [0, 1]", targets[i]);
+    cleave::PartitionOptions po;
+    po.test_fraction = opt->test_fraction;
+    po.valid_fraction = opt->valid_fraction;
+    po.tolerance = opt->tolerance;
+    po.tries = opt->tries;
+    po.mutation_aware = opt->mutation_aware != 0;
+    if (opt->threads > 0) cleave::set_num_threads(opt->threads);
+    auto h = std::make_unique<cleave_splits_s>();
+    h->graph = gr;
+    h->options.test_fraction = po.test_fraction;
+    const auto zero =
+        cleave::partition_splits(gr, po, std::vector<uint64_t>(seeds, seeds + n_seeds));
+    for (size_t i = 0; i < n_targets; ++i)
+      for (const auto& z : zero)
+        h->splits.push_back(
+            cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction, z.seed));
+    cleave::SplitSetLayout layout;
+    layout.key = "target";
+    layout.dir_prefix = "ov";
+    layout.validation = true;
+    layout.method = "partition";
+    layout.options_json = fmt::format(
+        "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}}}",
+        po.test_fraction, po.valid_fraction, po.tolerance, po.tries);
+    h->layout = std::move(layout);
+    *out = register_handle(std::move(h), handle_kind::splits);
+  });
+}
+
 cleave_status cleave_splits_count(cleave_splits s, size_t* count) {
   return guarded([&] {
     require_out(count, "count");
@@ -353,7 +414,10 @@ cleave_status cleave_splits_write(cleave_splits s, const char* dir) {
   return guarded([&] {
     CLEAVE_EXPECTS(dir != nullptr, "dir is NULL");
     const auto& h = splits_of(s);
-    cleave::write_split_set(dir, h.graph, h.splits, h.options, "{\"source\": \"C API\"}");
+    if (h.layout)
+      cleave::write_split_set(dir, h.graph, h.splits, *h.layout, "{\"source\": \"C API\"}");
+    else
+      cleave::write_split_set(dir, h.graph, h.splits, h.options, "{\"source\": \"C API\"}");
   });
 }
 

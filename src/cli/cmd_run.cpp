@@ -2,6 +2,7 @@
 //
 //   OUT/graph.cgr, OUT/graph.cgr.ids   overlap graph (reused when its inputs match)
 //   OUT/splits/                        stats.tsv, sp_<p>_r<k>/{train,test}.txt, manifest.json
+//                                      (--method partition: ov_0.00_r<k>/, see cmd_partition.cpp)
 //   OUT/baseline/scores.csv            nearest-neighbour baseline on every split (with labels)
 //   OUT/report/                        auspc.tsv, spc.tsv, spc.svg, report.html
 #include <cstdio>
@@ -22,6 +23,9 @@ std::vector<OptionSpec> run_cmd_options() {
   auto o = input_options();
   for (auto& s : graph_options()) o.push_back(s);
   for (auto& s : split_options()) o.push_back(s);
+  o.push_back({"method", "NAME",
+               "spectra (the sweep over p) or partition (zero-overlap min-cut splits)", "spectra"});
+  for (auto& s : partition_options()) o.push_back(s);
   o.push_back({"k", "K", "neighbours averaged by the baseline", "5"});
   o.push_back({"bootstrap", "B", "bootstrap resamples for the AUSPC interval", "1000"});
   o.push_back({"rebuild", "", "rebuild the graph even when OUT/graph.cgr matches the inputs", ""});
@@ -67,7 +71,19 @@ int cmd_run(const Args& a) {
   // Validate every option before the long stages start.
   SplitOptions sopt = split_options_from(a);
   auto ps = sweep_from(a);
-  auto seeds = seeds_from(a);
+  const std::string method = a.str("method");
+  CLEAVE_EXPECTS(method == "spectra" || method == "partition",
+                 "option --method: unknown method '{}' (spectra or partition)", method);
+  const bool by_cut = method == "partition";
+  const bool partition_only = a.has("valid-fraction") || a.has("repeats") || a.has("tolerance") ||
+                              a.has("tries") || a.has("target-overlap");
+  CLEAVE_EXPECTS(by_cut || !partition_only,
+                 "options --valid-fraction, --repeats, --tolerance, --tries and --target-overlap "
+                 "need --method partition");
+  CLEAVE_EXPECTS(!by_cut || !a.has("sp"), "option --sp applies to --method spectra only");
+  const PartitionOptions popt = by_cut ? partition_options_from(a) : PartitionOptions{};
+  auto seeds = by_cut ? partition_seeds_from(a) : seeds_from(a);
+  const auto targets = by_cut ? targets_from(a) : std::vector<double>{};
   (void)a.integer("k", 1, 1 << 20);
   (void)a.integer("bootstrap", 0, 1000000);
   std::error_code ec;
@@ -84,27 +100,39 @@ int cmd_run(const Args& a) {
                  static_cast<unsigned long long>(gs.edges),
                  static_cast<unsigned long long>(gs.isolated));
 
-  warn_if_dense(g, sopt);
-  if (!Progress::quiet())
-    std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
-                 backend_name(resolve_backend(sopt.backend)));
-  auto splits = sweep(g, ps, seeds, sopt, !Progress::quiet());
+  if (!by_cut) warn_if_dense(g, sopt);
+  if (!Progress::quiet()) {
+    if (by_cut)
+      std::fprintf(stderr, "cleave run: splits: zero-overlap min-cut partitions (METIS)\n");
+    else
+      std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
+                   backend_name(resolve_backend(sopt.backend)));
+  }
+  auto splits = by_cut ? make_partitions(g, popt, seeds, targets)
+                       : sweep(g, ps, seeds, sopt, !Progress::quiet());
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
       "{}}}}}",
       input_json(in), json_escape(fs::absolute(graph_path).string()),
       hex64(checksum_file(graph_path)), g.meta().parameters);
-  write_split_set(out / "splits", g, splits, sopt, inputs);
+  if (by_cut)
+    write_split_set(out / "splits", g, splits, partition_layout(popt), inputs);
+  else
+    write_split_set(out / "splits", g, splits, sopt, inputs);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;
 
-  std::printf("%-6s %-7s %-8s %-8s %-8s %s\n", "sp", "repeat", "kept", "train", "test",
-              "overlap_frac");
-  for (const auto& s : splits) {
-    if (!s.valid) continue;
-    std::printf("%-6.2f %-7d %-8llu %-8llu %-8llu %.4f\n", s.p, s.repeat,
-                static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.train),
-                static_cast<unsigned long long>(s.test), s.overlap.frac);
+  if (by_cut) {
+    print_partitions(g, splits);
+  } else {
+    std::printf("%-6s %-7s %-8s %-8s %-8s %s\n", "sp", "repeat", "kept", "train", "test",
+                "overlap_frac");
+    for (const auto& s : splits) {
+      if (!s.valid) continue;
+      std::printf("%-6.2f %-7d %-8llu %-8llu %-8llu %.4f\n", s.p, s.repeat,
+                  static_cast<unsigned long long>(s.kept), static_cast<unsigned long long>(s.train),
+                  static_cast<unsigned long long>(s.test), s.overlap.frac);
+    }
   }
   std::printf("%zu of %zu splits written to %s\n", valid, splits.size(), (out / "splits").c_str());
 
@@ -117,6 +145,13 @@ int cmd_run(const Args& a) {
   auto rows = baseline_scores(a, in, &g, out / "splits");
   write_scores(out / "baseline" / "scores.csv", rows);
 
+  if (by_cut && targets.size() < 2) {
+    // One target overlap: a curve needs several, so the baseline's scores
+    // are the result.
+    std::printf("baseline scores: %s (one target overlap: no spectral curve)\n",
+                (out / "baseline" / "scores.csv").c_str());
+    return 0;
+  }
   stage("report: spectral performance curve and AUSPC");
   EvalOptions eopt;
   eopt.bootstrap = static_cast<int>(a.integer("bootstrap", 0, 1000000));

@@ -200,6 +200,13 @@ const std::vector<Command>& commands() {
        "  cleave split --graph mols.cgr --out splits\n"
        "  cleave split --graph mols.cgr --sp 0,0.5,1 --seeds 1,2 --weighted --out splits\n",
        cmd_split},
+      {"partition", "zero-overlap splits by minimum cut, removing as few samples as possible",
+       partition_cmd_options,
+       "  cleave partition --graph mols.cgr --out parts\n"
+       "  cleave partition --graph mols.cgr --test-fraction 0.1 --valid-fraction 0.1 --repeats 5 "
+       "--out parts\n"
+       "  cleave partition --graph mols.cgr --target-overlap 0,0.25,0.5,0.75,1 --out spectrum\n",
+       cmd_partition},
       {"baseline", "score a nearest-neighbour predictor on every split", baseline_cmd_options,
        "  cleave baseline --input molecules.csv --splits splits --out scores.csv\n", cmd_baseline},
       {"auspc", "spectral performance curve and AUSPC from per-split scores", auspc_cmd_options,

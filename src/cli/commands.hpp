@@ -9,6 +9,7 @@
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/partition.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/split.hpp"
 #include "cli/args.hpp"
@@ -64,7 +65,24 @@ std::vector<OptionSpec> common_options();
 /// with this checksum can be reused instead of rebuilt.
 uint64_t graph_checksum(const Args& a, const InputData& in);
 
+/// Options of the min-cut partitioner beyond --test-fraction and --seeds.
+std::vector<OptionSpec> partition_options();
+PartitionOptions partition_options_from(const Args& a);
+/// --seeds, or --repeats N as seeds 42, 44, ...
+std::vector<uint64_t> partition_seeds_from(const Args& a);
+/// One zero-overlap split per seed, then one per (target, seed), target-major;
+/// warns about sides out of tolerance and targets not reached.
+/// --target-overlap (default: 0 only).
+std::vector<double> targets_from(const Args& a);
+std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
+                                         const std::vector<uint64_t>& seeds,
+                                         const std::vector<double>& targets);
+/// The split-set layout of min-cut partitions (column `target`, folders `ov_`).
+SplitSetLayout partition_layout(const PartitionOptions& opt);
+void print_partitions(const Graph& g, const std::vector<SplitResult>& splits);
+
 // Option tables defined next to their subcommands.
+std::vector<OptionSpec> partition_cmd_options();
 std::vector<OptionSpec> run_cmd_options();
 std::vector<OptionSpec> baseline_cmd_options();
 std::vector<OptionSpec> auspc_cmd_options();
@@ -80,6 +98,7 @@ int cmd_stats(const Args& a);
 int cmd_edges(const Args& a);
 int cmd_fingerprints(const Args& a);
 int cmd_split(const Args& a);
+int cmd_partition(const Args& a);
 int cmd_baseline(const Args& a);
 int cmd_auspc(const Args& a);
 int cmd_run(const Args& a);

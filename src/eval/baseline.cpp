@@ -62,7 +62,7 @@ std::vector<BaselineScore> run_baseline(const Samples& samples,
   std::size_t undefined = 0;
   for (const auto& s : stats) {
     if (!s.valid) continue;
-    const auto dir = split_dir / split_dir_name(s.sp, s.repeat);
+    const auto dir = split_dir / split_dir_name(s.sp, s.repeat, s.dir_prefix);
     auto train = read_split_ids(dir / "train.txt", index);
     auto test = read_split_ids(dir / "test.txt", index);
     KnnPrediction pr = predict(train, test);

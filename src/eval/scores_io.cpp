@@ -109,7 +109,9 @@ std::vector<SplitStatsRow> read_split_stats(const std::filesystem::path& path) {
   std::string line = read_header(in, path);
   const std::size_t header_line = in.line_no();
   Header h{detail::eval::split_tabs(line)};
-  const int c_sp = require(h, "sp", path, header_line);
+  // A min-cut split set (cleave partition) names its splits by target overlap.
+  const bool by_target = h.find("sp") < 0 && h.find("target") >= 0;
+  const int c_sp = by_target ? h.find("target") : require(h, "sp", path, header_line);
   const int c_rep = require(h, "repeat", path, header_line);
   const int c_valid = require(h, "valid", path, header_line);
   const int c_seed = h.find("seed");
@@ -132,8 +134,9 @@ std::vector<SplitStatsRow> read_split_stats(const std::filesystem::path& path) {
     SplitStatsRow r;
     auto sp = detail::eval::parse_double(f[c_sp]);
     if (!sp || std::isnan(*sp) || *sp < 0.0 || *sp > 1.0)
-      CLEAVE_FORMAT_ERROR(path.string(), ln, "bad sp '{}'", f[c_sp]);
+      CLEAVE_FORMAT_ERROR(path.string(), ln, "bad {} '{}'", by_target ? "target" : "sp", f[c_sp]);
     r.sp = *sp;
+    if (by_target) r.dir_prefix = "ov";
     auto rep = detail::eval::parse_int(f[c_rep]);
     if (!rep || *rep < 0 || *rep > 1'000'000'000)
       CLEAVE_FORMAT_ERROR(path.string(), ln, "bad repeat '{}'", f[c_rep]);

@@ -66,6 +66,29 @@ int main(void) {
     }
   }
 
+  /* Zero-overlap partition and one target overlap: no train-test edge at 0. */
+  cleave_partition_options popt;
+  cleave_partition_options_init(&popt);
+  CHECK(popt.struct_size == sizeof popt && popt.test_fraction == 0.2 && popt.tolerance == 0.02);
+  double targets[2] = {0.0, 0.5};
+  cleave_splits ps2 = NULL;
+  CHECK(cleave_partition(g, &popt, targets, 2, seeds, 2, &ps2) == CLEAVE_OK);
+  CHECK(cleave_splits_count(ps2, &count) == CLEAVE_OK && count == 4);
+  for (size_t k = 0; k < 2; ++k) { /* the target-0 splits come first */
+    cleave_split_info info;
+    int8_t side[N];
+    CHECK(cleave_splits_info(ps2, k, &info) == CLEAVE_OK && info.valid && info.p == 0.0);
+    CHECK(cleave_splits_assignment(ps2, k, side, N) == CLEAVE_OK);
+    for (uint64_t e = 0; e < m; ++e)
+      CHECK(!((side[u[e]] == 0 && side[w[e]] == 1) || (side[u[e]] == 1 && side[w[e]] == 0)));
+    CHECK(info.overlap_frac == 0.0 && info.kept > N / 2);
+  }
+  popt.struct_size = 5;
+  cleave_splits ps3 = NULL;
+  CHECK(cleave_partition(g, &popt, targets, 2, seeds, 2, &ps3) == CLEAVE_ERROR_INVALID_ARGUMENT);
+  CHECK(ps3 == NULL);
+  cleave_splits_destroy(ps2);
+
   /* Errors: a status and a message, never a crash. */
   CHECK(cleave_splits_count(NULL, &count) == CLEAVE_ERROR_INVALID_ARGUMENT);
   CHECK(strlen(cleave_last_error()) > 0);

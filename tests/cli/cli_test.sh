@@ -150,6 +150,58 @@ expect_error "failed split keeps old output" "--seeds" "" -- \
   split --graph "$WORK/run/graph.cgr" --seeds 1,x --out "$WORK/keep"
 diff -r "$WORK/run/splits" "$WORK/keep" >/dev/null && ok || bad "a failed split changed the old output"
 
+# ---- cleave partition: zero-overlap min-cut splits in the split-set layout
+# side_edges DIR: edges of the graph whose ends are kept on two different
+# sides of the split in DIR (checked from the files, not by the partitioner).
+side_edges() {
+  "$BIN" edges --graph "$WORK/run/graph.cgr" | awk -F'\t' -v d="$1" '
+    BEGIN { while ((getline l < (d "/train.txt")) > 0) s[l] = "train"
+            while ((getline l < (d "/test.txt")) > 0) s[l] = "test"
+            while ((getline l < (d "/validation.txt")) > 0) s[l] = "validation" }
+    ($1 in s) && ($2 in s) && s[$1] != s[$2] { n++ } END { print n + 0 }'
+}
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --valid-fraction 0.1 --repeats 2 \
+  --threads 1 --out "$WORK/part1" >"$WORK/part.log" 2>&1 || bad "partition failed: $(cat "$WORK/part.log")"
+for f in stats.tsv manifest.json ov_0.00_r0/train.txt ov_0.00_r0/test.txt \
+  ov_0.00_r0/validation.txt ov_0.00_r1/test.txt; do
+  [ -s "$WORK/part1/$f" ] && ok || bad "partition: missing $f"
+done
+[ "$(head -1 "$WORK/part1/stats.tsv")" = "$(printf 'target\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\tvalidation\ttest\toverlap_frac\toverlap_maxsim\toverlap_meansim')" ] &&
+  ok || bad "partition: stats.tsv header: $(head -1 "$WORK/part1/stats.tsv")"
+grep -q '"method": "partition"' "$WORK/part1/manifest.json" && ok || bad "partition: manifest lacks its method"
+for r in 0 1; do
+  n=$(side_edges "$WORK/part1/ov_0.00_r$r")
+  [ "$n" = 0 ] && ok || bad "partition: $n edges between sides in repeat $r"
+done
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --valid-fraction 0.1 --repeats 2 \
+  --threads 2 --out "$WORK/part2" >/dev/null 2>&1 || bad "partition on 2 threads failed"
+diff -r "$WORK/part1" "$WORK/part2" >/dev/null && ok || bad "partition differs on 1 and 2 threads"
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --method partition --seeds 7 \
+  --out "$WORK/runpart" >"$WORK/runpart.log" 2>&1 || bad "run --method partition failed: $(cat "$WORK/runpart.log")"
+[ -s "$WORK/runpart/splits/ov_0.00_r0/test.txt" ] && [ -s "$WORK/runpart/baseline/scores.csv" ] &&
+  ok || bad "run --method partition: splits or baseline scores missing"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --target-overlap 0,0.5,1 --seeds 42 \
+  --out "$WORK/part3" >/dev/null 2>&1 || bad "partition --target-overlap failed"
+[ "$(awk -F'\t' 'NR > 1 && $4 == 1 { print $1 }' "$WORK/part3/stats.tsv" | tr '\n' ' ')" = "0.00 0.50 1.00 " ] &&
+  [ -s "$WORK/part3/ov_1.00_r0/test.txt" ] && ok || bad "partition targets: $(cat "$WORK/part3/stats.tsv")"
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --method partition \
+  --target-overlap 0,0.5,1 --out "$WORK/runspec" >"$WORK/runspec.log" 2>&1 &&
+  [ -s "$WORK/runspec/report/auspc.tsv" ] && ok ||
+  bad "run --method partition --target-overlap: no AUSPC report: $(tail -3 "$WORK/runspec.log")"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --folds 3 --seeds 5 --out "$WORK/part4" \
+  >/dev/null 2>&1 || bad "partition --folds failed"
+n=$("$BIN" edges --graph "$WORK/run/graph.cgr" | awk -F'\t' -v d="$WORK/part4/ov_0.00_r0" '
+  BEGIN { for (k = 0; k < 3; k++) while ((getline l < (d "/fold_" k ".txt")) > 0) f[l] = k }
+  ($1 in f) && ($2 in f) && f[$1] != f[$2] { n++ } END { print n + 0 }')
+[ -s "$WORK/part4/ov_0.00_r0/fold_2.txt" ] && [ "$n" = 0 ] && ok ||
+  bad "partition --folds: missing fold file or $n edges between folds"
+expect_error "partition fractions leave no train" "leave nothing for train" "$WORK/o20" -- \
+  partition --graph "$WORK/run/graph.cgr" --test-fraction 0.5 --valid-fraction 0.5 --out "$WORK/o20"
+expect_error "partition seeds and repeats" "either --seeds or --repeats" "$WORK/o21" -- \
+  partition --graph "$WORK/run/graph.cgr" --seeds 1 --repeats 2 --out "$WORK/o21"
+expect_error "run partition options need the method" "need --method partition" "$WORK/o22" -- \
+  run --input "$DATA/cli_mols.csv" --valid-fraction 0.1 --out "$WORK/o22"
+
 # ---- real data, when present
 if [ -n "$SHARED" ] && [ -f "$SHARED/dms/GB1_Wu_2016_FLIP_subset.csv" ]; then
   "$BIN" graph --quiet --input "$SHARED/molecules/moleculenet_esol.csv" --out "$WORK/esol.cgr" \

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Samples kept at zero overlap: `cleave partition` (min cut) against the
+SPECTRA sweep at p = 1 (`cleave split --sp 1`, default and --compat-spectrae),
+on the same graph in the same run; and the time to partition a large
+synthetic graph (bench_large --save writes it).
+
+Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]
+                          [--large-nodes N --large-edges M] [--skip-large]
+Prints one Markdown table (the format of bench/RESULTS.md).
+"""
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cleave_cli import ROOT, find_cleave  # noqa: E402
+
+DEMO = "/usr/share/RDKit/Contrib/FreeWilson/data/CHEMBL2321810.smi"
+
+
+def sets(data):
+    mol = os.path.join(data, "molecules", "rdkit_nci_first5k.csv")
+    return [
+        ("NCI first 5k, Tanimoto >= 0.3", mol, ["--threshold", "0.3"]),
+        ("NCI first 5k, Tanimoto >= 0.4", mol, ["--threshold", "0.4"]),
+        ("ChEMBL demo (CHEMBL2321810), >= 0.55", DEMO, ["--threshold", "0.55"]),
+        ("GB1 DMS (FLIP subset), shared mutation",
+         os.path.join(data, "dms", "GB1_Wu_2016_FLIP_subset.csv"), []),
+    ]
+
+
+def run(cmd):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
+    return dt, p.stdout
+
+
+def stats_rows(path):
+    with open(path, newline="") as f:
+        return [r for r in csv.DictReader(f, delimiter="\t") if r["valid"] == "1"]
+
+
+def kept_of(rows):
+    """Mean kept samples and mean test share of the valid rows."""
+    kept = [int(r["kept"]) for r in rows]
+    test = [int(r["test"]) / max(1, int(r["kept"])) for r in rows]
+    return statistics.mean(kept), statistics.mean(test)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cleave")
+    ap.add_argument("--bench-large")
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--large-nodes", type=int, default=1_000_000)
+    ap.add_argument("--large-edges", type=int, default=10_000_000)
+    ap.add_argument("--skip-large", action="store_true")
+    a = ap.parse_args()
+    cleave = find_cleave(a.cleave)
+    seeds = "42,44,46"
+    print("| set | samples | edges | partition kept (test share) | time | "
+          "sweep p=1 kept | --compat-spectrae kept |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path, gargs in sets(a.data):
+            if not os.path.exists(path):
+                print(f"| {name} | missing: {path} | | | | | |")
+                continue
+            g = os.path.join(tmp, "g.cgr")
+            run([cleave, "graph", "--quiet", "--input", path, "--out", g] + gargs)
+            _, st = run([cleave, "stats", "--graph", g])
+            info = dict(line.split(None, 1) for line in st.splitlines()
+                        if line and line.split()[0] in ("nodes", "edges"))
+            n = int(info["nodes"])
+            dt, _ = run([cleave, "partition", "--quiet", "--graph", g, "--seeds", seeds,
+                         "--out", os.path.join(tmp, "part")])
+            pk, pt = kept_of(stats_rows(os.path.join(tmp, "part", "stats.tsv")))
+            run([cleave, "split", "--quiet", "--graph", g, "--sp", "1", "--seeds", seeds,
+                 "--out", os.path.join(tmp, "sw")])
+            sk, _ = kept_of(stats_rows(os.path.join(tmp, "sw", "stats.tsv")))
+            run([cleave, "split", "--quiet", "--graph", g, "--sp", "1", "--seeds", seeds,
+                 "--compat-spectrae", "--out", os.path.join(tmp, "swc")])
+            ck, _ = kept_of(stats_rows(os.path.join(tmp, "swc", "stats.tsv")))
+            print(f"| {name} | {n} | {info['edges'].strip()} | {pk:.0f} = {100 * pk / n:.1f}% "
+                  f"({pt:.3f}) | {dt / 3:.2f} s/split | {sk:.0f} = {100 * sk / n:.1f}% | "
+                  f"{ck:.0f} = {100 * ck / n:.1f}% |")
+            sys.stdout.flush()
+        if a.skip_large:
+            return
+        bl = a.bench_large or os.path.join(os.path.dirname(cleave), "..", "bench", "bench_large")
+        if not os.access(bl, os.X_OK):
+            print(f"\nbench_large not found ({bl}): large-graph timing skipped")
+            return
+        for model in ("er", "local"):
+            g = os.path.join(tmp, f"large_{model}.cgr")
+            run([bl, "--nodes", str(a.large_nodes), "--edges", str(a.large_edges), "--model",
+                 model, "--seeds", "1", "--save", g])
+            dt, _ = run([cleave, "partition", "--quiet", "--graph", g, "--seeds", "42",
+                         "--out", os.path.join(tmp, "lp")])
+            pk, pt = kept_of(stats_rows(os.path.join(tmp, "lp", "stats.tsv")))
+            print(f"\nlarge graph ({model}, {a.large_nodes} nodes, {a.large_edges} edges drawn): "
+                  f"cleave partition {dt:.1f} s wall (load + partition + write), kept "
+                  f"{pk:.0f} = {100 * pk / a.large_nodes:.1f}%, test share {pt:.3f}")
+
+
+if __name__ == "__main__":
+    main()
