@@ -1,5 +1,6 @@
 // The all-pairs scheduler against brute force: tiling, thread counts, tile
 // sizes, spilling, memory budgets and the PairComputer contract.
+#include <cstdlib>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -147,6 +148,24 @@ TEST_F(Scheduler, SpillingGivesTheSameGraph) {
   cleave::set_num_threads(2);
   HashComputer ref(300, 4);
   std::string want = bytes(ref.brute_force());
+  // A private temporary directory: other cleave processes (tests run in
+  // parallel) make and remove spill directories in the shared one.
+  const fs::path tmp = dir_ / "tmp";
+  fs::create_directories(tmp);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  struct Restore {
+    bool had;
+    std::string value;
+    ~Restore() {
+      if (had)
+        ::setenv("TMPDIR", value.c_str(), 1);
+      else
+        ::unsetenv("TMPDIR");
+    }
+  } restore{old_tmpdir != nullptr, saved};
+  ASSERT_EQ(fs::temp_directory_path(), tmp);
   auto spill_dirs = [] {
     std::set<std::string> s;
     for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
@@ -154,6 +173,7 @@ TEST_F(Scheduler, SpillingGivesTheSameGraph) {
     return s;
   };
   auto before = spill_dirs();
+  ASSERT_TRUE(before.empty());
   for (bool checkpoint : {false, true}) {
     SCOPED_TRACE(checkpoint ? "with work dir" : "spill to temp");
     HashComputer c(300, 4);
