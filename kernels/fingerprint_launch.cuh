@@ -6,10 +6,15 @@
 /// PairComputers use: two streams, each with its own device output and
 /// pinned host mirror, so one slab's kernel runs while the other's edges are
 /// copied back; an overflowing slab is run again with room for all its edges.
+/// A ContextPool holds several such pipelines (with whatever else a tile
+/// needs) so the scheduler can keep more than one tile in flight.
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -214,5 +219,103 @@ class SlabPipeline {
   Slot slots_[2];
   uint64_t next_ = 0;
 };
+
+/// @brief Per-tile contexts (a SlabPipeline and scratch buffers) for
+/// compute() calls that run at once on different threads: acquire() hands
+/// out a free context, creating one while fewer than `capacity` exist, and
+/// waits otherwise. Also makes the device current on the calling thread
+/// (the one that created the pool), since a scheduler worker starts on
+/// device 0.
+template <class Ctx>
+class ContextPool {
+ public:
+  using Factory = std::function<std::unique_ptr<Ctx>()>;
+  ContextPool(uint32_t capacity, Factory make) : capacity_(capacity), make_(std::move(make)) {
+    CLEAVE_FP_CUDA_CHECK(cudaGetDevice(&device_));
+  }
+  ContextPool(const ContextPool&) = delete;
+  ContextPool& operator=(const ContextPool&) = delete;
+
+  /// A context held until the lease ends.
+  class Lease {
+   public:
+    Lease(ContextPool& pool, Ctx* ctx) : pool_(pool), ctx_(ctx) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { pool_.release(ctx_); }
+    Ctx& operator*() const { return *ctx_; }
+    Ctx* operator->() const { return ctx_; }
+
+   private:
+    ContextPool& pool_;
+    Ctx* ctx_;
+  };
+
+  [[nodiscard]] uint32_t capacity() const { return capacity_; }
+
+  Lease acquire() {
+    CLEAVE_FP_CUDA_CHECK(cudaSetDevice(device_));
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (!free_.empty()) {
+        Ctx* c = free_.back();
+        free_.pop_back();
+        return Lease(*this, c);
+      }
+      if (all_.size() + creating_ < capacity_) {
+        ++creating_;
+        lock.unlock();
+        std::unique_ptr<Ctx> c;
+        try {
+          c = make_();
+        } catch (...) {
+          lock.lock();
+          --creating_;
+          cv_.notify_one();
+          throw;
+        }
+        lock.lock();
+        --creating_;
+        all_.push_back(std::move(c));
+        return Lease(*this, all_.back().get());
+      }
+      cv_.wait(lock);
+    }
+  }
+
+ private:
+  void release(Ctx* c) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(c);
+    }
+    cv_.notify_one();
+  }
+
+  uint32_t capacity_;
+  Factory make_;
+  int device_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Ctx>> all_;
+  std::vector<Ctx*> free_;
+  uint32_t creating_ = 0;
+};
+
+/// Free device memory now (cudaMemGetInfo), less a margin for the CUDA
+/// runtime and libraries; the budget for tiles in flight.
+inline uint64_t free_device_budget() {
+  std::size_t free_bytes = 0, total_bytes = 0;
+  CLEAVE_FP_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const uint64_t margin = std::max<uint64_t>(uint64_t{256} << 20, total_bytes / 20);
+  return free_bytes > margin ? free_bytes - margin : 1;
+}
+
+/// Device bytes of one SlabPipeline whose slots hold `edges` edges each.
+inline uint64_t slab_pipeline_bytes(uint64_t edges, uint32_t bins) {
+  constexpr uint64_t kSlots = 2, kInitial = uint64_t{1} << 20;
+  return kSlots * (std::max(edges, kInitial) * (2 * sizeof(uint32_t) + sizeof(float)) +
+                   (bins + 1) * sizeof(unsigned long long));
+}
 
 }  // namespace cleave::kernels

@@ -75,6 +75,17 @@ class PairComputer {
   /// different tiles). When false, tiles are handed over one at a time and a
   /// backend that overlaps work (a GPU with streams) does so internally.
   [[nodiscard]] virtual bool concurrent() const { return true; }
+  /// Most compute() calls at once when concurrent(); 0 = as many as threads.
+  /// A GPU backend with a pool of per-tile contexts (stream, pinned buffers)
+  /// reports the pool's size, so one tile's kernels run while another's
+  /// edges are copied back and harvested.
+  [[nodiscard]] virtual uint64_t max_in_flight() const { return 0; }
+  /// Device memory one tile in flight needs (0: the backend has no device).
+  /// Must not decrease as `tile` grows.
+  [[nodiscard]] virtual uint64_t device_tile_bytes(uint64_t /*tile*/) const { return 0; }
+  /// Device memory the tiles in flight may use (0: no device limit), e.g.
+  /// the free memory cudaMemGetInfo reported once the inputs were resident.
+  [[nodiscard]] virtual uint64_t device_budget() const { return 0; }
   /// Fills `out` for one tile. The scheduler hands `out` over with no edges
   /// and `histogram()`'s empty histogram. On a diagonal tile only pairs
   /// i < j are counted and reported.

@@ -103,10 +103,22 @@ TilePlan plan_tiles(const PairComputer& computer, uint64_t n, uint64_t budget, u
   uint64_t tile_budget = fits(min_bytes, threads, budget / 2) ? budget / 2 : budget;
   uint64_t k = threads;
   while (k > 1 && !fits(min_bytes, k, tile_budget)) --k;
+  // A device backend's tiles in flight must also fit its device memory.
+  const uint64_t device_budget = computer.device_budget();
+  auto device_fits = [&](uint64_t side, uint64_t tiles) {
+    return device_budget == 0 || fits(computer.device_tile_bytes(side), tiles, device_budget);
+  };
+  if (!device_fits(lo, 1))
+    CLEAVE_FAIL(out_of_memory,
+                "one tile of {} rows needs {} of device memory but {} is free on the device; "
+                "free device memory or use {}",
+                lo, format_bytes(computer.device_tile_bytes(lo)), format_bytes(device_budget),
+                forced_side ? "a smaller tile" : "the cpu backend");
+  while (k > 1 && !device_fits(lo, k)) --k;
   // Largest side in [lo, hi] whose k tiles fit (tile_bytes is non-decreasing).
   while (lo < hi) {
     uint64_t mid = lo + (hi - lo + 1) / 2;
-    if (fits(computer.tile_bytes(mid), k, tile_budget)) {
+    if (fits(computer.tile_bytes(mid), k, tile_budget) && device_fits(mid, k)) {
       lo = mid;
     } else {
       hi = mid - 1;

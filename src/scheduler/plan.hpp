@@ -31,7 +31,9 @@ std::string format_bytes(uint64_t bytes);
 /// Chooses the tile side (or checks `forced_side` when nonzero) and how many
 /// tiles run at once, at most `threads`. Tiles in flight get half the budget
 /// when that fits the smallest tile, the whole budget otherwise; the rest
-/// holds edges. Throws errc::out_of_memory when one smallest tile does not fit.
+/// holds edges. A computer with a device_budget() also needs its tiles in
+/// flight to fit there (fewer tiles in flight, then smaller tiles). Throws
+/// errc::out_of_memory when one smallest tile does not fit either budget.
 TilePlan plan_tiles(const PairComputer& computer, uint64_t n, uint64_t budget, uint64_t forced_side,
                     uint64_t threads);
 

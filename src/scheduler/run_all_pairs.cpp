@@ -102,6 +102,7 @@ void AllPairsRun::check_fits(uint64_t edges) const {
 
 void AllPairsRun::setup(uint64_t n) {
   uint64_t threads = c_.concurrent() ? static_cast<uint64_t>(std::max(1, num_threads())) : 1;
+  if (uint64_t cap = c_.max_in_flight(); cap > 0) threads = std::min(threads, cap);
   std::optional<detail::CheckpointState> found;
   if (!opt_.work_dir.empty()) {
     work_.emplace(opt_.work_dir);

@@ -6,6 +6,9 @@
 /// fused threshold/histogram/compaction kernel of kernels/cosine_kernel.hpp,
 /// on two streams with pinned double-buffered output. Each stream has its
 /// own cuBLAS handle and workspace, so the two slabs' GEMMs can overlap.
+/// Two tiles run at once, each on its own context (pipeline, dot buffers,
+/// cuBLAS handles) from a pool, so one tile's GEMMs and kernels overlap the
+/// other's harvest.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -56,7 +59,10 @@ __global__ void dot_tile_kernel(const float* rows, const float* cols, uint32_t n
 class EmbeddingCuda final : public PairComputer {
  public:
   EmbeddingCuda(const EmbeddingSet& set, double threshold)
-      : n_(set.n), dim_(set.dim), threshold_(threshold), pipeline_(2 * Histogram::kDefaultBins) {
+      : n_(set.n),
+        dim_(set.dim),
+        threshold_(threshold),
+        pool_(kTilesInFlight, [] { return std::make_unique<Context>(); }) {
     const std::vector<float> unit = unit_rows(set);
     unit_dev_.reserve(unit.size());
     CLEAVE_FP_CUDA_CHECK(cudaMemcpy(unit_dev_.get(), unit.data(), unit.size() * sizeof(float),
@@ -69,47 +75,37 @@ class EmbeddingCuda final : public PairComputer {
     CLEAVE_FP_CUDA_CHECK(cudaMemcpy(edge_dev_.get(), tables.edge.data(),
                                     tables.edge.size() * sizeof(float), cudaMemcpyHostToDevice));
     fin_.edge = edge_dev_.get();
-#if CLEAVE_HAVE_CUBLAS
-    for (uint32_t k = 0; k < SlabPipeline::kSlots; ++k) {
-      Blas& b = blas_[k];
-      b.stream = pipeline_.stream(k);
-      b.workspace.reserve(kBlasWorkspace);
-      if (cublasCreate(&b.handle) != CUBLAS_STATUS_SUCCESS ||
-          cublasSetStream(b.handle, b.stream) != CUBLAS_STATUS_SUCCESS ||
-          cublasSetWorkspace(b.handle, b.workspace.get(), kBlasWorkspace) != CUBLAS_STATUS_SUCCESS)
-        raise_cuda_error(__FILE__, __LINE__, "creating a cuBLAS handle for a stream failed");
-    }
-#endif
-  }
-  ~EmbeddingCuda() override {
-#if CLEAVE_HAVE_CUBLAS
-    for (Blas& b : blas_)
-      if (b.handle) cublasDestroy(b.handle);
-#endif
+    device_budget_ = free_device_budget();
   }
   EmbeddingCuda(const EmbeddingCuda&) = delete;
   EmbeddingCuda& operator=(const EmbeddingCuda&) = delete;
 
-  [[nodiscard]] uint64_t size() const override {
-    return n_;
-  }
-  [[nodiscard]] Measure measure() const override {
-    return Measure::cosine;
-  }
-  [[nodiscard]] double threshold() const override {
-    return threshold_;
-  }
-  [[nodiscard]] Histogram histogram() const override {
-    return embedding_histogram();
-  }
-  [[nodiscard]] uint64_t input_checksum() const override {
-    return checksum_;
-  }
-  [[nodiscard]] bool concurrent() const override {
-    return false;
-  }
+  [[nodiscard]] uint64_t size() const override { return n_; }
+  [[nodiscard]] Measure measure() const override { return Measure::cosine; }
+  [[nodiscard]] double threshold() const override { return threshold_; }
+  [[nodiscard]] Histogram histogram() const override { return embedding_histogram(); }
+  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
+  [[nodiscard]] bool concurrent() const override { return true; }
+  [[nodiscard]] uint64_t max_in_flight() const override { return kTilesInFlight; }
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
     return tile * tile / 16 * sizeof(Edge) + 4 * sizeof(Histogram);
+  }
+  /// One context: its pipeline (slots sized for a slab's edges at the
+  /// density tile_bytes assumes), two slabs of dot products and, with
+  /// cuBLAS, two workspaces.
+  [[nodiscard]] uint64_t device_tile_bytes(uint64_t tile) const override {
+    // A monotone bound on slab_rows(tile) * tile, the dot products of a slab.
+    const uint64_t dots = std::max(std::min<uint64_t>(4096 * tile, uint64_t{1} << 24),
+                                   uint64_t{CosineThresholdBody::kRowsPerBlock} * tile);
+    uint64_t bytes =
+        slab_pipeline_bytes(dots / 16, 2 * Histogram::kDefaultBins) + 2 * dots * sizeof(float);
+#if CLEAVE_HAVE_CUBLAS
+    bytes += SlabPipeline::kSlots * kBlasWorkspace;
+#endif
+    return bytes;
+  }
+  [[nodiscard]] uint64_t device_budget() const override {
+    return device_budget_;
   }
 
   void compute(const Tile& t, TileResult& out) override {
@@ -119,18 +115,13 @@ class EmbeddingCuda final : public PairComputer {
       raise_cuda_error(__FILE__, __LINE__, "a tile's histogram differs from the kernel's table",
                        true);
     const uint64_t cols = t.col1 - t.col0;
-    // Slabs of rows whose dot products take at most 64 MiB per stream (the
-    // threshold kernel's blocks tile a slab in both directions, so a wide,
-    // short slab still fills the GPU).
-    const uint64_t slab = std::clamp<uint64_t>((uint64_t{1} << 24) / std::max<uint64_t>(cols, 1) /
-                                                   CosineThresholdBody::kRowsPerBlock *
-                                                   CosineThresholdBody::kRowsPerBlock,
-                                               CosineThresholdBody::kRowsPerBlock, 4096);
+    const uint64_t slab = slab_rows(cols);
+    auto ctx = pool_.acquire();
     for (uint64_t r0 = t.row0; r0 < t.row1; r0 += slab) {
       const uint64_t r1 = std::min(t.row1, r0 + slab);
       const uint64_t c0 = std::max(t.col0, r0 + 1);
       if (c0 >= t.col1) break;
-      float* dots = dots_[slot_++ % 2].get(slab * cols);
+      float* dots = ctx->dots[ctx->slot++ % 2].get(slab * cols);
       CosineTileParams p;
       p.dots = dots;
       p.ld = t.col1 - c0;
@@ -139,12 +130,24 @@ class EmbeddingCuda final : public PairComputer {
       p.n_rows = static_cast<uint32_t>(r1 - r0);
       p.n_cols = static_cast<uint32_t>(t.col1 - c0);
       p.fin = fin_;
-      pipeline_.submit(SlabLaunch{this, p, dots}, out);
+      ctx->pipeline.submit(SlabLaunch{this, &*ctx, p, dots}, out);
     }
-    pipeline_.drain(out);
+    ctx->pipeline.drain(out);
   }
 
  private:
+  static constexpr uint32_t kTilesInFlight = 2;
+
+  /// Slabs of rows whose dot products take at most 64 MiB per stream (the
+  /// threshold kernel's blocks tile a slab in both directions, so a wide,
+  /// short slab still fills the GPU).
+  static uint64_t slab_rows(uint64_t cols) {
+    return std::clamp<uint64_t>((uint64_t{1} << 24) / std::max<uint64_t>(cols, 1) /
+                                    CosineThresholdBody::kRowsPerBlock *
+                                    CosineThresholdBody::kRowsPerBlock,
+                                CosineThresholdBody::kRowsPerBlock, 4096);
+  }
+
   /// A device buffer for one slot's dot products (grows on demand; a slot's
   /// previous slab is harvested before the slot is reused).
   struct DotBuffer {
@@ -155,20 +158,75 @@ class EmbeddingCuda final : public PairComputer {
     }
   };
 
+#if CLEAVE_HAVE_CUBLAS
+  /// cuBLAS's recommended workspace on Hopper (32 MiB; 4 MiB suffices before).
+  static constexpr std::size_t kBlasWorkspace = std::size_t{32} << 20;
+  /// One handle and workspace per pipeline stream.
+  struct Blas {
+    cudaStream_t stream = nullptr;
+    cublasHandle_t handle = nullptr;
+    DeviceArray<unsigned char> workspace;
+  };
+#endif
+
+  /// What one tile in flight owns: the slab pipeline, the dot products of
+  /// its two slabs in flight and a cuBLAS handle per stream.
+  struct Context {
+    SlabPipeline pipeline{2 * Histogram::kDefaultBins};
+    DotBuffer dots[2];
+    uint64_t slot = 0;
+#if CLEAVE_HAVE_CUBLAS
+    Blas blas[SlabPipeline::kSlots];
+#endif
+    Context() {
+#if CLEAVE_HAVE_CUBLAS
+      for (uint32_t k = 0; k < SlabPipeline::kSlots; ++k) {
+        Blas& b = blas[k];
+        b.stream = pipeline.stream(k);
+        b.workspace.reserve(kBlasWorkspace);
+        if (cublasCreate(&b.handle) != CUBLAS_STATUS_SUCCESS ||
+            cublasSetStream(b.handle, b.stream) != CUBLAS_STATUS_SUCCESS ||
+            cublasSetWorkspace(b.handle, b.workspace.get(), kBlasWorkspace) !=
+                CUBLAS_STATUS_SUCCESS) {
+          release_blas();
+          raise_cuda_error(__FILE__, __LINE__, "creating a cuBLAS handle for a stream failed");
+        }
+      }
+#endif
+    }
+    ~Context() {
+#if CLEAVE_HAVE_CUBLAS
+      release_blas();
+#endif
+    }
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+#if CLEAVE_HAVE_CUBLAS
+    void release_blas() {
+      for (Blas& b : blas)
+        if (b.handle) {
+          cublasDestroy(b.handle);
+          b.handle = nullptr;
+        }
+    }
+#endif
+  };
+
   /// One slab: its GEMM, then the fused threshold kernel.
   struct SlabLaunch {
     EmbeddingCuda* self;
+    Context* ctx;
     CosineTileParams p;
     float* dots;
     void operator()(const EdgeOut& o, cudaStream_t stream) const {
-      self->gemm(p, dots, stream);
+      self->gemm(*ctx, p, dots, stream);
       CosineTileParams q = p;
       q.out = o;
       launch_body(CosineThresholdBody{q}, stream);
     }
   };
 
-  void gemm(const CosineTileParams& p, float* dots, cudaStream_t stream) {
+  void gemm(const Context& ctx, const CosineTileParams& p, float* dots, cudaStream_t stream) {
     const float* rows = unit_dev_.get() + p.row0 * dim_;
     const float* cols = unit_dev_.get() + p.col0 * dim_;
 #if CLEAVE_HAVE_CUBLAS
@@ -176,7 +234,7 @@ class EmbeddingCuda final : public PairComputer {
     // row-major unit rows are a dim x n column-major matrix.
     const float one = 1.0f, zero = 0.0f;
     cublasHandle_t handle = nullptr;
-    for (const Blas& b : blas_)
+    for (const Blas& b : ctx.blas)
       if (b.stream == stream) handle = b.handle;
     if (handle == nullptr)
       raise_cuda_error(__FILE__, __LINE__, "no cuBLAS handle for a stream", true);
@@ -186,6 +244,7 @@ class EmbeddingCuda final : public PairComputer {
                     static_cast<int>(p.ld)) != CUBLAS_STATUS_SUCCESS)
       raise_cuda_error(__FILE__, __LINE__, "cublasSgemm failed");
 #else
+    (void)ctx;
     const dim3 block(kGemmTile, kGemmTile);
     const dim3 grid((p.n_cols + kGemmTile - 1) / kGemmTile, (p.n_rows + kGemmTile - 1) / kGemmTile);
     // clang-format off
@@ -200,22 +259,10 @@ class EmbeddingCuda final : public PairComputer {
   double threshold_;
   uint64_t checksum_ = 0;
   DeviceArray<float> unit_dev_;
-  DotBuffer dots_[2];
-  uint64_t slot_ = 0;
-  SlabPipeline pipeline_;
   CosineFinish fin_;
   DeviceArray<float> edge_dev_;
-#if CLEAVE_HAVE_CUBLAS
-  /// cuBLAS's recommended workspace on Hopper (32 MiB; 4 MiB suffices before).
-  static constexpr std::size_t kBlasWorkspace = std::size_t{32} << 20;
-  /// One handle and workspace per pipeline stream.
-  struct Blas {
-    cudaStream_t stream = nullptr;
-    cublasHandle_t handle = nullptr;
-    DeviceArray<unsigned char> workspace;
-  };
-  Blas blas_[SlabPipeline::kSlots];
-#endif
+  uint64_t device_budget_ = 0;
+  ContextPool<Context> pool_;  // last: its streams finish before the inputs go
 };
 
 }  // namespace

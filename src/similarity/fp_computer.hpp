@@ -86,11 +86,12 @@ Histogram embedding_histogram();
 
 #if CLEAVE_HAVE_CUDA
 /// CUDA: fingerprints resident on the device, the fused tile kernel
-/// (fingerprint_kernel.hpp), two streams with pinned double-buffered output.
+/// (fingerprint_kernel.hpp), two streams with pinned double-buffered output;
+/// two tiles in flight (a pool of pipelines), sized by free device memory too.
 std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Measure m,
                                                     double threshold);
 /// CUDA: unit rows resident on the device, sgemm per slab then the fused
-/// threshold kernel (cosine_kernel.hpp).
+/// threshold kernel (cosine_kernel.hpp); two tiles in flight like the above.
 std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold);
 /// cudaFuncGetAttributes on the fingerprint tile kernel, as a cudaError_t
 /// value: fails when the build has no kernel image the device can run.

@@ -3,7 +3,8 @@
 /// resident on the device; each tile runs as slabs of rows through the fused
 /// kernel of kernels/fingerprint_kernel.hpp (popcount, integer threshold and
 /// histogram tables, shared histogram, compaction) on two streams with pinned
-/// double-buffered output.
+/// double-buffered output. Two tiles run at once, each on its own pipeline
+/// from a pool, so one tile's kernels overlap the other's harvest.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -28,7 +29,8 @@ class FingerprintCuda final : public PairComputer {
         kind_(bit_measure(m)),
         threshold_(threshold),
         checksum_(fingerprint_checksum(fps, m, threshold)),
-        pipeline_(Histogram::kDefaultBins) {
+        pool_(kTilesInFlight,
+              [] { return std::make_unique<SlabPipeline>(Histogram::kDefaultBins); }) {
     // The finish tables, built once on the host, live on the device.
     const FinishTables tables =
         make_finish_tables(kind_, threshold, hist_spec(Histogram{}), words_);
@@ -52,16 +54,24 @@ class FingerprintCuda final : public PairComputer {
                                     fps.words.size() * sizeof(uint64_t), cudaMemcpyHostToDevice));
     CLEAVE_FP_CUDA_CHECK(
         cudaMemcpy(pc_dev_.get(), pc.data(), n_ * sizeof(uint32_t), cudaMemcpyHostToDevice));
+    device_budget_ = free_device_budget();
   }
 
   [[nodiscard]] uint64_t size() const override { return n_; }
   [[nodiscard]] Measure measure() const override { return measure_; }
   [[nodiscard]] double threshold() const override { return threshold_; }
   [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
-  [[nodiscard]] bool concurrent() const override { return false; }
+  [[nodiscard]] bool concurrent() const override { return true; }
+  [[nodiscard]] uint64_t max_in_flight() const override { return kTilesInFlight; }
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
     return tile * tile / 16 * sizeof(Edge) + 2 * sizeof(Histogram);
   }
+  /// A pipeline whose slots hold a slab's edges at the density tile_bytes
+  /// assumes (1/16 of the pairs; a denser slab grows its slot on demand).
+  [[nodiscard]] uint64_t device_tile_bytes(uint64_t tile) const override {
+    return slab_pipeline_bytes(kSlab * tile / 16, Histogram::kDefaultBins);
+  }
+  [[nodiscard]] uint64_t device_budget() const override { return device_budget_; }
 
   void compute(const Tile& t, TileResult& out) override {
     if (out.histogram.counts.empty()) out.histogram = Histogram{};
@@ -71,7 +81,7 @@ class FingerprintCuda final : public PairComputer {
                        true);
     // Slabs of rows, a multiple of the block height; each slab spans the
     // tile's columns (blocks entirely below the diagonal exit at once).
-    constexpr uint64_t kSlab = 16 * FingerprintTileBody<TanimotoOp>::kBlockRows;
+    auto pipeline = pool_.acquire();
     for (uint64_t r0 = t.row0; r0 < t.row1; r0 += kSlab) {
       const uint64_t r1 = std::min(t.row1, r0 + kSlab);
       const uint64_t c0 = std::max(t.col0, r0 + 1);
@@ -87,12 +97,15 @@ class FingerprintCuda final : public PairComputer {
       p.n_cols = static_cast<uint32_t>(t.col1 - c0);
       p.words = words_;
       p.fin = fin_;
-      pipeline_.submit(SlabLaunch{p, kind_}, out);
+      pipeline->submit(SlabLaunch{p, kind_}, out);
     }
-    pipeline_.drain(out);
+    pipeline->drain(out);
   }
 
  private:
+  static constexpr uint32_t kTilesInFlight = 2;
+  static constexpr uint64_t kSlab = 16 * FingerprintTileBody<TanimotoOp>::kBlockRows;
+
   /// One slab: the fused kernel for the measure.
   struct SlabLaunch {
     FpTileParams p;
@@ -123,7 +136,8 @@ class FingerprintCuda final : public PairComputer {
   DeviceArray<uint32_t> pc_dev_;
   IntFinish fin_;
   DeviceArray<uint32_t> hit_from_dev_, exact_bin_dev_;
-  SlabPipeline pipeline_;
+  uint64_t device_budget_ = 0;
+  ContextPool<SlabPipeline> pool_;
 };
 
 }  // namespace

@@ -42,9 +42,12 @@ class HashComputer : public cleave::PairComputer {
   uint64_t per_pair_bytes = 8;  ///< tile_bytes(t) = fixed_bytes + t * t * per_pair_bytes
   uint64_t fixed_bytes = 0;
   bool parallel = true;
-  unsigned delay_us = 0;        ///< sleep per tile (a slow backend)
-  int64_t fail_after = -1;      ///< calls after this many throw (a crash)
-  bool filter_diagonal = true;  ///< false: a broken computer that counts i >= j
+  unsigned delay_us = 0;         ///< sleep per tile (a slow backend)
+  int64_t fail_after = -1;       ///< calls after this many throw (a crash)
+  bool filter_diagonal = true;   ///< false: a broken computer that counts i >= j
+  uint64_t in_flight_cap = 0;    ///< max_in_flight()
+  uint64_t device_per_pair = 0;  ///< device_tile_bytes(t) = t * t * device_per_pair
+  uint64_t device_limit = 0;     ///< device_budget()
 
   [[nodiscard]] uint64_t size() const override { return n_; }
   [[nodiscard]] cleave::Measure measure() const override { return cleave::Measure::precomputed; }
@@ -64,6 +67,11 @@ class HashComputer : public cleave::PairComputer {
     return fixed_bytes + t * t * per_pair_bytes;
   }
   [[nodiscard]] bool concurrent() const override { return parallel; }
+  [[nodiscard]] uint64_t max_in_flight() const override { return in_flight_cap; }
+  [[nodiscard]] uint64_t device_tile_bytes(uint64_t t) const override {
+    return t * t * device_per_pair;
+  }
+  [[nodiscard]] uint64_t device_budget() const override { return device_limit; }
 
   void compute(const cleave::Tile& t, cleave::TileResult& out) override {
     int now = ++active_;

@@ -116,6 +116,73 @@ TEST_F(Scheduler, SerialComputerGetsOneTileAtATime) {
   EXPECT_EQ(b, bytes(c.brute_force()));
 }
 
+TEST_F(Scheduler, MaxInFlightCapsConcurrentTiles) {
+  // A GPU-like computer with two per-tile contexts on a machine with 8 threads.
+  HashComputer ref(300, 11);
+  std::string want = bytes(ref.brute_force());
+  for (uint64_t cap : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << "max_in_flight=" << cap);
+    cleave::set_num_threads(8);
+    HashComputer c(300, 11);
+    c.in_flight_cap = cap;
+    c.delay_us = 300;  // tiles overlap and finish out of order
+    ScheduleReport rep;
+    auto opt = with_tile(16);
+    opt.report = &rep;
+    EXPECT_EQ(bytes(cleave::run_all_pairs(c, opt)), want);
+    EXPECT_EQ(rep.in_flight, cap);
+    EXPECT_LE(c.max_active(), static_cast<int>(cap));
+    EXPECT_GE(c.max_active(), 1);
+  }
+  // The cap never raises the thread count.
+  cleave::set_num_threads(1);
+  HashComputer c(300, 11);
+  c.in_flight_cap = 2;
+  ScheduleReport rep;
+  auto opt = with_tile(16);
+  opt.report = &rep;
+  EXPECT_EQ(bytes(cleave::run_all_pairs(c, opt)), want);
+  EXPECT_EQ(rep.in_flight, 1u);
+}
+
+TEST_F(Scheduler, DeviceMemoryShrinksTiles) {
+  cleave::set_num_threads(2);
+  HashComputer host_only(2000, 2, 0.99);
+  host_only.per_pair_bytes = 64;
+  host_only.in_flight_cap = 2;
+  ScheduleReport host_rep;
+  auto opt = with_tile(0);
+  opt.max_memory = 16ull << 20;
+  opt.report = &host_rep;
+  std::string want = bytes(cleave::run_all_pairs(host_only, opt));
+  EXPECT_EQ(host_rep.tile, 256u);  // from the host budget alone
+
+  // The device holds 2 tiles of 128 rows at 16 bytes a pair, not of 256.
+  HashComputer c(2000, 2, 0.99);
+  c.per_pair_bytes = 64;
+  c.in_flight_cap = 2;
+  c.device_per_pair = 16;
+  c.device_limit = 2 * 128 * 128 * 16 + 1000;
+  ScheduleReport rep;
+  opt.report = &rep;
+  EXPECT_EQ(bytes(cleave::run_all_pairs(c, opt)), want);
+  EXPECT_EQ(rep.tile, 128u);
+  EXPECT_EQ(rep.in_flight, 2u);
+  EXPECT_LE(rep.in_flight * c.device_tile_bytes(rep.tile), c.device_limit);
+
+  // One tile of 64 rows fits the device, two do not: one tile at a time.
+  c.device_limit = 64 * 64 * 16 + 1000;
+  EXPECT_EQ(bytes(cleave::run_all_pairs(c, opt)), want);
+  EXPECT_EQ(rep.tile, 64u);
+  EXPECT_EQ(rep.in_flight, 1u);
+
+  // Not even one smallest tile: out of memory, naming the device.
+  c.device_limit = 1000;
+  std::string msg;
+  EXPECT_EQ(code_of([&] { cleave::run_all_pairs(c, opt); }, &msg), cleave::errc::out_of_memory);
+  EXPECT_NE(msg.find("device memory"), std::string::npos) << msg;
+}
+
 TEST_F(Scheduler, TileSideFromTheBudget) {
   cleave::set_num_threads(2);
   // Small inputs: one tile covers everything.

@@ -9,6 +9,7 @@
 
 #include "cleave/embedding.hpp"
 #include "cleave/similarity.hpp"
+#include "cleave/util.hpp"
 
 using namespace cleave;
 
@@ -81,6 +82,43 @@ TEST(GpuFingerprint, TiesAtTheThresholdMatchCpu) {
       EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
       EXPECT_EQ(c.meta().histogram.counts, g.meta().histogram.counts);
     }
+}
+
+// The cuda computers keep two tiles in flight, each on its own streams and
+// pinned buffers: the graph must not depend on how many ran at once.
+TEST(GpuFingerprint, TwoTilesInFlightMatchOneAndCpu) {
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
+  const int threads = num_threads();
+  const auto f = random_fps(2600, 1024, 21);
+  const Graph c = fingerprint_graph(f, options(Measure::tanimoto, 0.35, Backend::cpu, 320));
+  for (int th : {1, 4}) {
+    SCOPED_TRACE(fmt::format("{} threads", th));
+    set_num_threads(th);
+    const Graph g = fingerprint_graph(f, options(Measure::tanimoto, 0.35, Backend::cuda, 320));
+    ASSERT_GT(c.num_edges(), 0u);
+    EXPECT_TRUE(std::ranges::equal(c.offsets(), g.offsets()));
+    EXPECT_TRUE(std::ranges::equal(c.columns(), g.columns()));
+    EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
+    EXPECT_EQ(c.meta().histogram.counts, g.meta().histogram.counts);
+  }
+  // Embeddings: the cuda graph is the same on one or two tiles in flight.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal;
+  EmbeddingSet s;
+  s.n = 1500;
+  s.dim = 64;
+  s.values.resize(s.n * s.dim);
+  for (auto& v : s.values) v = normal(rng);
+  set_num_threads(1);
+  const Graph one = embedding_graph(s, options(Measure::cosine, 0.2, Backend::cuda, 256));
+  set_num_threads(4);
+  const Graph two = embedding_graph(s, options(Measure::cosine, 0.2, Backend::cuda, 256));
+  set_num_threads(threads);
+  ASSERT_GT(one.num_edges(), 0u);
+  EXPECT_TRUE(std::ranges::equal(one.offsets(), two.offsets()));
+  EXPECT_TRUE(std::ranges::equal(one.columns(), two.columns()));
+  EXPECT_TRUE(std::ranges::equal(one.weights(), two.weights()));
+  EXPECT_EQ(one.meta().histogram.counts, two.meta().histogram.counts);
 }
 
 TEST(GpuFingerprint, ManyEdgesOverflowAndRetry) {
