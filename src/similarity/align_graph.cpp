@@ -34,8 +34,9 @@ std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
                             const kernels::ScoreScheme& sc, bool prefiltered) {
   std::string search = "\"exhaustive\"";
   if (prefiltered) {
-    const auto p = align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt),
-                                                  opt.threshold, opt.sensitivity, opt.match, opt.mismatch);
+    const auto p =
+        align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
+                                       opt.sensitivity, opt.match, opt.mismatch);
     search = fmt::format(
         "{{\"prefilter\": {{\"sensitivity\": {}, \"seeds\": \"{}\", \"reduced_alphabet\": "
         "{}, \"band\": {}, \"window\": {}, \"min_ungapped\": {}, \"gapped_band\": {}, "
@@ -56,8 +57,9 @@ std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
 Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-  const auto params = align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt),
-                                                     opt.threshold, opt.sensitivity, opt.match, opt.mismatch);
+  const auto params =
+      align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
+                                     opt.sensitivity, opt.match, opt.mismatch);
   align_detail::PrefilterCounts counts;
   const auto cand =
       align_detail::prefilter_candidates(seqs, sc, params, threads, opt.progress, &counts);
