@@ -211,6 +211,17 @@ const std::vector<Command>& commands() {
        "  cleave baseline --input molecules.csv --splits splits --out scores.csv\n", cmd_baseline},
       {"auspc", "spectral performance curve and AUSPC from per-split scores", auspc_cmd_options,
        "  cleave auspc --scores scores.csv --stats splits/stats.tsv --out report\n", cmd_auspc},
+      {"search", "the most similar targets of every query (exact, all pairs)", search_cmd_options,
+       "  cleave search --query new.csv --target library.csv --top 5 --out hits.tsv\n"
+       "  cleave search --query q.fasta --target db.fasta --threshold 0.5 --out hits.tsv\n",
+       cmd_search},
+      {"audit", "how close an existing split's test samples are to its train samples",
+       audit_cmd_options,
+       "  cleave audit --input molecules.csv --split my_split/ --out audit\n"
+       "  cleave audit --input molecules.csv --split assignments.csv --split-column fold --out "
+       "audit\n"
+       "  cleave audit --input molecules.csv --split splits --out audit_all\n",
+       cmd_audit},
       {"fingerprints", "write the Morgan fingerprints of a SMILES file as FPS",
        fingerprints_cmd_options, "  cleave fingerprints --input molecules.csv --out mols.fps\n",
        cmd_fingerprints},

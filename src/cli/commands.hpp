@@ -43,6 +43,8 @@ struct InputData {
 /// Options shared by every command that reads an input dataset.
 std::vector<OptionSpec> input_options();
 InputData load_input(const Args& a);
+/// The same for a given file (commands that read two, such as search).
+InputData load_input(const Args& a, const std::filesystem::path& path);
 /// Builds the overlap graph of the input (or returns the pairs graph).
 Graph build_graph(const Args& a, const InputData& in);
 /// The graph options (measure, threshold) for the given input.
@@ -86,6 +88,8 @@ std::vector<OptionSpec> partition_cmd_options();
 std::vector<OptionSpec> run_cmd_options();
 std::vector<OptionSpec> baseline_cmd_options();
 std::vector<OptionSpec> auspc_cmd_options();
+std::vector<OptionSpec> search_cmd_options();
+std::vector<OptionSpec> audit_cmd_options();
 
 /// The baseline on a split set (fingerprints, else the given graph).
 std::vector<BaselineScore> baseline_scores(const Args& a, const InputData& in, const Graph* graph,
@@ -102,5 +106,7 @@ int cmd_partition(const Args& a);
 int cmd_baseline(const Args& a);
 int cmd_auspc(const Args& a);
 int cmd_run(const Args& a);
+int cmd_search(const Args& a);
+int cmd_audit(const Args& a);
 
 }  // namespace cleave::cli

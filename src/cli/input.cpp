@@ -75,8 +75,12 @@ std::vector<OptionSpec> graph_options() {
 }
 
 InputData load_input(const Args& a) {
+  return load_input(a, a.str("input"));
+}
+
+InputData load_input(const Args& a, const std::filesystem::path& path) {
   InputData in;
-  in.path = a.str("input");
+  in.path = path;
   std::error_code ec;
   CLEAVE_EXPECTS(std::filesystem::is_regular_file(in.path, ec),
                  "cannot read input {}: no such file", in.path.string());

@@ -1,0 +1,170 @@
+#pragma once
+/// @file search.hpp
+/// @brief Query-against-target similarity (rectangular, exact) and the audit
+/// of an existing train/test split.
+///
+/// search() computes the similarity of every query against every target
+/// with the same per-pair arithmetic as the all-pairs graph (popcount
+/// Tanimoto/Dice/cosine on fingerprints, float cosine on unit embeddings,
+/// alignment identity on sequences), so a pair's similarity equals its
+/// graph weight before the graph rounds it to float. Per query it keeps the
+/// nearest target, the hits at or above a threshold and optionally only
+/// the best k of them. Work is split over queries (and, for pairs inside one
+/// dataset, over the lower-index side of each pair), and every reduction is
+/// order-free, so results are identical on any thread count.
+///
+/// audit() answers, for a split a user already has: which test (and
+/// validation) samples have a close train neighbour, which one, and how
+/// close, together with the overlap definitions `cleave split` reports.
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cleave/embedding.hpp"
+#include "cleave/graph.hpp"
+#include "cleave/io.hpp"
+#include "cleave/sequence.hpp"
+
+namespace cleave {
+
+/// @brief The features of one dataset, as one kind: fingerprints,
+/// embeddings or sequences (a view: the pointed-to set must outlive it).
+struct FeatureView {
+  const Fingerprints* fps = nullptr;
+  const EmbeddingSet* embeddings = nullptr;
+  const Sequences* sequences = nullptr;
+  /// Number of samples; throws invalid_argument unless exactly one kind is set.
+  [[nodiscard]] uint64_t size() const;
+};
+
+/// @brief Options of search().
+struct SearchOptions {
+  /// Fingerprints: tanimoto, dice or cosine. Embeddings: cosine.
+  /// Sequences: identity (the alignment settings come from `align`).
+  Measure measure = Measure::tanimoto;
+  AlignOptions align;  ///< sequences only; align.threshold is not used
+  /// Hits are targets with similarity >= threshold; -inf keeps every pair
+  /// (then `top` must be set).
+  double threshold = -std::numeric_limits<double>::infinity();
+  /// 0: every hit; k: the k best hits of each query.
+  uint32_t top = 0;
+  bool progress = false;
+  std::string progress_label = "search";
+};
+
+/// @brief One hit: a target index and the pair's similarity.
+struct SearchHit {
+  uint32_t target = 0;
+  double similarity = 0;
+};
+
+/// @brief What search() found for every query.
+struct SearchResult {
+  /// Hits of query q: hits[offsets[q], offsets[q + 1]), by descending
+  /// similarity, ties by the target rank given to search().
+  std::vector<uint64_t> offsets;
+  std::vector<SearchHit> hits;
+  /// Nearest target of each query (ties by rank); kNone without targets.
+  std::vector<uint32_t> nearest;
+  std::vector<double> max_similarity;  ///< NaN without targets
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+};
+
+/// @brief Every query against every target of two datasets. Each pair is
+/// computed with the query as the first sequence (s1). Ties between
+/// targets are broken by `target_rank` (lower first; empty: by index).
+/// @throws cleave::error errc::invalid_argument for kinds that differ, a
+///   measure that does not apply, fingerprints or embeddings of different
+///   widths, or threshold -inf without top.
+SearchResult search(const FeatureView& queries, const FeatureView& targets,
+                    const SearchOptions& opt, const std::vector<uint64_t>& target_rank = {});
+
+/// @brief Queries and targets as index lists into one dataset, each pair
+/// computed as the all-pairs graph computes it (the lower index as s1), so
+/// similarities equal the graph's. Result rows follow `queries`; hit
+/// targets are positions in `targets`. The lists must not share an index.
+SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
+                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                           const std::vector<uint64_t>& target_rank = {});
+
+/// @brief Side of a sample in an existing split.
+enum class SplitSide : int8_t { none = -1, train = 0, validation = 1, test = 2 };
+const char* split_side_name(SplitSide s);
+
+/// @brief An existing split of a dataset: one side per sample.
+struct SplitAssignment {
+  std::string name;  ///< the split's folder name, or the file's name
+  std::vector<SplitSide> side;
+};
+
+/// @brief Reads a split of `samples`: a folder with train.txt and test.txt
+/// (and optionally validation.txt), one id per line; or a CSV file whose
+/// column `column` holds train / valid / validation / test for each id in
+/// column `id_column` (empty: the first column). Samples not named are left
+/// out (SplitSide::none).
+/// @throws cleave::error errc::format naming file:line for an unknown id, an
+///   id named twice, or an unknown side; errc::io when unreadable.
+SplitAssignment read_split(const std::filesystem::path& path, const Samples& samples,
+                           const std::string& column = "split", const std::string& id_column = "");
+
+/// @brief Every split to audit under `path`: one split (a folder with
+/// train.txt and test.txt, or a CSV file), or a split set written by
+/// `cleave split` / `cleave partition` (a folder with stats.tsv whose
+/// subfolders are splits, audited in name order).
+std::vector<SplitAssignment> read_splits(const std::filesystem::path& path, const Samples& samples,
+                                         const std::string& column = "split",
+                                         const std::string& id_column = "");
+
+/// @brief Options of audit().
+struct AuditOptions {
+  SearchOptions search;  ///< measure and alignment; threshold and top are set by audit()
+  /// The graph threshold of the overlap definitions (overlap_frac, ...).
+  double threshold = 0.3;
+  /// Thresholds at which the fraction of samples with a reference neighbour is reported.
+  std::vector<double> levels = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+  bool against_validation = false;  ///< reference side: train, or train and validation
+};
+
+/// @brief One audited sample: its nearest reference sample.
+struct AuditRow {
+  uint32_t sample = 0;
+  SplitSide side = SplitSide::test;
+  uint32_t nearest = SearchResult::kNone;  ///< sample index
+  double max_similarity = 0;               ///< NaN without a reference sample
+};
+
+/// @brief Summary of one side (test or validation) of one split.
+struct AuditSummary {
+  SplitSide side = SplitSide::test;
+  uint64_t samples = 0;               ///< on this side
+  uint64_t reference = 0;             ///< reference samples
+  std::vector<double> frac_at_level;  ///< per AuditOptions::levels: max similarity >= level
+  double mean_max_similarity = 0;     ///< NaN without reference or samples
+  /// `cleave split`'s definitions at the graph threshold: the fraction with
+  /// a reference neighbour, the mean over samples of the largest neighbour
+  /// weight (0 without one), the summed neighbour weights over all pairs.
+  /// Weights are rounded to float as graph weights are.
+  double overlap_frac = 0, overlap_maxsim = 0, overlap_meansim = 0;
+};
+
+/// @brief An audit of one split.
+struct AuditResult {
+  std::string name;
+  std::vector<AuditRow> rows;           ///< test samples, then validation, each in index order
+  std::vector<AuditSummary> summaries;  ///< test, then validation when it has samples
+  std::vector<double> levels;
+};
+
+/// @brief Audits one split of a dataset.
+AuditResult audit(const FeatureView& data, const Samples& samples, const SplitAssignment& split,
+                  const AuditOptions& opt);
+
+/// @brief Writes DIR/nearest.tsv, DIR/summary.tsv and DIR/report.html for
+/// the audits (one split: as they are; several: nearest.tsv in a subfolder
+/// per split, one summary.tsv with a `split` column). Each file atomically.
+void write_audit(const std::filesystem::path& dir, const Samples& samples,
+                 const std::vector<AuditResult>& audits, const AuditOptions& opt);
+
+}  // namespace cleave

@@ -1,0 +1,191 @@
+// `cleave search` (queries against targets) and `cleave audit` (an existing
+// split's test samples against its train samples): exact similarity over
+// every pair, with the graph's per-pair arithmetic.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "cleave/error.hpp"
+#include "cleave/search.hpp"
+#include "cleave/util.hpp"
+#include "cli/commands.hpp"
+#include "cli/lock.hpp"
+
+namespace cleave::cli {
+
+namespace {
+
+/// Options that shape the similarity of a pair (measure and alignment).
+std::vector<OptionSpec> measure_options() {
+  std::vector<OptionSpec> out;
+  for (const OptionSpec& o : graph_options())
+    if (o.name == "measure" || o.name == "align" || o.name == "gap-open" ||
+        o.name == "gap-extend" || o.name == "match" || o.name == "mismatch" || o.name == "identity")
+      out.push_back(o);
+  return out;
+}
+
+/// Input options without --input (search reads --query and --target).
+std::vector<OptionSpec> reader_options() {
+  std::vector<OptionSpec> out;
+  for (const OptionSpec& o : input_options())
+    if (o.name != "input" && o.name != "labels" && o.name != "labels-id-column" &&
+        o.name != "label-column")
+      out.push_back(o);
+  return out;
+}
+
+std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> parts) {
+  std::vector<OptionSpec> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+/// The features of an input, or an error for inputs without any.
+FeatureView features_of(const InputData& in) {
+  FeatureView f;
+  if (in.fps) f.fps = &*in.fps;
+  if (in.embeddings) f.embeddings = &*in.embeddings;
+  if (in.sequences) f.sequences = &*in.sequences;
+  CLEAVE_EXPECTS(f.fps || f.embeddings || f.sequences,
+                 "{}: search and audit need features (SMILES, FPS, FASTA or NPY); DMS and pairs "
+                 "inputs have none",
+                 in.path.string());
+  return f;
+}
+
+/// Measure and alignment settings from the options, for features f.
+SearchOptions search_options_from(const Args& a, const FeatureView& f) {
+  SearchOptions o;
+  for (const char* name : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity"})
+    CLEAVE_EXPECTS(f.sequences || !a.has(name), "--{} applies to FASTA input only", name);
+  CLEAVE_EXPECTS(!a.has("measure") || !f.sequences, "--measure applies to fingerprints only");
+  if (f.sequences) {
+    o.measure = Measure::identity;
+    o.align.mode = align_mode_from_name(a.str("align"));
+    if (a.has("gap-open")) o.align.gap_open = static_cast<int>(a.integer("gap-open", 0, 1000));
+    if (a.has("gap-extend"))
+      o.align.gap_extend = static_cast<int>(a.integer("gap-extend", 0, 1000));
+    o.align.match = static_cast<int>(a.integer("match", -1000, 1000));
+    o.align.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
+    o.align.identity = identity_kind_from_name(a.str("identity"));
+  } else {
+    o.measure = measure_from_name(a.has("measure") ? a.str("measure")
+                                                   : (f.embeddings ? "cosine" : "tanimoto"));
+    CLEAVE_EXPECTS(!f.embeddings || o.measure == Measure::cosine,
+                   "embeddings are compared by cosine similarity only");
+  }
+  o.progress = !Progress::quiet();
+  return o;
+}
+
+/// The graph's default threshold for features f.
+double default_threshold(const FeatureView& f) {
+  if (f.sequences) return default_identity_threshold(f.sequences->alphabet);
+  return f.embeddings ? 0.9 : 0.4;
+}
+
+double threshold_from(const Args& a, const FeatureView& f) {
+  return a.real("threshold", f.embeddings ? -1.0 : 0.0, 1.0);
+}
+
+}  // namespace
+
+std::vector<OptionSpec> search_cmd_options() {
+  return join({{{"query", "FILE", "query dataset (any format with features)", ""},
+                {"target", "FILE", "target dataset, the same kind of features", ""},
+                {"out", "FILE", "hits TSV: query_id target_id similarity", ""},
+                {"threshold", "T", "report targets with similarity >= T", ""},
+                {"top", "K", "report the K most similar targets of each query", ""}},
+               reader_options(),
+               measure_options(),
+               common_options()});
+}
+
+std::vector<OptionSpec> audit_cmd_options() {
+  return join({input_options(),
+               {{"split", "PATH",
+                 "the split: a folder with train.txt and test.txt (validation.txt optional), a "
+                 "CSV with a split column, or a split set from cleave split/partition",
+                 ""},
+                {"split-column", "NAME", "CSV split: column of train/valid/test", "split"},
+                {"split-id-column", "NAME", "CSV split: column of ids (default: the first)", ""},
+                {"out", "DIR", "directory for nearest.tsv, summary.tsv and report.html", ""},
+                {"threshold", "T",
+                 "graph threshold of the overlap columns (the graph defaults: 0.4 fingerprints, "
+                 "0.3 proteins, 0.9 DNA, 0.9 cosine)",
+                 ""},
+                {"levels", "LIST", "similarity levels for the frac_ge columns, comma separated",
+                 "0.3,0.4,...,1.0"},
+                {"against", "SIDES", "reference side: train, or train,validation", "train"}},
+               measure_options(),
+               common_options()});
+}
+
+int cmd_search(const Args& a) {
+  apply_common(a);
+  CLEAVE_EXPECTS(a.has("threshold") || a.has("top"), "give --threshold, --top or both");
+  const std::string out = a.str("out");
+  const OutputLock lock = lock_output_file(out);
+  const InputData q = load_input(a, a.str("query"));
+  const InputData t = load_input(a, a.str("target"));
+  const FeatureView fq = features_of(q), ft = features_of(t);
+  SearchOptions opt = search_options_from(a, fq);
+  if (a.has("threshold")) opt.threshold = threshold_from(a, fq);
+  if (a.has("top")) opt.top = static_cast<uint32_t>(a.integer("top", 1, 1L << 30));
+  // Ties between targets go to the smaller id.
+  const auto& tid = t.samples.ids;
+  std::vector<uint64_t> order(tid.size()), rank(tid.size());
+  std::iota(order.begin(), order.end(), uint64_t{0});
+  std::sort(order.begin(), order.end(), [&](uint64_t x, uint64_t y) { return tid[x] < tid[y]; });
+  for (uint64_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
+  const SearchResult r = search(fq, ft, opt, rank);
+  AtomicFile file(out);
+  std::FILE* f = file.stream();
+  std::fputs("query_id\ttarget_id\tsimilarity\n", f);
+  for (uint64_t i = 0; i < q.samples.size(); ++i)
+    for (uint64_t h = r.offsets[i]; h < r.offsets[i + 1]; ++h)
+      fmt::print(f, "{}\t{}\t{:.6f}\n", q.samples.ids[i], tid[r.hits[h].target],
+                 r.hits[h].similarity);
+  file.commit();
+  std::printf("wrote %s: %llu hits of %zu queries against %zu targets\n", out.c_str(),
+              static_cast<unsigned long long>(r.hits.size()), q.samples.size(), tid.size());
+  return 0;
+}
+
+int cmd_audit(const Args& a) {
+  apply_common(a);
+  const std::string out = a.str("out");
+  const OutputLock lock = lock_output_dir(out);
+  const InputData in = load_input(a);
+  const FeatureView f = features_of(in);
+  AuditOptions opt;
+  opt.search = search_options_from(a, f);
+  opt.threshold = a.has("threshold") ? threshold_from(a, f) : default_threshold(f);
+  if (a.has("levels")) opt.levels = a.reals("levels", -1.0, 1.0);
+  const std::string against = a.str("against");
+  CLEAVE_EXPECTS(against == "train" || against == "train,validation",
+                 "option --against: expected train or train,validation, got '{}'", against);
+  opt.against_validation = against == "train,validation";
+  const std::vector<SplitAssignment> splits = read_splits(
+      a.str("split"), in.samples, a.str("split-column"), a.str_or("split-id-column", ""));
+  std::vector<AuditResult> audits;
+  audits.reserve(splits.size());
+  for (const SplitAssignment& s : splits) audits.push_back(audit(f, in.samples, s, opt));
+  write_audit(out, in.samples, audits, opt);
+  for (const AuditResult& r : audits)
+    for (const AuditSummary& s : r.summaries)
+      std::printf("%s %s: %llu samples, %.1f%% with a reference neighbour >= %g, mean max %s\n",
+                  r.name.c_str(), split_side_name(s.side),
+                  static_cast<unsigned long long>(s.samples), 100 * s.overlap_frac, opt.threshold,
+                  std::isnan(s.mean_max_similarity)
+                      ? "NA"
+                      : fmt::format("{:.3f}", s.mean_max_similarity).c_str());
+  std::printf("wrote %s/summary.tsv, nearest.tsv and report.html\n", out.c_str());
+  return 0;
+}
+
+}  // namespace cleave::cli

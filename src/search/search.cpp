@@ -1,0 +1,388 @@
+/// @file search.cpp
+/// @brief Exact query-against-target similarity (search.hpp): each side's
+/// features gathered into a contiguous block sorted by sample index, so the
+/// partners of one first sequence (s1) form a suffix of the other block and
+/// run through the backends' batch kernels (popcount runs, dot-product runs,
+/// SIMD alignment lanes); per-thread nearest and hit lists merged in a fixed
+/// order.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <numeric>
+#include <optional>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cleave/error.hpp"
+#include "cleave/search.hpp"
+#include "cleave/util.hpp"
+#include "kernels/align.hpp"
+#include "kernels/cosine_ops.hpp"
+#include "similarity/align_common.hpp"
+#include "similarity/fp_computer.hpp"
+
+namespace cleave {
+
+namespace {
+
+using similarity_detail::SimdPath;
+
+/// One side of a search: the samples of a dataset at the given indices,
+/// sorted by index, with their features laid out contiguously.
+struct Block {
+  std::vector<uint32_t> index;  ///< sample index in the dataset, ascending
+  std::vector<uint32_t> pos;    ///< position in the caller's list
+  // Fingerprints.
+  std::vector<uint64_t> words;
+  std::vector<uint32_t> pop;
+  // Embeddings (unit rows).
+  std::vector<float> unit;
+  // Sequences.
+  std::vector<const uint8_t*> seq;
+  std::vector<int32_t> len;
+
+  [[nodiscard]] uint64_t size() const { return index.size(); }
+};
+
+/// The kind-specific scorer of one s1 sample against a run of partners.
+class Scorer {
+ public:
+  /// Per-thread buffers of score().
+  struct Scratch {
+    std::vector<uint32_t> common;
+    std::vector<float> dots;
+    std::vector<kernels::AlignStats> stats;
+  };
+
+  Scorer(const FeatureView& a, const FeatureView& b, const SearchOptions& opt) {
+    if (a.fps) {
+      CLEAVE_EXPECTS(b.fps, "queries and targets must be features of one kind");
+      CLEAVE_EXPECTS(a.fps->words_per_fp == b.fps->words_per_fp,
+                     "queries have {}-bit fingerprints, targets {}-bit", a.fps->n_bits,
+                     b.fps->n_bits);
+      words_ = a.fps->words_per_fp;
+      measure_ = similarity_detail::bit_measure(opt.measure);
+      popcount_ = similarity_detail::and_popcount_kernel(similarity_detail::simd_path_selected());
+    } else if (a.embeddings) {
+      CLEAVE_EXPECTS(b.embeddings, "queries and targets must be features of one kind");
+      CLEAVE_EXPECTS(opt.measure == Measure::cosine, "embeddings are compared by cosine, not {}",
+                     measure_name(opt.measure));
+      CLEAVE_EXPECTS(a.embeddings->dim == b.embeddings->dim,
+                     "queries have {} dimensions, targets {}", a.embeddings->dim,
+                     b.embeddings->dim);
+      dim_ = a.embeddings->dim;
+    } else {
+      CLEAVE_EXPECTS(b.sequences, "queries and targets must be features of one kind");
+      CLEAVE_EXPECTS(opt.measure == Measure::identity, "sequences are compared by identity, not {}",
+                     measure_name(opt.measure));
+      CLEAVE_EXPECTS(a.sequences->alphabet == b.sequences->alphabet,
+                     "queries are {} sequences, targets {}", alphabet_name(a.sequences->alphabet),
+                     alphabet_name(b.sequences->alphabet));
+      AlignOptions align = opt.align;
+      align.threshold = 0;  // not used here; make_scheme validates it
+      sc_ = align_detail::make_scheme(a.sequences->alphabet, align);
+      local_ = align.mode == AlignMode::local;
+      shorter_ = resolved_identity(align) == IdentityKind::shorter;
+      sequences_ = true;
+    }
+  }
+
+  /// The features of `data` at `index` (ascending), gathered into a block.
+  [[nodiscard]] Block gather(const FeatureView& data, std::vector<uint32_t> index,
+                             std::vector<uint32_t> pos) const {
+    Block b;
+    b.index = std::move(index);
+    b.pos = std::move(pos);
+    const uint64_t n = b.size();
+    if (data.fps) {
+      b.words.resize(n * words_);
+      b.pop.resize(n);
+      for (uint64_t k = 0; k < n; ++k) {
+        const uint64_t* r = data.fps->row(b.index[k]);
+        std::copy(r, r + words_, b.words.begin() + static_cast<std::ptrdiff_t>(k * words_));
+        b.pop[k] = similarity_detail::popcount_row(r, words_);
+      }
+    } else if (data.embeddings) {
+      EmbeddingSet sub;
+      sub.n = n;
+      sub.dim = dim_;
+      sub.values.resize(n * dim_);
+      for (uint64_t k = 0; k < n; ++k) {
+        const float* r = data.embeddings->row(b.index[k]);
+        std::copy(r, r + dim_, sub.values.begin() + static_cast<std::ptrdiff_t>(k * dim_));
+      }
+      // Rows are normalised one by one, so a subset's unit rows equal the
+      // whole set's.
+      b.unit = similarity_detail::unit_rows(sub);
+    } else {
+      b.seq.resize(n);
+      b.len.resize(n);
+      for (uint64_t k = 0; k < n; ++k) {
+        b.seq[k] = data.sequences->data(b.index[k]);
+        b.len[k] = static_cast<int32_t>(data.sequences->length(b.index[k]));
+      }
+    }
+    return b;
+  }
+
+  /// out[k] = similarity of a's sample i (as s1) with b's samples j0 + k, k < n.
+  void score(const Block& a, uint64_t i, const Block& b, uint64_t j0, uint64_t n,
+             std::vector<double>& out, Scratch& s) const;
+
+ private:
+  uint32_t words_ = 0;
+  kernels::BitMeasure measure_ = kernels::BitMeasure::tanimoto;
+  similarity_detail::AndPopcountFn popcount_ = nullptr;
+  uint32_t dim_ = 0;
+  kernels::ScoreScheme sc_{};
+  bool local_ = false, shorter_ = false, sequences_ = false;
+};
+
+void Scorer::score(const Block& a, uint64_t i, const Block& b, uint64_t j0, uint64_t n,
+                   std::vector<double>& out, Scratch& s) const {
+  out.resize(n);
+  if (n == 0) return;
+  if (words_ > 0) {
+    s.common.resize(n);
+    popcount_(a.words.data() + i * words_, b.words.data() + j0 * words_, static_cast<uint32_t>(n),
+              words_, s.common.data());
+    const uint32_t pa = a.pop[i];
+    kernels::with_bit_measure(measure_, [&](auto op) {
+      for (uint64_t k = 0; k < n; ++k) out[k] = op.finish(pa, b.pop[j0 + k], s.common[k]);
+      return 0;
+    });
+  } else if (dim_ > 0) {
+    s.dots.resize(n);
+    similarity_detail::cosine_dots(a.unit.data() + i * dim_, b.unit.data() + j0 * dim_,
+                                   static_cast<uint32_t>(n), dim_, s.dots.data());
+    for (uint64_t k = 0; k < n; ++k) out[k] = kernels::EmbeddingCosineOp::finish(s.dots[k]);
+  } else {
+    s.stats.assign(n, {});
+    align_detail::align_batch(a.seq[i], a.len[i], b.seq.data() + j0, b.len.data() + j0, n, sc_,
+                              local_, s.stats.data());
+    for (uint64_t k = 0; k < n; ++k)
+      out[k] = kernels::stats_identity(s.stats[k], a.len[i], b.len[j0 + k], shorter_);
+  }
+}
+
+/// A hit before the merge: query position, target position, similarity.
+struct Candidate {
+  uint32_t target;
+  double sim;
+};
+
+int thread_count() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+int thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+/// Per-thread results: nearest target and hit list of every query.
+struct Partial {
+  std::vector<double> best;
+  std::vector<uint32_t> nearest;
+  std::vector<std::vector<Candidate>> hits;
+  Scorer::Scratch scratch;
+  std::vector<double> sims;
+};
+
+class Searcher {
+ public:
+  Searcher(uint64_t n_queries, uint64_t n_targets, const SearchOptions& opt,
+           const std::vector<uint64_t>& rank)
+      : nq_(n_queries), opt_(opt), rank_(rank) {
+    CLEAVE_EXPECTS(!std::isnan(opt.threshold), "the search threshold is not a number");
+    CLEAVE_EXPECTS(opt.top > 0 || std::isfinite(opt.threshold),
+                   "a search needs a threshold, a top k, or both");
+    CLEAVE_EXPECTS(rank.empty() || rank.size() == n_targets, "{} target ranks for {} targets",
+                   rank.size(), n_targets);
+    parts_.resize(static_cast<std::size_t>(thread_count()));
+  }
+
+  /// Whether target a ranks before target b (ties of similarity).
+  [[nodiscard]] bool before(uint32_t a, uint32_t b) const {
+    return rank_.empty() ? a < b : (rank_[a] != rank_[b] ? rank_[a] < rank_[b] : a < b);
+  }
+  [[nodiscard]] bool better(const Candidate& x, const Candidate& y) const {
+    return x.sim > y.sim || (x.sim == y.sim && before(x.target, y.target));
+  }
+
+  Partial& partial() {
+    Partial& p = parts_[static_cast<std::size_t>(thread_id())];
+    if (p.best.empty() && nq_ > 0) {
+      p.best.assign(nq_, -std::numeric_limits<double>::infinity());
+      p.nearest.assign(nq_, SearchResult::kNone);
+      p.hits.resize(nq_);
+    }
+    return p;
+  }
+
+  /// Records the similarity of query q with target t.
+  void offer(Partial& p, uint32_t q, uint32_t t, double sim) const {
+    if (sim > p.best[q] ||
+        (sim == p.best[q] && (p.nearest[q] == SearchResult::kNone || before(t, p.nearest[q])))) {
+      p.best[q] = sim;
+      p.nearest[q] = t;
+    }
+    if (sim < opt_.threshold) return;
+    auto& h = p.hits[q];
+    h.push_back({t, sim});
+    if (opt_.top > 0 && h.size() >= 4 * uint64_t{opt_.top}) prune(h);
+  }
+
+  /// Keeps the top best of a list, best first.
+  void prune(std::vector<Candidate>& h) const {
+    const auto by = [this](const Candidate& x, const Candidate& y) { return better(x, y); };
+    if (opt_.top > 0 && h.size() > opt_.top) {
+      std::nth_element(h.begin(), h.begin() + opt_.top, h.end(), by);
+      h.resize(opt_.top);
+    }
+    std::sort(h.begin(), h.end(), by);
+  }
+
+  SearchResult finish() {
+    SearchResult r;
+    r.offsets.assign(nq_ + 1, 0);
+    r.nearest.assign(nq_, SearchResult::kNone);
+    r.max_similarity.assign(nq_, std::nan(""));
+    std::vector<Candidate> all;
+    for (uint64_t q = 0; q < nq_; ++q) {
+      all.clear();
+      for (Partial& p : parts_) {
+        if (p.best.empty()) continue;
+        if (p.nearest[q] != SearchResult::kNone &&
+            (r.nearest[q] == SearchResult::kNone ||
+             better({p.nearest[q], p.best[q]}, {r.nearest[q], r.max_similarity[q]}))) {
+          r.nearest[q] = p.nearest[q];
+          r.max_similarity[q] = p.best[q];
+        }
+        all.insert(all.end(), p.hits[q].begin(), p.hits[q].end());
+        std::vector<Candidate>().swap(p.hits[q]);
+      }
+      prune(all);
+      for (const Candidate& c : all) r.hits.push_back({c.target, c.sim});
+      r.offsets[q + 1] = r.hits.size();
+    }
+    return r;
+  }
+
+ private:
+  uint64_t nq_;
+  const SearchOptions& opt_;
+  const std::vector<uint64_t>& rank_;
+  std::vector<Partial> parts_;
+};
+
+std::vector<uint32_t> iota_u32(uint64_t n) {
+  std::vector<uint32_t> v(n);
+  std::iota(v.begin(), v.end(), 0U);
+  return v;
+}
+
+/// Sorts a list of sample indices, returning (indices, their positions).
+std::pair<std::vector<uint32_t>, std::vector<uint32_t>> sorted_with_positions(
+    const std::vector<uint32_t>& list) {
+  std::vector<uint32_t> pos = iota_u32(list.size());
+  std::sort(pos.begin(), pos.end(), [&](uint32_t x, uint32_t y) { return list[x] < list[y]; });
+  std::vector<uint32_t> index(list.size());
+  for (std::size_t k = 0; k < list.size(); ++k) index[k] = list[pos[k]];
+  return {std::move(index), std::move(pos)};
+}
+
+/// For every sample of `first` (as s1): its partners in `second`, from the
+/// first with a larger sample index (all of them when `all_partners`).
+/// `first_is_query` says which side the results belong to.
+void sweep(const Scorer& scorer, const Block& first, const Block& second, bool all_partners,
+           bool first_is_query, Searcher& searcher, Progress* progress) {
+  const auto n = static_cast<std::ptrdiff_t>(first.size());
+#pragma omp parallel
+  {
+    Partial& p = searcher.partial();
+#pragma omp for schedule(dynamic, 1)
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      const uint64_t j0 =
+          all_partners
+              ? 0
+              : static_cast<uint64_t>(
+                    std::upper_bound(second.index.begin(), second.index.end(), first.index[i]) -
+                    second.index.begin());
+      const uint64_t count = second.size() - j0;
+      scorer.score(first, static_cast<uint64_t>(i), second, j0, count, p.sims, p.scratch);
+      for (uint64_t k = 0; k < count; ++k) {
+        const uint32_t a = first.pos[i], b = second.pos[j0 + k];
+        if (first_is_query)
+          searcher.offer(p, a, b, p.sims[k]);
+        else
+          searcher.offer(p, b, a, p.sims[k]);
+      }
+      if (progress) progress->advance();
+    }
+  }
+}
+
+}  // namespace
+
+uint64_t FeatureView::size() const {
+  const int kinds = (fps != nullptr) + (embeddings != nullptr) + (sequences != nullptr);
+  CLEAVE_EXPECTS(kinds == 1, "a feature view needs exactly one kind of features, got {}", kinds);
+  if (fps) return fps->size();
+  if (embeddings) return embeddings->n;
+  return sequences->size();
+}
+
+SearchResult search(const FeatureView& queries, const FeatureView& targets,
+                    const SearchOptions& opt, const std::vector<uint64_t>& target_rank) {
+  const uint64_t nq = queries.size(), nt = targets.size();
+  CLEAVE_EXPECTS(nq < SearchResult::kNone && nt < SearchResult::kNone,
+                 "{} queries and {} targets exceed the 32-bit sample index", nq, nt);
+  const Scorer scorer(queries, targets, opt);
+  Searcher searcher(nq, nt, opt, target_rank);
+  const Block q = scorer.gather(queries, iota_u32(nq), iota_u32(nq));
+  const Block t = scorer.gather(targets, iota_u32(nt), iota_u32(nt));
+  std::optional<Progress> progress;
+  if (opt.progress) progress.emplace(opt.progress_label, nq);
+  sweep(scorer, q, t, true, true, searcher, progress ? &*progress : nullptr);
+  if (progress) progress->finish();
+  return searcher.finish();
+}
+
+SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
+                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                           const std::vector<uint64_t>& target_rank) {
+  const uint64_t n = data.size();
+  std::vector<char> used(n, 0);
+  for (const auto* list : {&queries, &targets})
+    for (uint32_t i : *list) {
+      CLEAVE_EXPECTS(i < n, "sample index {} out of range ({} samples)", i, n);
+      CLEAVE_EXPECTS(!used[i], "sample {} is listed twice among queries and targets", i);
+      used[i] = 1;
+    }
+  const Scorer scorer(data, data, opt);
+  Searcher searcher(queries.size(), targets.size(), opt, target_rank);
+  auto [qi, qp] = sorted_with_positions(queries);
+  auto [ti, tp] = sorted_with_positions(targets);
+  const Block q = scorer.gather(data, std::move(qi), std::move(qp));
+  const Block t = scorer.gather(data, std::move(ti), std::move(tp));
+  // Pairs with the query first (query index < target index), then the rest
+  // with the target first, as the all-pairs graph orders every pair.
+  std::optional<Progress> progress;
+  if (opt.progress) progress.emplace(opt.progress_label, q.size() + t.size());
+  sweep(scorer, q, t, false, true, searcher, progress ? &*progress : nullptr);
+  sweep(scorer, t, q, false, false, searcher, progress ? &*progress : nullptr);
+  if (progress) progress->finish();
+  return searcher.finish();
+}
+
+}  // namespace cleave
