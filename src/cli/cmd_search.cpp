@@ -32,9 +32,7 @@ std::vector<OptionSpec> measure_options() {
 std::vector<OptionSpec> reader_options() {
   std::vector<OptionSpec> out;
   for (const OptionSpec& o : input_options())
-    if (o.name != "input" && o.name != "labels" && o.name != "labels-id-column" &&
-        o.name != "label-column")
-      out.push_back(o);
+    if (o.name != "input") out.push_back(o);
   return out;
 }
 
@@ -159,7 +157,6 @@ int cmd_search(const Args& a) {
 int cmd_audit(const Args& a) {
   apply_common(a);
   const std::string out = a.str("out");
-  const OutputLock lock = lock_output_dir(out);
   const InputData in = load_input(a);
   const FeatureView f = features_of(in);
   AuditOptions opt;
@@ -175,6 +172,8 @@ int cmd_audit(const Args& a) {
   std::vector<AuditResult> audits;
   audits.reserve(splits.size());
   for (const SplitAssignment& s : splits) audits.push_back(audit(f, in.samples, s, opt));
+  // The output folder appears only once the audit has succeeded.
+  const OutputLock lock = lock_output_dir(out);
   write_audit(out, in.samples, audits, opt);
   for (const AuditResult& r : audits)
     for (const AuditSummary& s : r.summaries)

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# End-to-end tests of `cleave search` and `cleave audit`: an audit of every
+# split of a `cleave split` set reproduces the overlap columns of its
+# stats.tsv, hits files are sorted and complete, and bad split files fail
+# naming file and line without leaving output.
+# Usage: audit_test.sh CLEAVE_BIN TEST_DATA_DIR
+set -uo pipefail
+BIN=$1
+DATA=$2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+expect_error() {  # NAME PATTERN OUTPUT_PATH -- cleave args...
+  local name=$1 pattern=$2 out=$3
+  shift 4
+  "$BIN" "$@" >"$WORK/stdout" 2>"$WORK/stderr"
+  if [ $? -eq 0 ]; then bad "$name: exit 0"; return; fi
+  grep -qE -- "$pattern" "$WORK/stderr" || { bad "$name: stderr lacks /$pattern/: $(cat "$WORK/stderr")"; return; }
+  if [ -n "$out" ] && [ -e "$out" ]; then bad "$name: output left at $out"; return; fi
+  ok
+}
+
+MOLS=$DATA/cli_mols.csv
+"$BIN" graph --quiet --input "$MOLS" --threshold 0.3 --out "$WORK/g.cgr" >/dev/null 2>&1 ||
+  bad "graph failed"
+"$BIN" split --quiet --graph "$WORK/g.cgr" --sp 0,0.3,0.6,1 --seeds 1,2 --out "$WORK/splits" \
+  >/dev/null 2>&1 || bad "split failed"
+
+# ---- the audit of a whole split set equals its stats.tsv overlap columns
+"$BIN" audit --quiet --input "$MOLS" --threshold 0.3 --split "$WORK/splits" --out "$WORK/a" \
+  >/dev/null 2>"$WORK/a.log" || bad "audit failed: $(cat "$WORK/a.log")"
+for f in summary.tsv report.html; do [ -s "$WORK/a/$f" ] && ok || bad "audit lacks $f"; done
+# stats.tsv: sp repeat ... overlap_frac overlap_maxsim overlap_meansim (by name)
+awk -F'\t' 'NR==1{for(i=1;i<=NF;i++)c[$i]=i; next}
+  $c["valid"]==1 {printf "sp_%s_r%s %s %s %s\n", $c["sp"], $c["repeat"], $c["overlap_frac"],
+  $c["overlap_maxsim"], $c["overlap_meansim"]}' "$WORK/splits/stats.tsv" | sort >"$WORK/want"
+awk -F'\t' 'NR==1{for(i=1;i<=NF;i++)c[$i]=i; next}
+  $c["side"]=="test" {printf "%s %s %s %s\n", $c["split"], $c["overlap_frac"],
+  $c["overlap_maxsim"], $c["overlap_meansim"]}' "$WORK/a/summary.tsv" | sort >"$WORK/got"
+[ -s "$WORK/want" ] && diff -q "$WORK/want" "$WORK/got" >/dev/null && ok ||
+  bad "audit overlap differs from stats.tsv: $(diff "$WORK/want" "$WORK/got" | head -5)"
+# At p = 1 no test sample has a train neighbour at the graph threshold.
+for d in "$WORK"/a/sp_1.00_r*; do
+  awk -F'\t' -v t=0.3 'NR>1 && $4 != "NA" && $4 >= t {exit 1}' "$d/nearest.tsv" && ok ||
+    bad "$d: a test sample at p = 1 has a train neighbour >= 0.3"
+done
+# nearest.tsv has one row per test sample of its split.
+for d in "$WORK"/splits/sp_*; do
+  n=$(wc -l <"$d/test.txt")
+  m=$(($(wc -l <"$WORK/a/$(basename "$d")/nearest.tsv") - 1))
+  [ "$n" -eq "$m" ] && ok || bad "$(basename "$d"): $m nearest rows for $n test samples"
+done
+
+# ---- one split given as a CSV column, and as a folder: the same nearest rows
+d=$WORK/splits/sp_0.30_r0
+{ echo "id,fold"; sed 's/$/,train/' "$d/train.txt"; sed 's/$/,test/' "$d/test.txt"; } >"$WORK/s.csv"
+"$BIN" audit --quiet --input "$MOLS" --threshold 0.3 --split "$WORK/s.csv" --split-column fold \
+  --out "$WORK/c" >/dev/null 2>&1 || bad "CSV audit failed"
+"$BIN" audit --quiet --input "$MOLS" --threshold 0.3 --split "$d" --out "$WORK/f" >/dev/null 2>&1 ||
+  bad "folder audit failed"
+cmp -s "$WORK/c/nearest.tsv" "$WORK/f/nearest.tsv" && ok || bad "CSV and folder audits differ"
+cmp -s "$WORK/f/nearest.tsv" "$WORK/a/sp_0.30_r0/nearest.tsv" && ok || bad "single and set audits differ"
+
+# ---- search: the top 3 of every query, sorted by query then similarity
+head -20 "$MOLS" >"$WORK/q.csv"
+"$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --top 3 --out "$WORK/hits.tsv" \
+  >/dev/null 2>&1 || bad "search failed"
+[ "$(tail -n +2 "$WORK/hits.tsv" | wc -l)" -eq 57 ] && ok || bad "search: not 3 hits for 19 queries"
+# Every query finds itself first, at similarity 1.
+awk -F'\t' 'NR>1 && !($1 in seen) {seen[$1]=1; if ($1 != $2 && $3 != "1.000000") exit 1}' \
+  "$WORK/hits.tsv" && ok || bad "search: a query's best hit is not itself"
+awk -F'\t' 'NR>2 && $1==q && $3>s {exit 1} {q=$1; s=$3}' "$WORK/hits.tsv" && ok ||
+  bad "search: hits not by descending similarity"
+"$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --threshold 0.5 --threads 1 \
+  --out "$WORK/h1.tsv" >/dev/null 2>&1
+"$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --threshold 0.5 --threads 2 \
+  --out "$WORK/h2.tsv" >/dev/null 2>&1
+cmp -s "$WORK/h1.tsv" "$WORK/h2.tsv" && ok || bad "search differs on 1 and 2 threads"
+
+# ---- bad input
+mkdir -p "$WORK/bad"
+cp "$d/train.txt" "$WORK/bad/train.txt"
+{ cat "$d/test.txt"; echo "no_such_molecule"; } >"$WORK/bad/test.txt"
+n=$(wc -l <"$WORK/bad/test.txt")
+expect_error "unknown id" "test.txt:$n: id 'no_such_molecule' is not in the dataset" "$WORK/o1" -- \
+  audit --input "$MOLS" --split "$WORK/bad" --out "$WORK/o1"
+{ cat "$d/test.txt"; head -1 "$d/train.txt"; } >"$WORK/bad/test.txt"
+n=$(wc -l <"$WORK/bad/test.txt")
+expect_error "duplicate id" "test.txt:$n: id '.*' is named twice" "$WORK/o2" -- \
+  audit --input "$MOLS" --split "$WORK/bad" --out "$WORK/o2"
+expect_error "no split" "no such file or folder" "$WORK/o3" -- \
+  audit --input "$MOLS" --split "$WORK/nothing" --out "$WORK/o3"
+expect_error "search without a mode" "give --threshold, --top or both" "$WORK/o4.tsv" -- \
+  search --query "$MOLS" --target "$MOLS" --out "$WORK/o4.tsv"
+expect_error "search of different kinds" "one kind" "$WORK/o5.tsv" -- \
+  search --query "$MOLS" --target "$DATA/seq_proteins.fasta" --top 1 --out "$WORK/o5.tsv"
+
+echo "audit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
