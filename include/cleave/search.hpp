@@ -44,7 +44,13 @@ struct SearchOptions {
   /// Fingerprints: tanimoto, dice or cosine. Embeddings: cosine.
   /// Sequences: identity (the alignment settings come from `align`).
   Measure measure = Measure::tanimoto;
-  AlignOptions align;  ///< sequences only; align.threshold is not used
+  /// Sequences only; align.threshold is not used. align.search picks the
+  /// pairs: exhaustive (every pair), prefilter (only the seed prefilter's
+  /// candidates, as in `cleave graph`; a target that is no candidate of a
+  /// query counts as not found), or automatic (the prefilter once all
+  /// pairs would cost more than align.exhaustive_cells DP cells), with
+  /// align.sensitivity.
+  AlignOptions align;
   /// Hits are targets with similarity >= threshold; -inf keeps every pair
   /// (then `top` must be set).
   double threshold = -std::numeric_limits<double>::infinity();

@@ -23,7 +23,9 @@ std::vector<OptionSpec> measure_options() {
   std::vector<OptionSpec> out;
   for (const OptionSpec& o : graph_options())
     if (o.name == "measure" || o.name == "align" || o.name == "gap-open" ||
-        o.name == "gap-extend" || o.name == "match" || o.name == "mismatch" || o.name == "identity")
+        o.name == "gap-extend" || o.name == "match" || o.name == "mismatch" ||
+        o.name == "identity" || o.name == "exhaustive" || o.name == "prefilter" ||
+        o.name == "sensitivity")
       out.push_back(o);
   return out;
 }
@@ -58,7 +60,8 @@ FeatureView features_of(const InputData& in) {
 /// Measure and alignment settings from the options, for features f.
 SearchOptions search_options_from(const Args& a, const FeatureView& f) {
   SearchOptions o;
-  for (const char* name : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity"})
+  for (const char* name : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity",
+                           "exhaustive", "prefilter", "sensitivity"})
     CLEAVE_EXPECTS(f.sequences || !a.has(name), "--{} applies to FASTA input only", name);
   CLEAVE_EXPECTS(!a.has("measure") || !f.sequences, "--measure applies to fingerprints only");
   if (f.sequences) {
@@ -70,6 +73,12 @@ SearchOptions search_options_from(const Args& a, const FeatureView& f) {
     o.align.match = static_cast<int>(a.integer("match", -1000, 1000));
     o.align.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
     o.align.identity = identity_kind_from_name(a.str("identity"));
+    CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
+                   "--exhaustive and --prefilter exclude each other");
+    o.align.search = a.has("exhaustive")  ? SearchMode::exhaustive
+                     : a.has("prefilter") ? SearchMode::prefilter
+                                          : SearchMode::automatic;
+    o.align.sensitivity = a.real("sensitivity", 1.0, 9.0);
   } else {
     o.measure = measure_from_name(a.has("measure") ? a.str("measure")
                                                    : (f.embeddings ? "cosine" : "tanimoto"));

@@ -22,6 +22,7 @@
 #include "kernels/cosine_ops.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/fp_computer.hpp"
+#include "similarity/seq_prefilter.hpp"
 
 namespace cleave {
 
@@ -54,6 +55,8 @@ class Scorer {
     std::vector<uint32_t> common;
     std::vector<float> dots;
     std::vector<kernels::AlignStats> stats;
+    std::vector<const uint8_t*> ptrs;
+    std::vector<int32_t> lens;
   };
 
   Scorer(const FeatureView& a, const FeatureView& b, const SearchOptions& opt) {
@@ -130,6 +133,26 @@ class Scorer {
   /// out[k] = similarity of a's sample i (as s1) with b's samples j0 + k, k < n.
   void score(const Block& a, uint64_t i, const Block& b, uint64_t j0, uint64_t n,
              std::vector<double>& out, Scratch& s) const;
+
+  /// Sequences: out[k] = identity of a's sample i (as s1) with b's sample js[k].
+  void score_list(const Block& a, uint64_t i, const Block& b, const std::vector<uint32_t>& js,
+                  std::vector<double>& out, Scratch& s) const {
+    s.ptrs.clear();
+    s.lens.clear();
+    for (uint32_t j : js) {
+      s.ptrs.push_back(b.seq[j]);
+      s.lens.push_back(b.len[j]);
+    }
+    s.stats.assign(js.size(), {});
+    align_detail::align_batch(a.seq[i], a.len[i], s.ptrs.data(), s.lens.data(), js.size(), sc_,
+                              local_, s.stats.data());
+    out.resize(js.size());
+    for (std::size_t k = 0; k < js.size(); ++k)
+      out[k] = kernels::stats_identity(s.stats[k], a.len[i], s.lens[k], shorter_);
+  }
+
+  [[nodiscard]] bool sequences() const { return sequences_; }
+  [[nodiscard]] const kernels::ScoreScheme& scheme() const { return sc_; }
 
  private:
   uint32_t words_ = 0;
@@ -332,6 +355,76 @@ void sweep(const Scorer& scorer, const Block& first, const Block& second, bool a
   }
 }
 
+/// Whether a sequence search goes through the seed prefilter: as the
+/// options say, or (automatic) when every pair would cost more DP cells
+/// than the exhaustive limit.
+bool use_prefilter(const Scorer& scorer, const Block& q, const Block& t, const AlignOptions& a) {
+  if (!scorer.sequences() || a.search == SearchMode::exhaustive) return false;
+  if (a.search == SearchMode::prefilter) return true;
+  const auto residues = [](const Block& b) {
+    uint64_t r = 0;
+    for (int32_t l : b.len) r += static_cast<uint64_t>(l);
+    return static_cast<double>(r);
+  };
+  return residues(q) * residues(t) > static_cast<double>(a.exhaustive_cells);
+}
+
+/// Candidate targets (positions in t) of every query (position in q) from
+/// the seed prefilter, run over the queries stored first and the targets
+/// after them.
+std::vector<std::vector<uint32_t>> prefilter_targets(const Scorer& scorer, const Block& q,
+                                                     const Block& t, Alphabet alphabet,
+                                                     const SearchOptions& opt) {
+  Sequences cat;
+  cat.alphabet = alphabet;
+  for (const Block* b : {&q, &t})
+    for (uint64_t k = 0; k < b->size(); ++k) {
+      cat.residues.insert(cat.residues.end(), b->seq[k], b->seq[k] + b->len[k]);
+      cat.offsets.push_back(cat.residues.size());
+    }
+  const double threshold = std::isfinite(opt.threshold) ? std::clamp(opt.threshold, 0.0, 1.0) : 0.0;
+  const align_detail::PrefilterParams params =
+      align_detail::prefilter_params(alphabet, resolved_identity(opt.align), threshold,
+                                     opt.align.sensitivity, opt.align.match, opt.align.mismatch);
+  const auto nq = static_cast<uint32_t>(q.size());
+  const align_detail::Candidates c = align_detail::prefilter_candidates(
+      cat, scorer.scheme(), params, num_threads(), opt.progress, nullptr, {nq, nq});
+  std::vector<std::vector<uint32_t>> out(q.size());
+  for (uint32_t i = 0; i < nq; ++i)
+    for (uint64_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) out[i].push_back(c.cols[k] - nq);
+  return out;
+}
+
+/// Aligns every query with its candidate targets, each pair ordered as the
+/// graph orders it (the lower sample index as s1) when `by_index`, else the
+/// query first.
+void sweep_candidates(const Scorer& scorer, const Block& q, const Block& t,
+                      const std::vector<std::vector<uint32_t>>& cand, bool by_index,
+                      Searcher& searcher) {
+  const auto n = static_cast<std::ptrdiff_t>(q.size());
+#pragma omp parallel
+  {
+    Partial& p = searcher.partial();
+    std::vector<uint32_t> after;
+    std::vector<double> one;
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      after.clear();
+      for (uint32_t j : cand[static_cast<std::size_t>(i)]) {
+        if (!by_index || t.index[j] > q.index[i]) {
+          after.push_back(j);
+          continue;
+        }
+        scorer.score_list(t, j, q, {static_cast<uint32_t>(i)}, one, p.scratch);
+        searcher.offer(p, q.pos[i], t.pos[j], one[0]);
+      }
+      scorer.score_list(q, static_cast<uint64_t>(i), t, after, p.sims, p.scratch);
+      for (std::size_t k = 0; k < after.size(); ++k)
+        searcher.offer(p, q.pos[i], t.pos[after[k]], p.sims[k]);
+    }
+  }
+}
+
 }  // namespace
 
 uint64_t FeatureView::size() const {
@@ -351,6 +444,11 @@ SearchResult search(const FeatureView& queries, const FeatureView& targets,
   Searcher searcher(nq, nt, opt, target_rank);
   const Block q = scorer.gather(queries, iota_u32(nq), iota_u32(nq));
   const Block t = scorer.gather(targets, iota_u32(nt), iota_u32(nt));
+  if (use_prefilter(scorer, q, t, opt.align)) {
+    const auto cand = prefilter_targets(scorer, q, t, queries.sequences->alphabet, opt);
+    sweep_candidates(scorer, q, t, cand, false, searcher);
+    return searcher.finish();
+  }
   std::optional<Progress> progress;
   if (opt.progress) progress.emplace(opt.progress_label, nq);
   sweep(scorer, q, t, true, true, searcher, progress ? &*progress : nullptr);
@@ -375,6 +473,11 @@ SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>&
   auto [ti, tp] = sorted_with_positions(targets);
   const Block q = scorer.gather(data, std::move(qi), std::move(qp));
   const Block t = scorer.gather(data, std::move(ti), std::move(tp));
+  if (use_prefilter(scorer, q, t, opt.align)) {
+    const auto cand = prefilter_targets(scorer, q, t, data.sequences->alphabet, opt);
+    sweep_candidates(scorer, q, t, cand, true, searcher);
+    return searcher.finish();
+  }
   // Pairs with the query first (query index < target index), then the rest
   // with the target first, as the all-pairs graph orders every pair.
   std::optional<Progress> progress;

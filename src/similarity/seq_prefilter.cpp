@@ -239,17 +239,18 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
 
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
-                                PrefilterCounts* counts) {
+                                PrefilterCounts* counts, PrefilterRange range) {
   const auto al = seed_alphabet(seqs.alphabet, p.reduce);
   CLEAVE_EXPECTS(!p.patterns.empty(), "the prefilter needs at least one seed pattern");
   if (threads <= 0) threads = omp_get_max_threads();
   std::vector<SeedIndex> index;
   for (const auto& pattern : p.patterns) index.push_back(build_index(seqs, al, pattern, threads));
   const auto n = static_cast<int64_t>(seqs.size());
+  const int64_t rows = std::min<int64_t>(n, range.rows_end);
 
   std::vector<std::vector<uint32_t>> found(static_cast<std::size_t>(n));
   PrefilterCounts total;
-  Progress bar("sequence prefilter", static_cast<uint64_t>(n));
+  Progress bar("sequence prefilter", static_cast<uint64_t>(rows));
 #pragma omp parallel num_threads(threads)
   {
     std::vector<Track> track(static_cast<std::size_t>(n));
@@ -258,7 +259,9 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     std::vector<int32_t> band_buf;
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < rows; ++i) {
+      // Postings from this sequence on (a bucket is sorted by sequence).
+      const auto first = std::max(static_cast<uint32_t>(i + 1), range.cols_begin);
       const auto stamp = static_cast<uint32_t>(i + 1);
       const uint32_t ni = seqs.length(i);
       events.clear();
@@ -267,11 +270,10 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         for (const SeedIndex& ix : index) {
           const uint32_t c = ix.codes[seqs.offsets[i] + x];
           if (c == kNoCode) continue;
-          // Postings of later sequences only: a bucket is sorted by sequence.
           const uint64_t e = ix.start[c + 1];
           uint64_t k = static_cast<uint64_t>(
-              std::upper_bound(ix.seq.begin() + static_cast<int64_t>(ix.start[c]),
-                               ix.seq.begin() + static_cast<int64_t>(e), static_cast<uint32_t>(i)) -
+              std::lower_bound(ix.seq.begin() + static_cast<int64_t>(ix.start[c]),
+                               ix.seq.begin() + static_cast<int64_t>(e), first) -
               ix.seq.begin());
           for (; k < e; ++k) {
             const uint32_t j = ix.seq[k];

@@ -62,9 +62,19 @@ struct PrefilterCounts {
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score
 };
 
-/// Candidate pairs. The result is the same for any thread count.
+/// Which pairs (i, j), i < j, the prefilter looks at: rows i < rows_end
+/// against columns j >= cols_begin. The defaults cover every pair; a search
+/// of queries against targets stores the queries first and sets both to
+/// the number of queries.
+struct PrefilterRange {
+  uint32_t rows_end = UINT32_MAX;
+  uint32_t cols_begin = 0;
+};
+
+/// Candidate pairs (rows past rows_end have none). The result is the same
+/// for any thread count.
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
-                                PrefilterCounts* counts = nullptr);
+                                PrefilterCounts* counts = nullptr, PrefilterRange range = {});
 
 }  // namespace cleave::align_detail
