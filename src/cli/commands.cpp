@@ -222,6 +222,11 @@ const std::vector<Command>& commands() {
        "audit\n"
        "  cleave audit --input molecules.csv --split splits --out audit_all\n",
        cmd_audit},
+      {"paired", "SPECTRA splits of drug-target pairs, cold on the drug, target or both sides",
+       paired_cmd_options,
+       "  cleave paired --input dti.csv --cold drug --out splits_cold_drug\n"
+       "  cleave paired --input dti.csv --target-fasta proteins.fasta --cold both --out splits\n",
+       cmd_paired},
       {"fingerprints", "write the Morgan fingerprints of a SMILES file as FPS",
        fingerprints_cmd_options, "  cleave fingerprints --input molecules.csv --out mols.fps\n",
        cmd_fingerprints},

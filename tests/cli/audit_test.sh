@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tests of `cleave search` and `cleave audit`: an audit of every
+# End-to-end tests of `cleave search`, `cleave audit` and `cleave paired`: an audit of every
 # split of a `cleave split` set reproduces the overlap columns of its
 # stats.tsv, hits files are sorted and complete, and bad split files fail
 # naming file and line without leaving output.
@@ -98,6 +98,20 @@ expect_error "search without a mode" "give --threshold, --top or both" "$WORK/o4
   search --query "$MOLS" --target "$MOLS" --out "$WORK/o4.tsv"
 expect_error "search of different kinds" "one kind" "$WORK/o5.tsv" -- \
   search --query "$MOLS" --target "$DATA/seq_proteins.fasta" --top 1 --out "$WORK/o5.tsv"
+
+# ---- paired data: bad rows name file and line
+printf 'id,smiles,target\np1,CCO,MKVLA\np2,CCN,MKVLA\np1,CCC,MKVLW\n' >"$WORK/dup.csv"
+expect_error "paired duplicate pair id" "dup.csv:4: pair id 'p1' appears twice" "$WORK/o6" -- \
+  paired --input "$WORK/dup.csv" --out "$WORK/o6"
+printf 'id,smiles,target\np1,CCO,MKVLA\np2,C1CC,MKVLA\n' >"$WORK/badsmi.csv"
+expect_error "paired bad SMILES" "badsmi.csv:3: SMILES 'C1CC'" "$WORK/o7" -- \
+  paired --input "$WORK/badsmi.csv" --out "$WORK/o7"
+printf 'id,smiles,target\np1,CCO,P1\np2,CCN,nope\n' >"$WORK/ids.csv"
+printf '>P1\nMKVLAAGG\n' >"$WORK/t.fasta"
+expect_error "paired unknown target" "ids.csv:3: target 'nope' is not in" "$WORK/o8" -- \
+  paired --input "$WORK/ids.csv" --target-fasta "$WORK/t.fasta" --out "$WORK/o8"
+expect_error "paired bad cold side" "drug, target or both" "$WORK/o9" -- \
+  paired --input "$WORK/ids.csv" --cold sideways --out "$WORK/o9"
 
 echo "audit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
