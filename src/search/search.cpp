@@ -152,6 +152,44 @@ class Scorer {
   }
 
   [[nodiscard]] bool sequences() const { return sequences_; }
+  [[nodiscard]] bool fingerprints() const { return words_ > 0; }
+
+  /// Fingerprints: s.common[k] = |a_i & b_{j0+k}| for k < n.
+  void counts(const Block& a, uint64_t i, const Block& b, uint64_t j0, uint64_t n,
+              Scratch& s) const {
+    s.common.resize(n);
+    if (n > 0)
+      popcount_(a.words.data() + i * words_, b.words.data() + j0 * words_, static_cast<uint32_t>(n),
+                words_, s.common.data());
+  }
+  /// Fingerprints: the similarity of a pair from its counts.
+  [[nodiscard]] double finish(uint32_t pa, uint32_t pb, uint32_t c) const {
+    return kernels::with_bit_measure(measure_, [&](auto op) { return op.finish(pa, pb, c); });
+  }
+  /// Fingerprints: false only when the pair's similarity is surely below
+  /// `floor` (a division-free test with a margin far above rounding).
+  [[nodiscard]] bool may_reach(uint32_t pa, uint32_t pb, uint32_t c, double floor) const {
+    constexpr double kMargin = 1e-6;
+    const auto dc = static_cast<double>(c);
+    switch (measure_) {
+      case kernels::BitMeasure::dice:
+        return pa + pb == 0 || 2 * dc >= floor * static_cast<double>(pa + pb) - kMargin;
+      case kernels::BitMeasure::cosine:
+        return floor <= 0 ||
+               dc * dc >=
+                   floor * floor * static_cast<double>(pa) * static_cast<double>(pb) - kMargin;
+      default: {
+        const uint32_t u = pa + pb - c;
+        return u == 0 || dc >= floor * static_cast<double>(u) - kMargin;
+      }
+    }
+  }
+  /// Bytes of one sample's features in a block (for cache blocking).
+  [[nodiscard]] uint64_t row_bytes() const {
+    if (words_ > 0) return uint64_t{words_} * sizeof(uint64_t);
+    if (dim_ > 0) return uint64_t{dim_} * sizeof(float);
+    return 512;  // a typical protein's residues
+  }
   [[nodiscard]] const kernels::ScoreScheme& scheme() const { return sc_; }
 
  private:
@@ -326,31 +364,70 @@ std::pair<std::vector<uint32_t>, std::vector<uint32_t>> sorted_with_positions(
 
 /// For every sample of `first` (as s1): its partners in `second`, from the
 /// first with a larger sample index (all of them when `all_partners`).
-/// `first_is_query` says which side the results belong to.
+/// `first_is_query` says which side the results belong to. Rows go in
+/// groups against chunks of partners small enough to stay in cache while
+/// the group's rows pass over them.
 void sweep(const Scorer& scorer, const Block& first, const Block& second, bool all_partners,
-           bool first_is_query, Searcher& searcher, Progress* progress) {
-  const auto n = static_cast<std::ptrdiff_t>(first.size());
+           bool first_is_query, Searcher& searcher, const SearchOptions& opt, Progress* progress) {
+  constexpr uint64_t kGroup = 8;
+  const uint64_t n = first.size();
+  const uint64_t chunk = std::max<uint64_t>(64, (uint64_t{256} << 10) / scorer.row_bytes());
+  const auto groups = static_cast<std::ptrdiff_t>((n + kGroup - 1) / kGroup);
 #pragma omp parallel
   {
     Partial& p = searcher.partial();
+    uint64_t j0[kGroup];
 #pragma omp for schedule(dynamic, 1)
-    for (std::ptrdiff_t i = 0; i < n; ++i) {
-      const uint64_t j0 =
-          all_partners
-              ? 0
-              : static_cast<uint64_t>(
-                    std::upper_bound(second.index.begin(), second.index.end(), first.index[i]) -
-                    second.index.begin());
-      const uint64_t count = second.size() - j0;
-      scorer.score(first, static_cast<uint64_t>(i), second, j0, count, p.sims, p.scratch);
-      for (uint64_t k = 0; k < count; ++k) {
-        const uint32_t a = first.pos[i], b = second.pos[j0 + k];
-        if (first_is_query)
-          searcher.offer(p, a, b, p.sims[k]);
-        else
-          searcher.offer(p, b, a, p.sims[k]);
+    for (std::ptrdiff_t g = 0; g < groups; ++g) {
+      const uint64_t i0 = static_cast<uint64_t>(g) * kGroup, i1 = std::min(n, i0 + kGroup);
+      uint64_t from = second.size();
+      for (uint64_t i = i0; i < i1; ++i) {
+        j0[i - i0] =
+            all_partners
+                ? 0
+                : static_cast<uint64_t>(
+                      std::upper_bound(second.index.begin(), second.index.end(), first.index[i]) -
+                      second.index.begin());
+        from = std::min(from, j0[i - i0]);
       }
-      if (progress) progress->advance();
+      for (uint64_t c = from; c < second.size(); c += chunk) {
+        const uint64_t c1 = std::min(second.size(), c + chunk);
+        for (uint64_t i = i0; i < i1; ++i) {
+          const uint64_t b0 = std::max(c, j0[i - i0]);
+          if (b0 >= c1) continue;
+          const uint32_t a = first.pos[i];
+          if (first_is_query && scorer.fingerprints()) {
+            // Counts only; a similarity is computed where it can matter.
+            scorer.counts(first, i, second, b0, c1 - b0, p.scratch);
+            const uint32_t pa = first.pop[i];
+            double floor = std::min(opt.threshold, p.best[a]);
+            for (uint64_t k = 0; k < c1 - b0; ++k) {
+              const uint32_t pb = second.pop[b0 + k], c = p.scratch.common[k];
+              if (!scorer.may_reach(pa, pb, c, floor)) continue;
+              const double sim = scorer.finish(pa, pb, c);
+              if (sim < floor) continue;
+              searcher.offer(p, a, second.pos[b0 + k], sim);
+              floor = std::min(opt.threshold, p.best[a]);
+            }
+            continue;
+          }
+          scorer.score(first, i, second, b0, c1 - b0, p.sims, p.scratch);
+          if (!first_is_query) {
+            for (uint64_t k = 0; k < c1 - b0; ++k)
+              searcher.offer(p, second.pos[b0 + k], a, p.sims[k]);
+            continue;
+          }
+          // A pair below both the threshold and the query's best so far
+          // changes nothing: one comparison skips it.
+          double floor = std::min(opt.threshold, p.best[a]);
+          for (uint64_t k = 0; k < c1 - b0; ++k) {
+            if (p.sims[k] < floor) continue;
+            searcher.offer(p, a, second.pos[b0 + k], p.sims[k]);
+            floor = std::min(opt.threshold, p.best[a]);
+          }
+        }
+      }
+      if (progress) progress->advance(i1 - i0);
     }
   }
 }
@@ -451,7 +528,7 @@ SearchResult search(const FeatureView& queries, const FeatureView& targets,
   }
   std::optional<Progress> progress;
   if (opt.progress) progress.emplace(opt.progress_label, nq);
-  sweep(scorer, q, t, true, true, searcher, progress ? &*progress : nullptr);
+  sweep(scorer, q, t, true, true, searcher, opt, progress ? &*progress : nullptr);
   if (progress) progress->finish();
   return searcher.finish();
 }
@@ -482,8 +559,8 @@ SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>&
   // with the target first, as the all-pairs graph orders every pair.
   std::optional<Progress> progress;
   if (opt.progress) progress.emplace(opt.progress_label, q.size() + t.size());
-  sweep(scorer, q, t, false, true, searcher, progress ? &*progress : nullptr);
-  sweep(scorer, t, q, false, false, searcher, progress ? &*progress : nullptr);
+  sweep(scorer, q, t, false, true, searcher, opt, progress ? &*progress : nullptr);
+  sweep(scorer, t, q, false, false, searcher, opt, progress ? &*progress : nullptr);
   if (progress) progress->finish();
   return searcher.finish();
 }
