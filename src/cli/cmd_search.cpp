@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cleave/augood.hpp"
 #include "cleave/error.hpp"
 #include "cleave/search.hpp"
 #include "cleave/util.hpp"
@@ -193,6 +194,39 @@ int cmd_audit(const Args& a) {
                       ? "NA"
                       : fmt::format("{:.3f}", s.mean_max_similarity).c_str());
   std::printf("wrote %s/summary.tsv, nearest.tsv and report.html\n", out.c_str());
+  return 0;
+}
+
+std::vector<OptionSpec> augood_cmd_options() {
+  return {{"curve", "CSV",
+           "model scores at similarity thresholds: columns threshold, score, "
+           "optional metric",
+           ""},
+          {"deployment", "TSV",
+           "each deployment sample's max similarity to the training data, e.g. the "
+           "nearest.tsv of cleave audit",
+           ""},
+          {"column", "NAME", "column of --deployment holding the similarity", "max_similarity"},
+          {"out", "FILE", "also write the GOOD curve as TSV", ""}};
+}
+
+int cmd_augood(const Args& a) {
+  std::vector<double> thresholds, scores;
+  std::vector<std::string> metrics;
+  read_good_curve(a.str("curve"), thresholds, scores, metrics);
+  const auto deployment = read_similarity_column(a.str("deployment"), a.str("column"));
+  const auto results = au_good(thresholds, scores, metrics, deployment);
+  std::string tsv = "metric\tthreshold\tscore\trows\tdeployed\tweight\tgood\n";
+  for (const GoodResult& r : results) {
+    for (const GoodPoint& p : r.points)
+      tsv += fmt::format("{}\t{}\t{:.6f}\t{}\t{}\t{:.6f}\t{:.6f}\n", r.metric, p.threshold, p.score,
+                         p.rows, p.deployed, p.weight, p.weight * p.score);
+    std::printf(
+        "%s: AU-GOOD %.4f (%llu deployment samples above the largest threshold, "
+        "not weighted)\n",
+        r.metric.c_str(), r.au_good, static_cast<unsigned long long>(r.outside));
+  }
+  if (a.has("out")) write_file_atomic(a.str("out"), tsv);
   return 0;
 }
 

@@ -227,6 +227,11 @@ const std::vector<Command>& commands() {
        "  cleave paired --input dti.csv --cold drug --out splits_cold_drug\n"
        "  cleave paired --input dti.csv --target-fasta proteins.fasta --cold both --out splits\n",
        cmd_paired},
+      {"augood", "AU-GOOD: scores at similarity thresholds weighted by a deployment set",
+       augood_cmd_options,
+       "  cleave audit --input all.csv --split deploy_vs_train/ --out deploy\n"
+       "  cleave augood --curve scores_by_threshold.csv --deployment deploy/nearest.tsv\n",
+       cmd_augood},
       {"fingerprints", "write the Morgan fingerprints of a SMILES file as FPS",
        fingerprints_cmd_options, "  cleave fingerprints --input molecules.csv --out mols.fps\n",
        cmd_fingerprints},

@@ -91,6 +91,7 @@ std::vector<OptionSpec> auspc_cmd_options();
 std::vector<OptionSpec> search_cmd_options();
 std::vector<OptionSpec> audit_cmd_options();
 std::vector<OptionSpec> paired_cmd_options();
+std::vector<OptionSpec> augood_cmd_options();
 
 /// The baseline on a split set (fingerprints, else the given graph).
 std::vector<BaselineScore> baseline_scores(const Args& a, const InputData& in, const Graph* graph,
@@ -110,5 +111,6 @@ int cmd_run(const Args& a);
 int cmd_search(const Args& a);
 int cmd_audit(const Args& a);
 int cmd_paired(const Args& a);
+int cmd_augood(const Args& a);
 
 }  // namespace cleave::cli

@@ -99,6 +99,17 @@ expect_error "search without a mode" "give --threshold, --top or both" "$WORK/o4
 expect_error "search of different kinds" "one kind" "$WORK/o5.tsv" -- \
   search --query "$MOLS" --target "$DATA/seq_proteins.fasta" --top 1 --out "$WORK/o5.tsv"
 
+# ---- AU-GOOD from an audit's nearest.tsv: every sample at or below 1.0,
+# so with the same score at every threshold AU-GOOD is that score
+printf 'threshold,score\n0.3,0.5\n0.6,0.5\n1.0,0.5\n' >"$WORK/curve.csv"
+"$BIN" augood --curve "$WORK/curve.csv" --deployment "$WORK/f/nearest.tsv" --out "$WORK/good.tsv" \
+  >"$WORK/good.log" 2>&1 && grep -q "AU-GOOD 0.5000 (0 deployment" "$WORK/good.log" && ok ||
+  bad "augood: $(cat "$WORK/good.log")"
+[ "$(tail -n +2 "$WORK/good.tsv" | wc -l)" -eq 3 ] && ok || bad "augood: not 3 curve rows"
+printf 'threshold,score\n0.3,0.5\nx,0.5\n' >"$WORK/badcurve.csv"
+expect_error "augood bad curve" "badcurve.csv:3: threshold 'x' is not a number" "" -- \
+  augood --curve "$WORK/badcurve.csv" --deployment "$WORK/f/nearest.tsv"
+
 # ---- paired data: bad rows name file and line
 printf 'id,smiles,target\np1,CCO,MKVLA\np2,CCN,MKVLA\np1,CCC,MKVLW\n' >"$WORK/dup.csv"
 expect_error "paired duplicate pair id" "dup.csv:4: pair id 'p1' appears twice" "$WORK/o6" -- \

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cleave/augood.hpp"
 #include "cleave/embedding.hpp"
 #include "cleave/error.hpp"
 #include "cleave/search.hpp"
@@ -487,4 +488,29 @@ TEST(Search, SequencePrefilterFindsExactSubsetOfExhaustive) {
     o.progress = false;
     return sequence_graph(s, o);
   });
+}
+
+TEST(AuGood, WeightsTheCurveByTheDeploymentDistribution) {
+  // Scores 0.9 at 0.3, 0.6 at 0.5 (mean of two rows), 0.4 at 0.7.
+  const std::vector<double> t = {0.5, 0.3, 0.7, 0.5}, s = {0.5, 0.9, 0.4, 0.7};
+  // Deployment: 0.1 and 0.3 (<= 0.3), 0.31 (<= 0.5), 0.6 and 0.7 (<= 0.7),
+  // 0.95 above the curve, one without a neighbour.
+  const std::vector<double> dep = {0.1, 0.3, 0.31, 0.6, 0.7, 0.95, std::nan("")};
+  const auto r = au_good(t, s, {}, dep);
+  ASSERT_EQ(r.size(), 1U);
+  ASSERT_EQ(r[0].points.size(), 3U);
+  EXPECT_EQ(r[0].points[1].rows, 2U);
+  EXPECT_DOUBLE_EQ(r[0].points[1].score, 0.6);
+  EXPECT_EQ(r[0].points[0].deployed, 2U);
+  EXPECT_EQ(r[0].points[1].deployed, 1U);
+  EXPECT_EQ(r[0].points[2].deployed, 2U);
+  EXPECT_EQ(r[0].outside, 1U);
+  EXPECT_DOUBLE_EQ(r[0].au_good, (2 * 0.9 + 1 * 0.6 + 2 * 0.4) / 5);
+  // Two metrics keep their own curves; nothing inside the curve is an error.
+  const auto two = au_good({0.3, 0.3}, {0.5, 0.8}, {"r2", "auroc"}, {0.2});
+  ASSERT_EQ(two.size(), 2U);
+  EXPECT_EQ(two[1].metric, "auroc");
+  EXPECT_DOUBLE_EQ(two[1].au_good, 0.8);
+  EXPECT_THROW(au_good({0.3}, {0.5}, {}, {0.9}), error);
+  EXPECT_THROW(au_good({0.3}, {0.5, 0.6}, {}, {0.1}), error);
 }
