@@ -123,12 +123,15 @@ class TargetSearch {
 
   /// Rounds of scored moves until none improves; when single moves stall
   /// short of the goal, pairs (a move that helps the overlap, then the best
-  /// second move on the state it leaves) get the descent going again. The
-  /// seed orders ties.
+  /// second move on the state it leaves) get the descent going again, on
+  /// graphs small enough for that search. The seed orders ties.
   void run(uint64_t seed) {
+    // A pair search reads the adjacency once per first move: kept to graphs
+    // where that stays cheap (a few million adjacency entries).
+    const bool pairs = offs_.back() <= 4'000'000;
     for (int kick = 0; kick < 64; ++kick) {
       descend(seed);
-      if (violation(state_) <= 1e-9 || !pair_move(seed)) return;
+      if (!pairs || violation(state_) <= 1e-9 || !pair_move(seed)) return;
     }
   }
 
