@@ -80,6 +80,9 @@ struct SpcPoint {
   std::vector<int> repeats;      ///< repeat numbers, ascending
   std::vector<double> scores;    ///< score per repeat
   std::vector<double> overlaps;  ///< measured overlap per repeat (NaN when unknown)
+  /// Test samples behind each repeat's score, from the split stats (0 when
+  /// no stats were joined).
+  std::vector<uint64_t> tests;
 };
 
 /// @brief The SPC and AUSPC of one metric.

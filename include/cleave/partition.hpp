@@ -68,16 +68,21 @@ SplitResult partition_folds(const Graph& g, uint32_t folds, const PartitionOptio
                             uint64_t seed, int repeat = 0);
 
 /// @brief A split whose overlap_frac (fraction of test samples with a train
-/// neighbour) is within 0.02 of `target`, made from a zero-overlap split by
-/// moving samples: removed ones join test first (kept again), then train
-/// samples trade places with test samples touching no train. Validation is
-/// left alone and never gains an edge. p of the result is the target.
+/// neighbour) is within `tolerance` of `target`, made from a zero-overlap
+/// split by moving single samples between train, test and removed: each
+/// move is scored exactly (its effect on the touching test samples follows
+/// from neighbour counts), the overlap is brought within half the tolerance
+/// and the test share within the tolerance, then as many samples as that
+/// allows are kept. Validation, and removed samples next to it, never move.
+/// p of the result is the target; `reached` says whether the measured
+/// overlap_frac is within tolerance (false when the graph allows no closer).
 /// @param zero a split from partition_split
 /// @param target overlap_frac to reach, in [0, 1]
-/// @param test_fraction share of test the moves keep
-/// @param seed chooses which samples move
+/// @param test_fraction share of test (of all kept samples) the moves keep
+/// @param seed orders ties between equally good moves
+/// @param tolerance accepted distance of overlap_frac and of the test share
 SplitResult partition_with_overlap(const Graph& g, const SplitResult& zero, double target,
-                                   double test_fraction, uint64_t seed);
+                                   double test_fraction, uint64_t seed, double tolerance = 0.02);
 
 /// @brief Cross-split overlap of any assignment (test against train), with
 /// the same per-node terms and the same definitions as the SPECTRA sweep.

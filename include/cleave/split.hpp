@@ -41,6 +41,13 @@ struct SplitOptions {
   /// No split when this many or fewer units (singles + clique units) are kept.
   uint64_t min_kept = 5;
   Backend backend = Backend::automatic;
+  /// Validation side (0: none): validation_count(valid_fraction, split)
+  /// samples carved from train at each p, chosen at random (seeded) among
+  /// the kept singles on train with no edge in the whole graph to any other
+  /// kept sample, so validation touches neither train nor test at any p.
+  /// Fewer when fewer qualify (at p = 1 every kept single does); train/test
+  /// are otherwise those of the split without validation.
+  double valid_fraction = 0.0;
 };
 
 /// Side of a sample in one split (validation: min-cut partitions only).
@@ -67,6 +74,9 @@ struct SplitResult {
   /// cut of the graph) or "mutations" (sides given to mutations).
   std::string engine;
   Overlap overlap;
+  /// Min-cut spectrum (partition_with_overlap): overlap_frac is within the
+  /// tolerance of the target p. Always true for the SPECTRA sweep.
+  bool reached = true;
   std::vector<int8_t> side;  ///< per node: kTrain, kTest or kDropped
   /// Parallel rounds the independent-set pass took (a diagnostic: the
   /// result does not depend on it).
@@ -95,6 +105,9 @@ class Partitioner {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Validation samples a sweep split asks for: ceil(valid_fraction * kept).
+uint64_t validation_count(double valid_fraction, const SplitResult& s);
 
 /// p = 0.00, 0.05, ..., 1.00.
 std::vector<double> default_sweep();

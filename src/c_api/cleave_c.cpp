@@ -361,8 +361,8 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
         cleave::partition_splits(gr, po, std::vector<uint64_t>(seeds, seeds + n_seeds));
     for (size_t i = 0; i < n_targets; ++i)
       for (const auto& z : zero)
-        h->splits.push_back(
-            cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction, z.seed));
+        h->splits.push_back(cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction,
+                                                           z.seed, po.tolerance));
     cleave::SplitSetLayout layout;
     layout.key = "target";
     layout.dir_prefix = "ov";

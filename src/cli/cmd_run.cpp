@@ -75,11 +75,11 @@ int cmd_run(const Args& a) {
   CLEAVE_EXPECTS(method == "spectra" || method == "partition",
                  "option --method: unknown method '{}' (spectra or partition)", method);
   const bool by_cut = method == "partition";
-  const bool partition_only = a.has("valid-fraction") || a.has("repeats") || a.has("tolerance") ||
-                              a.has("tries") || a.has("target-overlap");
+  const bool partition_only =
+      a.has("repeats") || a.has("tolerance") || a.has("tries") || a.has("target-overlap");
   CLEAVE_EXPECTS(by_cut || !partition_only,
-                 "options --valid-fraction, --repeats, --tolerance, --tries and --target-overlap "
-                 "need --method partition");
+                 "options --repeats, --tolerance, --tries and --target-overlap need --method "
+                 "partition");
   CLEAVE_EXPECTS(!by_cut || !a.has("sp"), "option --sp applies to --method spectra only");
   const PartitionOptions popt = by_cut ? partition_options_from(a) : PartitionOptions{};
   auto seeds = by_cut ? partition_seeds_from(a) : seeds_from(a);

@@ -1,7 +1,9 @@
 // The subcommand table, dispatch, and the graph-level subcommands.
 #include "cli/commands.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -42,6 +44,10 @@ std::vector<OptionSpec> split_cmd_options() {
   return join({{{"graph", "GRAPH", "graph file written by cleave graph", ""},
                 {"out", "DIR", "directory for the split set", ""}},
                split_options(),
+               {{"valid-fraction", "F",
+                 "fraction of kept samples in a validation side with no edge to train or test "
+                 "(carved from train; fewer when too few qualify)",
+                 "0"}},
                common_options()});
 }
 
@@ -69,6 +75,10 @@ SplitOptions split_options_from(const Args& a) {
   o.compat_spectrae = a.flag("compat-spectrae");
   o.min_kept = static_cast<uint64_t>(a.integer("min-kept", 0, 1L << 40));
   o.backend = backend_from_name(a.str("backend"));
+  o.valid_fraction = a.real("valid-fraction", 0.0, 1.0);
+  CLEAVE_EXPECTS(o.test_fraction + o.valid_fraction < 1.0,
+                 "options --test-fraction and --valid-fraction leave nothing for train ({} + {})",
+                 o.test_fraction, o.valid_fraction);
   return o;
 }
 
@@ -158,6 +168,24 @@ int cmd_fingerprints(const Args& a) {
   return 0;
 }
 
+namespace {
+void print_validation(const std::vector<SplitResult>& splits, const SplitOptions& opt) {
+  uint64_t lo = UINT64_MAX, hi = 0, short_of = 0;
+  for (const auto& s : splits) {
+    if (!s.valid) continue;
+    lo = std::min(lo, s.validation);
+    hi = std::max(hi, s.validation);
+    short_of += s.validation < validation_count(opt.valid_fraction, s) ? 1 : 0;
+  }
+  if (hi == 0 && lo == UINT64_MAX) return;
+  std::printf(
+      "validation: %llu to %llu samples per split, with no edge to train or test; %llu splits "
+      "had fewer qualifying train samples than the fraction asks\n",
+      static_cast<unsigned long long>(lo), static_cast<unsigned long long>(hi),
+      static_cast<unsigned long long>(short_of));
+}
+}  // namespace
+
 int cmd_split(const Args& a) {
   apply_common(a);
   const std::string graph_path = a.str("graph");
@@ -175,6 +203,7 @@ int cmd_split(const Args& a) {
   write_split_set(a.str("out"), g, splits, opt, inputs);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;
+  if (opt.valid_fraction > 0) print_validation(splits, opt);
   std::printf("wrote %zu splits (%zu of %zu (p, seed) pairs kept more than %llu samples) to %s\n",
               valid, valid, splits.size(), static_cast<unsigned long long>(opt.min_kept),
               a.str("out").c_str());

@@ -1,6 +1,7 @@
 /// @file report.cpp
 /// @brief The evaluator's outputs: auspc.tsv, spc.tsv, spc.svg and a
 /// self-contained report.html.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -79,17 +80,23 @@ that keeps its score as the overlap shrinks has a higher AUSPC; the interval is 
   h += "</table>\n<h2>Curves</h2>\n";
   h += svg;
   h += "<h2>Points</h2>\n<table>\n<tr><th>metric</th><th>p</th><th>mean</th><th>sd</th><th>n</th>"
-       "<th>overlap</th><th>scores by repeat</th></tr>\n";
+       "<th>overlap</th><th>test samples</th><th>scores by repeat</th></tr>\n";
   for (const auto& m : results)
     for (const auto& p : m.points) {
       std::string reps;
       for (std::size_t i = 0; i < p.scores.size(); ++i)
         reps += fmt::format("{}r{}: {}", i ? ", " : "", p.repeats[i], fixed(p.scores[i], 4));
+      // The test samples behind the point: the range over its repeats.
+      std::string tests = "&#8211;";
+      if (!p.tests.empty() && *std::max_element(p.tests.begin(), p.tests.end()) > 0) {
+        const auto [lo, hi] = std::minmax_element(p.tests.begin(), p.tests.end());
+        tests = *lo == *hi ? fmt::format("{}", *lo) : fmt::format("{} &#8211; {}", *lo, *hi);
+      }
       h += fmt::format(
           "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-          "<td class=\"name\">{}</td></tr>\n",
+          "<td>{}</td><td class=\"name\">{}</td></tr>\n",
           xml_escape(m.metric), fixed(p.sp, 2), cell(p.mean), cell(p.sd), p.n, cell(p.overlap),
-          reps);
+          tests, reps);
     }
   h += "</table>\n";
   if (!results.empty() && results.front().has_overlap())

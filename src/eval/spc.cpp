@@ -55,6 +55,7 @@ double mean_of(const std::vector<double>& v) {
 
 SpcPoint make_point(double sp, std::vector<std::pair<int, double>> reps,
                     const std::map<std::pair<int64_t, int>, double>* overlap,
+                    const std::map<std::pair<int64_t, int>, uint64_t>* tests,
                     std::size_t& missing_stats) {
   std::sort(reps.begin(), reps.end());
   SpcPoint pt;
@@ -74,6 +75,12 @@ SpcPoint make_point(double sp, std::vector<std::pair<int, double>> reps,
         o = it->second;
     }
     pt.overlaps.push_back(o);
+    uint64_t nt = 0;
+    if (tests) {
+      auto it = tests->find({sp_key(sp), rep});
+      if (it != tests->end()) nt = it->second;
+    }
+    pt.tests.push_back(nt);
     if (!std::isnan(o)) {
       osum += o;
       ++on;
@@ -144,6 +151,7 @@ std::vector<MetricResult> evaluate(const std::vector<ScoreRow>& scores,
                                    const EvalOptions& opt) {
   CLEAVE_EXPECTS(opt.bootstrap >= 0, "bootstrap resamples must be >= 0, got {}", opt.bootstrap);
   std::map<std::pair<int64_t, int>, double> overlap;
+  std::map<std::pair<int64_t, int>, uint64_t> tests;
   const bool joined = !stats.empty();
   if (joined) {
     std::string available;
@@ -151,8 +159,10 @@ std::vector<MetricResult> evaluate(const std::vector<ScoreRow>& scores,
     CLEAVE_EXPECTS(stats.front().overlap.count(opt.overlap_column) > 0,
                    "overlap column '{}' is not in the split stats (available:{})",
                    opt.overlap_column, available.empty() ? " none" : available);
-    for (const auto& s : stats)
+    for (const auto& s : stats) {
       overlap[{sp_key(s.sp), s.repeat}] = s.overlap.at(opt.overlap_column);
+      tests[{sp_key(s.sp), s.repeat}] = s.test;
+    }
   }
 
   std::vector<std::string> order;
@@ -182,8 +192,8 @@ std::vector<MetricResult> evaluate(const std::vector<ScoreRow>& scores,
         warn(fmt::format("metric '{}': no defined score at sp {}; point dropped", metric, g.first));
         continue;
       }
-      m.points.push_back(
-          make_point(g.first, std::move(g.second), joined ? &overlap : nullptr, missing_stats));
+      m.points.push_back(make_point(g.first, std::move(g.second), joined ? &overlap : nullptr,
+                                    joined ? &tests : nullptr, missing_stats));
     }
     if (missing_stats > 0)
       warn(fmt::format("metric '{}': {} score(s) have no row in the split stats", metric,

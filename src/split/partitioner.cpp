@@ -1,5 +1,6 @@
 /// @file partitioner.cpp
 /// @brief Partitioner (prepare once, split many times) and the sweep.
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -10,10 +11,16 @@
 #include "cleave/error.hpp"
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
+#include "kernels/hash.hpp"
+#include "kernels/mis.hpp"
 #include "split/engine.hpp"
 #include "split/prepare.hpp"
 
 namespace cleave {
+
+namespace {
+constexpr uint64_t kStreamValidation = 0x76616c69ULL;  // "vali"
+}  // namespace
 
 namespace detail {
 uint64_t test_count(double test_fraction, uint64_t singles) {
@@ -22,12 +29,49 @@ uint64_t test_count(double test_fraction, uint64_t singles) {
 }
 }  // namespace detail
 
+uint64_t validation_count(double valid_fraction, const SplitResult& s) {
+  return detail::test_count(valid_fraction, s.kept);
+}
+
 struct Partitioner::Impl {
   SplitOptions opt;
   Backend backend = Backend::cpu;
   detail::PreparedGraph prep;
   std::unique_ptr<detail::MisEngine> engine;
   std::unique_ptr<detail::MisEngine> serial;  ///< cpu only: one split per thread
+
+  /// Moves the validation samples of a finished split off train (see
+  /// SplitOptions::valid_fraction); on the host, so every backend agrees.
+  void carve_validation(SplitResult& r) const {
+    if (opt.valid_fraction <= 0.0 || !r.valid) return;
+    const Graph& g = *prep.graph;
+    const auto offs = g.offsets();
+    const auto cols = g.columns();
+    const uint64_t want = validation_count(opt.valid_fraction, r);
+    const uint64_t pk = kernels::p_key_of(r.p);
+    std::vector<std::pair<uint64_t, uint32_t>> pool;
+    for (uint64_t v = 0; v < r.side.size(); ++v) {
+      // Clique members are train by construction and keep their clique.
+      if (r.side[v] != kTrain || prep.initial_side[v] == kTrain) continue;
+      bool alone = true;
+      for (uint64_t e = offs[v]; e < offs[v + 1] && alone; ++e) alone = r.side[cols[e]] == kDropped;
+      if (alone)
+        pool.emplace_back(kernels::counter_hash(r.seed, kStreamValidation, pk, v),
+                          static_cast<uint32_t>(v));
+    }
+    const auto take = static_cast<std::size_t>(std::min<uint64_t>(want, pool.size()));
+    std::partial_sort(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(take), pool.end());
+    for (std::size_t i = 0; i < take; ++i) r.side[pool[i].second] = kValidation;
+    // Validation touches no test sample: overlap_frac and maxsim stay; the
+    // mean over train x test pairs loses the pairs of the moved samples,
+    // which were all 0.
+    const auto train_before = static_cast<double>(r.train);
+    r.validation = take;
+    r.train -= take;
+    r.overlap.meansim =
+        r.train > 0 ? r.overlap.meansim * train_before / static_cast<double>(r.train) : 0.0;
+    r.valid = r.train > 0;
+  }
 };
 
 Partitioner::Partitioner(const Graph& g, SplitOptions opt) : impl_(std::make_unique<Impl>()) {
@@ -63,10 +107,12 @@ SplitResult Partitioner::split(double p, uint64_t seed, int repeat) const {
   r.seed = seed;
   if (impl_->backend == Backend::cpu) {
     impl_->engine->run(p, seed, r);
+    impl_->carve_validation(r);
     return r;
   }
   try {
     impl_->engine->run(p, seed, r);
+    impl_->carve_validation(r);
   } catch (const std::bad_alloc&) {
     CLEAVE_FAIL(out_of_memory, "out of GPU memory in split p={} seed={}", p, seed);
   } catch (const std::runtime_error& e) {
@@ -104,6 +150,7 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
     try {
       auto& r = out[static_cast<std::size_t>(i)];
       impl_->serial->run(r.p, r.seed, r);
+      impl_->carve_validation(r);
       if (advance) advance();
     } catch (...) {
 #pragma omp critical(cleave_split_all)

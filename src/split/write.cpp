@@ -61,19 +61,25 @@ std::string fold_stats_tsv(const std::vector<SplitResult>& splits, const SplitSe
 }
 
 std::string stats_tsv(const std::vector<SplitResult>& splits, const SplitSetLayout& layout) {
+  // Min-cut split sets: `reached` says whether overlap_frac is within the
+  // tolerance of the target (1) or as close as the graph allowed (0).
+  const bool reached = layout.key == "target";
   std::string t = layout.key + "\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\t" +
                   (layout.validation ? "validation\t" : "") +
-                  "test\toverlap_frac\toverlap_maxsim\toverlap_meansim\n";
+                  "test\toverlap_frac\toverlap_maxsim\toverlap_meansim" +
+                  (reached ? "\treached" : "") + "\n";
   for (const auto& s : splits) {
     const std::string valid_col =
         layout.validation ? fmt::format("{}\t", s.valid ? s.validation : 0) : "";
+    const std::string reached_col =
+        reached ? fmt::format("\t{}", s.valid && s.reached ? 1 : 0) : "";
     if (s.valid)
-      t += fmt::format("{:.2f}\t{}\t{}\t1\t{}\t{}\t{}\t{}{}\t{:.6f}\t{:.6f}\t{:.6f}\n", s.p,
+      t += fmt::format("{:.2f}\t{}\t{}\t1\t{}\t{}\t{}\t{}{}\t{:.6f}\t{:.6f}\t{:.6f}{}\n", s.p,
                        s.repeat, s.seed, s.kept, s.kept_units, s.train, valid_col, s.test,
-                       s.overlap.frac, s.overlap.maxsim, s.overlap.meansim);
+                       s.overlap.frac, s.overlap.maxsim, s.overlap.meansim, reached_col);
     else
-      t += fmt::format("{:.2f}\t{}\t{}\t0\t{}\t{}\t0\t{}0\t0\t0\t0\n", s.p, s.repeat, s.seed,
-                       s.kept, s.kept_units, valid_col);
+      t += fmt::format("{:.2f}\t{}\t{}\t0\t{}\t{}\t0\t{}0\t0\t0\t0{}\n", s.p, s.repeat, s.seed,
+                       s.kept, s.kept_units, valid_col, reached_col);
   }
   return t;
 }
@@ -81,9 +87,12 @@ std::string stats_tsv(const std::vector<SplitResult>& splits, const SplitSetLayo
 std::string options_json(const SplitOptions& opt) {
   return fmt::format(
       "{{\"test_fraction\": {}, \"weighted\": {}, \"compat_spectrae\": {}, \"min_kept\": {}, "
-      "\"backend\": {}}}",
+      "\"backend\": {}{}}}",
       json_number(opt.test_fraction), opt.weighted, opt.compat_spectrae, opt.min_kept,
-      json_string(backend_name(opt.backend)));
+      json_string(backend_name(opt.backend)),
+      opt.valid_fraction > 0.0
+          ? fmt::format(", \"valid_fraction\": {}", json_number(opt.valid_fraction))
+          : std::string());
 }
 
 std::string manifest_json(const Graph& g, const std::vector<SplitResult>& splits,
@@ -137,6 +146,7 @@ void write_split_set(const fs::path& out_dir, const Graph& g,
                      const std::string& manifest_inputs_json) {
   SplitSetLayout layout;
   layout.options_json = options_json(opt);
+  layout.validation = opt.valid_fraction > 0.0;
   write_split_set(out_dir, g, splits, layout, manifest_inputs_json);
 }
 

@@ -166,7 +166,7 @@ for f in stats.tsv manifest.json ov_0.00_r0/train.txt ov_0.00_r0/test.txt \
   ov_0.00_r0/validation.txt ov_0.00_r1/test.txt; do
   [ -s "$WORK/part1/$f" ] && ok || bad "partition: missing $f"
 done
-[ "$(head -1 "$WORK/part1/stats.tsv")" = "$(printf 'target\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\tvalidation\ttest\toverlap_frac\toverlap_maxsim\toverlap_meansim')" ] &&
+[ "$(head -1 "$WORK/part1/stats.tsv")" = "$(printf 'target\trepeat\tseed\tvalid\tkept\tkept_units\ttrain\tvalidation\ttest\toverlap_frac\toverlap_maxsim\toverlap_meansim\treached')" ] &&
   ok || bad "partition: stats.tsv header: $(head -1 "$WORK/part1/stats.tsv")"
 grep -q '"method": "partition"' "$WORK/part1/manifest.json" && ok || bad "partition: manifest lacks its method"
 for r in 0 1; do
@@ -200,7 +200,24 @@ expect_error "partition fractions leave no train" "leave nothing for train" "$WO
 expect_error "partition seeds and repeats" "either --seeds or --repeats" "$WORK/o21" -- \
   partition --graph "$WORK/run/graph.cgr" --seeds 1 --repeats 2 --out "$WORK/o21"
 expect_error "run partition options need the method" "need --method partition" "$WORK/o22" -- \
-  run --input "$DATA/cli_mols.csv" --valid-fraction 0.1 --out "$WORK/o22"
+  run --input "$DATA/cli_mols.csv" --target-overlap 0.5 --out "$WORK/o22"
+# The sweep's validation side: no edge to train or test at any p (checked
+# from the files); test is the same as without it.
+"$BIN" split --quiet --graph "$WORK/run/graph.cgr" --sp 0,0.5,1 --seeds 3 --valid-fraction 0.2 \
+  --out "$WORK/swv" >/dev/null 2>&1 || bad "split --valid-fraction failed"
+"$BIN" split --quiet --graph "$WORK/run/graph.cgr" --sp 0,0.5,1 --seeds 3 --out "$WORK/swp" \
+  >/dev/null 2>&1 || bad "split failed"
+head -1 "$WORK/swv/stats.tsv" | grep -q "train.validation.test" && [ -s "$WORK/swv/sp_1.00_r0/validation.txt" ] &&
+  ok || bad "split --valid-fraction: no validation column or file"
+for p in 0.00 0.50 1.00; do
+  n=$("$BIN" edges --graph "$WORK/run/graph.cgr" | awk -F'\t' -v d="$WORK/swv/sp_${p}_r0" '
+    BEGIN { while ((getline l < (d "/validation.txt")) > 0) v[l] = 1
+            while ((getline l < (d "/train.txt")) > 0) o[l] = 1
+            while ((getline l < (d "/test.txt")) > 0) o[l] = 1 }
+    (($1 in v) && ($2 in o)) || (($2 in v) && ($1 in o)) { n++ } END { print n + 0 }')
+  [ "$n" = 0 ] && cmp -s "$WORK/swv/sp_${p}_r0/test.txt" "$WORK/swp/sp_${p}_r0/test.txt" && ok ||
+    bad "split --valid-fraction p=$p: $n validation edges, or test changed"
+done
 
 # ---- real data, when present
 if [ -n "$SHARED" ] && [ -f "$SHARED/dms/GB1_Wu_2016_FLIP_subset.csv" ]; then

@@ -130,6 +130,7 @@ TEST(Auspc, JoinsMeasuredOverlap) {
     stats[i].repeat = i % 2;
     stats[i].valid = true;
     stats[i].overlap = {{"overlap_frac", frac[i]}, {"overlap_maxsim", 2 * frac[i]}};
+    stats[i].test = 100 + static_cast<uint64_t>(i);
   }
   std::vector<ScoreRow> rows{{"m", 0.0, 0, 0.9}, {"m", 0.0, 1, 0.7}, {"m", 1.0, 0, 0.2}};
   test::WarningCapture w;
@@ -138,6 +139,10 @@ TEST(Auspc, JoinsMeasuredOverlap) {
   EXPECT_DOUBLE_EQ(res[0].points[0].overlap, 0.7);
   EXPECT_DOUBLE_EQ(res[0].points[1].overlap, 0.1);  // only the scored repeat
   EXPECT_EQ(res[0].points[1].overlaps, std::vector<double>{0.1});
+  // The test samples behind each scored repeat come from the same rows.
+  EXPECT_EQ(res[0].points[0].tests, (std::vector<uint64_t>{100, 101}));
+  EXPECT_EQ(res[0].points[1].tests, std::vector<uint64_t>{102});
+  EXPECT_EQ(evaluate(rows, {}, {})[0].points[0].tests, (std::vector<uint64_t>{0, 0}));
   EvalOptions opt;
   opt.overlap_column = "overlap_maxsim";
   EXPECT_DOUBLE_EQ(evaluate(rows, stats, opt)[0].points[0].overlap, 1.4);
