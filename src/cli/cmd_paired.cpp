@@ -47,7 +47,7 @@ std::vector<OptionSpec> paired_cmd_options() {
 int cmd_paired(const Args& a) {
   apply_common(a);
   const ColdSide cold = cold_side_from_name(a.str("cold"));
-  SplitOptions opt = split_options_from(a);
+  const SplitOptions opt = split_options_from(a, false);  // no validation side yet
   const auto ps = sweep_from(a);
   const auto seeds = seeds_from(a);
   PairedReadOptions ro;

@@ -65,7 +65,7 @@ std::vector<OptionSpec> split_options() {
   };
 }
 
-SplitOptions split_options_from(const Args& a) {
+SplitOptions split_options_from(const Args& a, bool validation) {
   SplitOptions o;
   o.test_fraction = a.real("test-fraction", 0.0, 1.0);
   CLEAVE_EXPECTS(o.test_fraction > 0.0 && o.test_fraction < 1.0,
@@ -75,7 +75,7 @@ SplitOptions split_options_from(const Args& a) {
   o.compat_spectrae = a.flag("compat-spectrae");
   o.min_kept = static_cast<uint64_t>(a.integer("min-kept", 0, 1L << 40));
   o.backend = backend_from_name(a.str("backend"));
-  o.valid_fraction = a.real("valid-fraction", 0.0, 1.0);
+  o.valid_fraction = validation ? a.real("valid-fraction", 0.0, 1.0) : 0.0;
   CLEAVE_EXPECTS(o.test_fraction + o.valid_fraction < 1.0,
                  "options --test-fraction and --valid-fraction leave nothing for train ({} + {})",
                  o.test_fraction, o.valid_fraction);

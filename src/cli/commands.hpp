@@ -51,7 +51,8 @@ Graph build_graph(const Args& a, const InputData& in);
 std::vector<OptionSpec> graph_options();
 /// Options of the sweep and the partitioner.
 std::vector<OptionSpec> split_options();
-SplitOptions split_options_from(const Args& a);
+/// The sweep options; `validation`: the command has --valid-fraction.
+SplitOptions split_options_from(const Args& a, bool validation = true);
 std::vector<double> sweep_from(const Args& a);
 std::vector<uint64_t> seeds_from(const Args& a);
 /// Warns about graphs on which SPECTRA cannot make a useful spectrum.
