@@ -23,6 +23,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -141,9 +142,15 @@ template <class F>
 auto without_gil(F&& f) {
   using R = decltype(f());
   std::optional<R> out;
-  {
+  try {
     nb::gil_scoped_release release;
     out.emplace(f());
+  } catch (...) {
+    try {
+      flush_warnings();  // what the library said before it failed
+    } catch (...) {
+    }
+    throw;
   }
   flush_warnings();
   return std::move(*out);
@@ -630,21 +637,37 @@ SplitSet spectra_splits(const cleave::Graph& g, const std::optional<std::vector<
     part.emplace(g, opt);
     return 0;
   });
-  // Chunks of whole p values, each of at least 8 splits a thread, so the
-  // threads stay busy across chunks; Ctrl-C is checked between chunks.
-  const std::size_t per_chunk_splits =
-      std::max<std::size_t>(8 * static_cast<std::size_t>(std::max(1, cleave::num_threads())), 1);
-  const std::size_t ps_per_chunk = std::max<std::size_t>(1, per_chunk_splits / seeds.size());
+  // Chunks of whole p values, so that Ctrl-C is checked between chunks. The
+  // first chunk holds about 4 splits a thread; the rest are sized from its
+  // time to take about a second each (at least 16 splits a thread, so the
+  // threads of split_all stay busy: each chunk end idles a thread for under
+  // one split) and share the remaining p values evenly.
+  const std::size_t threads = static_cast<std::size_t>(std::max(1, cleave::num_threads()));
+  const std::size_t n_seeds = seeds.size();
   SplitSet out;
   out.graph = g;
-  out.splits.reserve(ps.size() * seeds.size());
-  for (std::size_t i = 0; i < ps.size(); i += ps_per_chunk) {
+  out.splits.reserve(ps.size() * n_seeds);
+  std::size_t next = 0;
+  std::size_t chunk_ps = std::max<std::size_t>(1, (4 * threads + n_seeds - 1) / n_seeds);
+  while (next < ps.size()) {
     check_signals();
-    std::vector<double> chunk(
-        ps.begin() + static_cast<std::ptrdiff_t>(i),
-        ps.begin() + static_cast<std::ptrdiff_t>(std::min(ps.size(), i + ps_per_chunk)));
+    const std::size_t end = std::min(ps.size(), next + chunk_ps);
+    std::vector<double> chunk(ps.begin() + static_cast<std::ptrdiff_t>(next),
+                              ps.begin() + static_cast<std::ptrdiff_t>(end));
+    const auto t0 = std::chrono::steady_clock::now();
     auto res = without_gil([&] { return part->split_all(chunk, seeds, {}); });
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (auto& r : res) out.splits.push_back(std::move(r));
+    next = end;
+    if (next >= ps.size()) break;
+    const double per_p = std::max(secs / static_cast<double>(chunk.size()), 1e-9);
+    const std::size_t by_time = static_cast<std::size_t>(1.0 / per_p);
+    const std::size_t by_threads = (16 * threads + n_seeds - 1) / n_seeds;
+    const std::size_t want = std::max<std::size_t>({1, by_time, by_threads});
+    const std::size_t left = ps.size() - next;
+    const std::size_t n_chunks = (left + want - 1) / want;
+    chunk_ps = (left + n_chunks - 1) / n_chunks;
   }
   check_signals();
   out.layout.options_json = split_options_json(opt);

@@ -181,3 +181,12 @@ def test_releases_gil_and_properties(data):
         warnings.simplefilter("always")
         cleave.Graph.from_smiles(["CCO", "CCN", "CCC"])  # no skipped-SMILES warning
     assert not [w for w in caught if "unparseable" in str(w.message)]
+
+
+def test_readme_tutorial_is_the_example_script():
+    from conftest import ROOT
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- tutorial: python/examples/tutorial.py -->")
+    block = readme[start:readme.index("<!-- end tutorial -->")]
+    code = block.split("```python\n", 1)[1].rsplit("```", 1)[0]
+    assert code == (ROOT / "python" / "examples" / "tutorial.py").read_text()
