@@ -783,7 +783,7 @@ NB_MODULE(_core, m) {
   });
 
   g_warning_category =
-      PyErr_NewExceptionWithDoc("cleave.CleaveWarning",
+      PyErr_NewExceptionWithDoc("cleave._core.CleaveWarning",
                                 "A warning from the cleave library (skipped input records, "
                                 "a CUDA fallback, a graph too dense for SPECTRA).",
                                 PyExc_UserWarning, nullptr);
@@ -1097,6 +1097,27 @@ NB_MODULE(_core, m) {
             return d;
           },
           "The columns of stats.tsv, in its order, as lists (to_frame builds on this).")
+      .def(
+          "to_frame",
+          [](nb::handle self) {
+            nb::module_ pd = nb::module_::import_("pandas");
+            nb::object frame = pd.attr("DataFrame")(self.attr("_columns")());
+            frame["seed"] = frame["seed"].attr("astype")("uint64");
+            frame["valid"] = frame["valid"].attr("astype")("bool");
+            return frame;
+          },
+          "The split set as a pandas DataFrame with the columns of stats.tsv: sp (target for "
+          "min-cut partitions), repeat, seed, valid, kept, kept_units, train (validation), "
+          "test, overlap_frac, overlap_maxsim, overlap_meansim; one row a split, values rounded "
+          "as stats.tsv writes them.")
+      .def(
+          "__iter__",
+          [](const SplitSet& s) {
+            nb::list items;
+            for (const auto& r : s.splits) items.append(nb::cast(Split{r, s.kind}));
+            return nb::iter(items);
+          },
+          "Iterates over the splits in order.")
       .def(
           "write",
           [](const SplitSet& s, const nb::object& dir) {

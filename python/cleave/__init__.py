@@ -53,42 +53,7 @@ __all__ = [
     "partition",
     "set_num_threads",
     "spectra_splits",
-    "to_frame",
 ]
-
-
-def to_frame(splits: SplitSet) -> "pandas.DataFrame":  # noqa: F821
-    """The split set as a pandas DataFrame with the columns of stats.tsv.
-
-    Columns: ``sp`` (``target`` for min-cut partitions), ``repeat``, ``seed``,
-    ``valid``, ``kept``, ``kept_units``, ``train`` (``validation``), ``test``,
-    ``overlap_frac``, ``overlap_maxsim``, ``overlap_meansim``; one row a split,
-    values rounded as stats.tsv writes them.
-    """
-    import pandas as pd
-
-    cols = splits._columns()
-    frame = pd.DataFrame(cols)
-    frame["seed"] = frame["seed"].astype("uint64")
-    frame["valid"] = frame["valid"].astype(bool)
-    return frame
-
-
-def _splitset_to_frame(self: SplitSet) -> "pandas.DataFrame":  # noqa: F821
-    return to_frame(self)
-
-
-_splitset_to_frame.__doc__ = to_frame.__doc__
-_splitset_to_frame.__name__ = "to_frame"
-SplitSet.to_frame = _splitset_to_frame  # type: ignore[attr-defined]
-
-
-def _splitset_iter(self: SplitSet) -> Iterator[Split]:
-    for i in range(len(self)):
-        yield self[i]
-
-
-SplitSet.__iter__ = _splitset_iter  # type: ignore[attr-defined]
 
 
 class SpectraSplit:
