@@ -69,8 +69,10 @@ constexpr unsigned kNBits = 2048;              // --nbits
 constexpr unsigned kMaxRadius = 16;            // --radius range 0..16
 constexpr unsigned kMinNBits = 8;              // --nbits range 8..2^20
 constexpr unsigned kMaxNBits = 1u << 20;
-constexpr int kMaxGap = 1000;    // --gap-open / --gap-extend range 0..1000
-constexpr int kMaxScore = 1000;  // --match / --mismatch range -1000..1000
+constexpr int kMaxGap = 1000;          // --gap-open / --gap-extend range 0..1000
+constexpr int kMaxScore = 1000;        // --match / --mismatch range -1000..1000
+constexpr double kMaxTolerance = 0.5;  // partition --tolerance range 0..0.5
+constexpr uint32_t kMaxTries = 1000;   // partition --tries range 0..1000
 }  // namespace cli
 
 // ------------------------------------------------------------ numpy helpers
@@ -694,7 +696,9 @@ SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fr
     throw nb::value_error("test_fraction must be strictly between 0 and 1");
   if (!(valid_fraction >= 0.0 && valid_fraction + test_fraction < 1.0))
     throw nb::value_error("valid_fraction must be >= 0 with test_fraction + valid_fraction < 1");
-  if (!(tolerance >= 0.0 && tolerance < 1.0)) throw nb::value_error("tolerance must be in [0, 1)");
+  if (!(tolerance >= 0.0 && tolerance <= cli::kMaxTolerance))
+    throw nb::value_error("tolerance must be in [0, 0.5]");
+  if (tries > cli::kMaxTries) throw nb::value_error("tries must be in [0, 1000]");
   cleave::PartitionOptions opt;
   opt.test_fraction = test_fraction;
   opt.valid_fraction = valid_fraction;

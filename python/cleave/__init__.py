@@ -16,9 +16,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional, Sequence, Tuple
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, Tuple
 
 from ._core import (
     DEFAULT_SEEDS,
@@ -54,6 +52,9 @@ __all__ = [
     "set_num_threads",
     "spectra_splits",
 ]
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class SpectraSplit:
@@ -111,6 +112,8 @@ class SpectraSplit:
 
     def graph(self, X: Any) -> Graph:
         """The overlap graph split() uses for X (node k = row k of X)."""
+        import numpy as np  # not at package import: stub generation runs without numpy
+
         if isinstance(X, Graph):
             return X
         kind = self.input

@@ -164,6 +164,8 @@ def test_errors(mol_graph):
             cleave.spectra_splits(g, **kw)
     with pytest.raises(ValueError, match="valid_fraction"):
         cleave.partition(g, valid_fraction=0.9)
+    with pytest.raises(ValueError, match="tolerance"):
+        cleave.partition(g, tolerance=0.6)
     with pytest.raises(IndexError):
         cleave.spectra_splits(g, sp=[0.5])[3]
     with pytest.raises(ValueError, match="input"):
