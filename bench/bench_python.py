@@ -9,7 +9,7 @@ spectra_splits + write. Runs alternate CLI / Python; the table has the
 median of --repeats runs and checks that both wrote the same split files.
 
     .venv-ref/bin/python bench/bench_python.py [--input F.csv | --graph G.cgr]
-        [--threshold 0.4] [--threads 2] [--repeats 5] [--weighted]
+        [--synthetic N,M] [--threshold 0.4] [--threads 2] [--repeats 5] [--weighted]
 The package is imported from --pythonpath (default build/python).
 """
 import argparse
@@ -57,6 +57,9 @@ def main():
     ap.add_argument("--input", default=os.path.join(ROOT, "..", "shared", "data", "molecules",
                                                      "rdkit_nci_first5k.csv"))
     ap.add_argument("--graph", help="an existing graph file (else built from --input)")
+    ap.add_argument("--synthetic", metavar="N,M",
+                    help="instead: a random graph of N nodes and M edges (numpy seed 7), "
+                         "made with cleave.Graph.from_edges and saved")
     ap.add_argument("--threshold", type=float, default=0.4)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
@@ -70,6 +73,14 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OMP_WAIT_POLICY="passive",
                PYTHONPATH=a.pythonpath)
     graph = a.graph
+    if a.synthetic:
+        n, m = (int(x) for x in a.synthetic.split(","))
+        graph = os.path.join(work, f"random_{n}_{m}.cgr")
+        code = ("import sys, numpy as np, cleave; n, m = int(sys.argv[1]), int(sys.argv[2]); "
+                "r = np.random.default_rng(7); "
+                "cleave.Graph.from_edges(n, r.integers(0, n, m), r.integers(0, n, m), "
+                "r.uniform(0.4, 1.0, m)).save(sys.argv[3])")
+        subprocess.run([sys.executable, "-c", code, str(n), str(m), graph], check=True, env=env)
     if not graph:
         graph = os.path.join(work, "graph.cgr")
         run([cli, "graph", "--quiet", "--input", a.input, "--threshold", str(a.threshold),
