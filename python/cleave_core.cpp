@@ -820,7 +820,7 @@ NB_MODULE(_core, m) {
       .def_prop_ro("n_edges", &cleave::Graph::num_edges, "Number of undirected edges.")
       .def_prop_ro(
           "ids", [](const cleave::Graph& g) { return g.ids(); },
-          "Sample ids (list of str), node k first... id k names node k.")
+          "Sample ids (list of str): ids[k] names node k.")
       .def_prop_ro(
           "measure", [](const cleave::Graph& g) { return cleave::measure_name(g.meta().measure); },
           "How samples were compared: tanimoto, dice, cosine, identity, mutation or precomputed.")
@@ -1046,7 +1046,9 @@ NB_MODULE(_core, m) {
       m, "SplitSet",
       "The splits of one graph, p-major then repeat (as the rows of stats.tsv); a sequence of "
       "Split.")
-      .def("__len__", [](const SplitSet& s) { return s.splits.size(); })
+      .def(
+          "__len__", [](const SplitSet& s) { return s.splits.size(); },
+          "Number of splits, valid or not (len(sp) x len(seeds) for a sweep).")
       .def(
           "__getitem__",
           [](const SplitSet& s, int64_t i) {
@@ -1055,7 +1057,7 @@ NB_MODULE(_core, m) {
             if (i < 0 || i >= n) throw nb::index_error("split index out of range");
             return Split{s.splits[static_cast<std::size_t>(i)], s.kind};
           },
-          "i"_a)
+          "i"_a, "Split i (negative i counts from the end); IndexError when out of range.")
       .def_prop_ro(
           "graph", [](const SplitSet& s) { return s.graph; }, "The graph the splits were made on.")
       .def_prop_ro(
