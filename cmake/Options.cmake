@@ -25,3 +25,8 @@ option(CLEAVE_BUILD_TESTS "Build the test suite" ON)
 option(CLEAVE_BUILD_BENCH "Build the benchmarks" OFF)
 option(CLEAVE_WERROR "Treat warnings as errors" OFF)
 option(CLEAVE_BUILD_FUZZ "Build the libFuzzer targets in fuzz/ (clang, CLEAVE_CUDA=OFF)" OFF)
+# The Python module cleave._core (python/): AUTO builds it when the configured
+# Python (Python_EXECUTABLE, else the first python3 on PATH) can import
+# nanobind; `pip install .` (scikit-build-core) turns it ON.
+set(CLEAVE_PYTHON AUTO CACHE STRING "Build the Python module: AUTO (when nanobind is importable), ON, OFF")
+set_property(CACHE CLEAVE_PYTHON PROPERTY STRINGS AUTO ON OFF)

@@ -20,7 +20,7 @@ JOBS=${JOBS:-2} ./scripts/sanitize.sh all
 
 echo "== fuzz: build"
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 \
-  -DCLEAVE_CUDA=OFF -DCLEAVE_BUILD_FUZZ=ON -DCLEAVE_BUILD_TESTS=OFF >build-fuzz.configure.log 2>&1 ||
+  -DCLEAVE_CUDA=OFF -DCLEAVE_PYTHON=OFF -DCLEAVE_BUILD_FUZZ=ON -DCLEAVE_BUILD_TESTS=OFF >build-fuzz.configure.log 2>&1 ||
   { cat build-fuzz.configure.log; exit 1; }
 cmake --build build-fuzz -j "${JOBS:-2}" >build-fuzz.build.log 2>&1 ||
   { tail -40 build-fuzz.build.log; exit 1; }

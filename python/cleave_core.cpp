@@ -1,0 +1,1173 @@
+// cleave._core: the nanobind module under the Python package `cleave`.
+//
+// Every input kind calls the library's public C++ API (include/cleave/*.hpp)
+// directly: read_fasta / sequences_from_strings + sequence_graph,
+// fingerprint_graph, embedding_graph, read_dms + mutation_graph,
+// Graph::from_edges, Partitioner, partition_split, evaluate. The one
+// exception is SMILES held in memory: the library has no public entry point
+// for them yet, so Graph.from_smiles fingerprints them with the batch
+// function that read_molecules itself uses (src/io/morgan.hpp) and applies
+// read_molecules' rules (empty SMILES, strict or skip, duplicate ids) here.
+// Nothing here uses code under src/cli.
+//
+// Long calls release the GIL. The sweep runs in chunks of splits and checks
+// for Ctrl-C (PyErr_CheckSignals) between chunks; the library has no cancel
+// hook for graph building, so a KeyboardInterrupt there is raised when the
+// graph is done (documented on each constructor).
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cleave/embedding.hpp"
+#include "cleave/error.hpp"
+#include "cleave/eval.hpp"
+#include "cleave/graph.hpp"
+#include "cleave/io.hpp"
+#include "cleave/partition.hpp"
+#include "cleave/sequence.hpp"
+#include "cleave/similarity.hpp"
+#include "cleave/split.hpp"
+#include "cleave/util.hpp"
+#include "cleave/version.hpp"
+#include "io/morgan.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+// ------------------------------------------------------------ CLI defaults
+// The CLI keeps these defaults and ranges in src/cli only (input.cpp:
+// input_options, graph_options, build_graph; commands.cpp: split_options).
+// They are mirrored here, in this one place, until the library owns them
+// (issue 10, item 1). Defaults the library already holds (SplitOptions,
+// default_sweep, default_seeds, default_identity_threshold, AlignOptions,
+// PartitionOptions) are read from it instead.
+namespace cli {
+constexpr double kFingerprintThreshold = 0.4;  // --threshold for SMILES/FPS
+constexpr double kEmbeddingThreshold = 0.9;    // --threshold for NPY (cosine)
+constexpr unsigned kRadius = 2;                // --radius
+constexpr unsigned kNBits = 2048;              // --nbits
+constexpr unsigned kMaxRadius = 16;            // --radius range 0..16
+constexpr unsigned kMinNBits = 8;              // --nbits range 8..2^20
+constexpr unsigned kMaxNBits = 1u << 20;
+constexpr int kMaxGap = 1000;          // --gap-open / --gap-extend range 0..1000
+constexpr int kMaxScore = 1000;        // --match / --mismatch range -1000..1000
+constexpr double kMaxTolerance = 0.5;  // partition --tolerance range 0..0.5
+constexpr uint32_t kMaxTries = 1000;   // partition --tries range 0..1000
+}  // namespace cli
+
+// ------------------------------------------------------------ numpy helpers
+
+template <class T>
+using Array1 = nb::ndarray<nb::numpy, T, nb::ndim<1>>;
+
+/// A 1-D numpy array that owns `v`.
+template <class T>
+Array1<T> to_numpy(std::vector<T> v) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return Array1<T>(heap->data(), {heap->size()}, owner);
+}
+
+/// A C-contiguous numpy array of T made from any array-like, held alive.
+template <class T>
+struct InArray {
+  nb::object array;
+  const T* data = nullptr;
+  std::vector<std::size_t> shape;
+  [[nodiscard]] std::size_t size() const {
+    std::size_t n = 1;
+    for (auto s : shape) n *= s;
+    return n;
+  }
+};
+
+/// numpy.ascontiguousarray(obj, dtype) checked to have `ndim` dimensions;
+/// ValueError naming `what` otherwise.
+template <class T>
+InArray<T> contiguous(const nb::handle& obj, const char* dtype, std::size_t ndim,
+                      const char* what) {
+  nb::module_ np = nb::module_::import_("numpy");
+  InArray<T> a;
+  a.array = np.attr("ascontiguousarray")(obj, "dtype"_a = dtype);
+  const auto nd = nb::cast<std::size_t>(a.array.attr("ndim"));
+  if (nd != ndim)
+    throw nb::value_error(
+        fmt::format("{} must be a {}-D array, got {} dimensions", what, ndim, nd).c_str());
+  a.shape = nb::cast<std::vector<std::size_t>>(a.array.attr("shape"));
+  a.data = reinterpret_cast<const T*>(nb::cast<uintptr_t>(a.array.attr("ctypes").attr("data")));
+  return a;
+}
+
+// ------------------------------------------------------------ calls into the library
+
+/// Warnings the library raises during a call, gathered while the GIL is
+/// released (they may come from worker threads) and turned into Python
+/// warnings (cleave.CleaveWarning) once it is held again.
+std::mutex g_warn_mutex;
+std::vector<std::string> g_warnings;
+PyObject* g_warning_category = nullptr;
+
+void flush_warnings() {
+  std::vector<std::string> w;
+  {
+    std::lock_guard<std::mutex> lock(g_warn_mutex);
+    w.swap(g_warnings);
+  }
+  for (const auto& m : w)
+    if (PyErr_WarnEx(g_warning_category ? g_warning_category : PyExc_UserWarning, m.c_str(), 1) !=
+        0)
+      throw nb::python_error();
+}
+
+/// Runs f with the GIL released; library warnings become Python warnings.
+template <class F>
+auto without_gil(F&& f) {
+  using R = decltype(f());
+  std::optional<R> out;
+  try {
+    nb::gil_scoped_release release;
+    out.emplace(f());
+  } catch (...) {
+    try {
+      flush_warnings();  // what the library said before it failed
+    } catch (...) {
+    }
+    throw;
+  }
+  flush_warnings();
+  return std::move(*out);
+}
+
+/// Raises KeyboardInterrupt (or whatever a signal handler raised) when a
+/// signal arrived; call with the GIL held.
+void check_signals() {
+  if (PyErr_CheckSignals() != 0) throw nb::python_error();
+}
+
+std::string path_string(const nb::object& p) {
+  return nb::cast<std::string>(nb::module_::import_("os").attr("fspath")(p));
+}
+
+cleave::Backend parse_backend(const std::string& name) {
+  return cleave::backend_from_name(name);
+}
+
+void check_threshold(double t, double lo, const char* what) {
+  if (!(t >= lo && t <= 1.0))
+    throw nb::value_error(("threshold must be in [" + std::to_string(lo).substr(0, lo < 0 ? 4 : 3) +
+                           ", 1] for " + what + ", got " + std::to_string(t))
+                              .c_str());
+}
+
+std::vector<std::string> index_ids(std::size_t n) {
+  std::vector<std::string> ids;
+  ids.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
+  return ids;
+}
+
+/// ids or "0".."n-1"; checks count, empties and duplicates.
+std::vector<std::string> resolve_ids(const std::optional<std::vector<std::string>>& ids,
+                                     std::size_t n, const char* what) {
+  if (!ids) return index_ids(n);
+  if (ids->size() != n)
+    throw nb::value_error(
+        (std::to_string(ids->size()) + " ids given for " + std::to_string(n) + " " + what).c_str());
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& id = (*ids)[i];
+    if (id.empty()) throw nb::value_error(("id " + std::to_string(i) + " is empty").c_str());
+    if (id.find_first_of("\n\r") != std::string::npos)
+      throw nb::value_error(("id " + std::to_string(i) + " holds a line break").c_str());
+    auto [it, fresh] = seen.emplace(id, i);
+    if (!fresh)
+      throw nb::value_error(("duplicate id '" + id + "' (at " + std::to_string(it->second) +
+                             " and " + std::to_string(i) + ")")
+                                .c_str());
+  }
+  return *ids;
+}
+
+cleave::SimilarityOptions fp_options(const std::string& measure, double threshold,
+                                     const std::string& backend, uint64_t max_memory,
+                                     bool progress) {
+  cleave::SimilarityOptions opt;
+  opt.measure = cleave::measure_from_name(measure);
+  if (opt.measure != cleave::Measure::tanimoto && opt.measure != cleave::Measure::dice &&
+      opt.measure != cleave::Measure::cosine)
+    throw nb::value_error(
+        ("measure " + measure + " does not apply to fingerprints (use tanimoto, dice or cosine)")
+            .c_str());
+  check_threshold(threshold, 0.0, "fingerprints");
+  opt.threshold = threshold;
+  opt.backend = parse_backend(backend);
+  opt.max_memory = max_memory;
+  opt.progress = progress;
+  return opt;
+}
+
+cleave::Graph finish(cleave::Graph g, std::vector<std::string> ids, const std::string& params) {
+  cleave::GraphMeta meta = g.meta();
+  meta.parameters = params;
+  g.set_meta(std::move(meta));
+  g.set_ids(std::move(ids));
+  return g;
+}
+
+std::string json_str(const std::string& s) {
+  return "\"" + cleave::json_escape(s) + "\"";
+}
+
+// ------------------------------------------------------------ graph constructors
+
+cleave::Graph graph_from_fps(cleave::Fingerprints fps, std::vector<std::string> ids,
+                             const std::string& source_json, double threshold,
+                             const std::string& measure, const std::string& backend,
+                             uint64_t max_memory, bool progress) {
+  auto opt = fp_options(measure, threshold, backend, max_memory, progress);
+  if (fps.size() < 2)
+    throw nb::value_error(
+        ("needs at least 2 samples, found " + std::to_string(fps.size())).c_str());
+  cleave::Graph g = without_gil([&] { return cleave::fingerprint_graph(fps, opt); });
+  return finish(std::move(g), std::move(ids),
+                "{\"input\": " + source_json + ", \"measure\": \"" +
+                    cleave::measure_name(opt.measure) +
+                    "\", \"threshold\": " + fmt::format("{}", threshold) +
+                    ", \"nbits\": " + std::to_string(fps.n_bits) + "}");
+}
+
+cleave::Graph from_smiles(const std::vector<std::string>& smiles,
+                          const std::optional<std::vector<std::string>>& ids_in, double threshold,
+                          unsigned radius, unsigned nbits, const std::string& measure, bool strict,
+                          const std::string& backend, uint64_t max_memory, bool progress) {
+  if (radius > cli::kMaxRadius)
+    throw nb::value_error(("radius must be in [0, 16], got " + std::to_string(radius)).c_str());
+  if (nbits < cli::kMinNBits || nbits > cli::kMaxNBits)
+    throw nb::value_error(("nbits must be in [8, 1048576], got " + std::to_string(nbits)).c_str());
+  if (!cleave::have_rdkit()) throw nb::value_error("cleave was built without RDKit: no SMILES");
+  std::vector<std::string> ids = resolve_ids(ids_in, smiles.size(), "SMILES");
+  fp_options(measure, threshold, backend, max_memory, progress);  // validate before the work
+  const uint32_t w = (nbits + 63) / 64;
+  std::vector<uint64_t> words(smiles.size() * w, 0);
+  std::vector<std::string> failure;
+  without_gil([&] {
+    cleave::io_detail::RdkitQuiet quiet;
+    cleave::io_detail::morgan_batch(smiles, radius, nbits, w, words.data(), failure);
+    return 0;
+  });
+  cleave::Fingerprints fps;
+  fps.n_bits = nbits;
+  fps.words_per_fp = w;
+  std::vector<std::string> kept_ids;
+  std::size_t skipped = 0;
+  std::string notes;
+  for (std::size_t k = 0; k < smiles.size(); ++k) {
+    std::string why = failure.size() > k ? failure[k] : std::string();
+    if (smiles[k].empty() && why.empty()) why = "empty SMILES";
+    if (!why.empty()) {
+      if (strict)
+        throw nb::value_error(
+            ("SMILES " + std::to_string(k) + " (" + ids[k] + "): " + why).c_str());
+      if (++skipped <= 5) notes += "\n  " + std::to_string(k) + ": " + ids[k] + ": " + why;
+      continue;
+    }
+    kept_ids.push_back(ids[k]);
+    fps.words.insert(fps.words.end(), words.begin() + k * w, words.begin() + (k + 1) * w);
+  }
+  if (skipped)
+    cleave::warn(fmt::format("skipped {} unparseable SMILES (strict=True fails instead):{}",
+                             skipped, notes));
+  flush_warnings();
+  return graph_from_fps(std::move(fps), std::move(kept_ids),
+                        fmt::format("{{\"source\": \"smiles\", \"samples\": {}, \"skipped\": {}, "
+                                    "\"radius\": {}}}",
+                                    smiles.size(), skipped, radius),
+                        threshold, measure, backend, max_memory, progress);
+}
+
+cleave::Graph from_fingerprints(const nb::handle& bits_in,
+                                const std::optional<std::vector<std::string>>& ids_in,
+                                double threshold, const std::string& measure,
+                                const std::string& backend, uint64_t max_memory, bool progress) {
+  nb::module_ np = nb::module_::import_("numpy");
+  nb::object raw = np.attr("asarray")(bits_in);
+  nb::object ok = np.attr("logical_or")(np.attr("equal")(raw, 0), np.attr("equal")(raw, 1));
+  const int all_ok = PyObject_IsTrue(np.attr("all")(ok).ptr());
+  if (all_ok < 0) throw nb::python_error();
+  if (!all_ok) throw nb::value_error("fingerprint values must be 0 or 1 (or bool)");
+  auto bits = contiguous<uint8_t>(raw, "uint8", 2, "fingerprints");
+  const std::size_t n = bits.shape[0], nbits = bits.shape[1];
+  if (nbits == 0 || nbits > cli::kMaxNBits)
+    throw nb::value_error(
+        ("fingerprints must have 1 to 1048576 bits, got " + std::to_string(nbits)).c_str());
+  auto ids = resolve_ids(ids_in, n, "fingerprints");
+  cleave::Fingerprints fps;
+  fps.n_bits = static_cast<uint32_t>(nbits);
+  fps.words_per_fp = static_cast<uint32_t>((nbits + 63) / 64);
+  fps.words.assign(n * fps.words_per_fp, 0);
+  const uint8_t* d = bits.data;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t b = 0; b < nbits; ++b) {
+      const uint8_t v = d[i * nbits + b];
+      if (v > 1)
+        throw nb::value_error(("fingerprint " + std::to_string(i) + " bit " + std::to_string(b) +
+                               " is " + std::to_string(v) + ", not 0 or 1")
+                                  .c_str());
+      if (v) fps.words[i * fps.words_per_fp + b / 64] |= uint64_t{1} << (b % 64);
+    }
+  return graph_from_fps(std::move(fps), std::move(ids),
+                        fmt::format("{{\"source\": \"fingerprints\", \"samples\": {}}}", n),
+                        threshold, measure, backend, max_memory, progress);
+}
+
+cleave::Graph embedding_graph_of(cleave::EmbeddingSet set, std::vector<std::string> ids,
+                                 const std::string& source_json, double threshold,
+                                 const std::string& backend, uint64_t max_memory, bool progress) {
+  check_threshold(threshold, -1.0, "cosine similarity of embeddings");
+  if (set.n < 2)
+    throw nb::value_error(("needs at least 2 samples, found " + std::to_string(set.n)).c_str());
+  cleave::SimilarityOptions opt;
+  opt.measure = cleave::Measure::cosine;
+  opt.threshold = threshold;
+  opt.backend = parse_backend(backend);
+  opt.max_memory = max_memory;
+  opt.progress = progress;
+  const uint32_t dim = set.dim;
+  cleave::Graph g = without_gil([&] {
+    cleave::validate_embeddings(set);
+    return cleave::embedding_graph(set, opt);
+  });
+  return finish(std::move(g), std::move(ids),
+                fmt::format("{{\"input\": {}, \"measure\": \"cosine\", \"threshold\": {}, "
+                            "\"dim\": {}}}",
+                            source_json, threshold, dim));
+}
+
+cleave::Graph from_embeddings(const nb::handle& x_in,
+                              const std::optional<std::vector<std::string>>& ids_in,
+                              double threshold, const std::string& backend, uint64_t max_memory,
+                              bool progress) {
+  auto x = contiguous<float>(x_in, "float32", 2, "embeddings");
+  const std::size_t n = x.shape[0], dim = x.shape[1];
+  if (dim == 0 || dim > std::numeric_limits<uint32_t>::max())
+    throw nb::value_error("embeddings need at least one column");
+  auto ids = resolve_ids(ids_in, n, "embedding rows");
+  cleave::EmbeddingSet set;
+  set.n = n;
+  set.dim = static_cast<uint32_t>(dim);
+  set.values.assign(x.data, x.data + n * dim);
+  set.source = "<embeddings>";
+  cleave::Checksum c;
+  c.update_value(set.n);
+  c.update_value(set.dim);
+  c.update(set.values.data(), set.values.size() * sizeof(float));
+  set.checksum = c.digest();
+  return embedding_graph_of(std::move(set), std::move(ids),
+                            fmt::format("{{\"source\": \"embeddings\", \"samples\": {}}}", n),
+                            threshold, backend, max_memory, progress);
+}
+
+cleave::Graph from_npy(const nb::object& path, const std::optional<std::vector<std::string>>& ids,
+                       double threshold, const std::string& backend, uint64_t max_memory,
+                       bool progress) {
+  const std::string p = path_string(path);
+  cleave::EmbeddingSet set = without_gil([&] { return cleave::read_npy(p); });
+  auto resolved = resolve_ids(ids, set.n, "embedding rows");
+  return embedding_graph_of(std::move(set), std::move(resolved),
+                            "{\"path\": " + json_str(p) + ", \"format\": \"npy\"}", threshold,
+                            backend, max_memory, progress);
+}
+
+struct AlignArgs {
+  std::optional<double> threshold;
+  std::string align, identity, search;
+  std::optional<int> gap_open, gap_extend;
+  int match, mismatch;
+  std::optional<double> sensitivity;
+  std::string backend;
+  uint64_t max_memory;
+  std::optional<std::string> work_dir;
+  bool progress;
+};
+
+cleave::Graph sequence_graph_of(cleave::Sequences seqs, const AlignArgs& a,
+                                const std::string& source_json) {
+  cleave::AlignOptions opt;
+  opt.mode = cleave::align_mode_from_name(a.align);
+  if (a.gap_open) {
+    if (*a.gap_open < 0 || *a.gap_open > cli::kMaxGap)
+      throw nb::value_error("gap_open must be in [0, 1000]");
+    opt.gap_open = *a.gap_open;
+  }
+  if (a.gap_extend) {
+    if (*a.gap_extend < 0 || *a.gap_extend > cli::kMaxGap)
+      throw nb::value_error("gap_extend must be in [0, 1000]");
+    opt.gap_extend = *a.gap_extend;
+  }
+  if (std::abs(a.match) > cli::kMaxScore || std::abs(a.mismatch) > cli::kMaxScore)
+    throw nb::value_error("match and mismatch must be in [-1000, 1000]");
+  opt.match = a.match;
+  opt.mismatch = a.mismatch;
+  opt.identity = cleave::identity_kind_from_name(a.identity);
+  opt.threshold = a.threshold ? *a.threshold : cleave::default_identity_threshold(seqs.alphabet);
+  check_threshold(opt.threshold, 0.0, "sequence identity");
+  opt.search = cleave::search_mode_from_name(a.search);
+  if (a.sensitivity) {
+    if (opt.search == cleave::SearchMode::exhaustive)
+      throw nb::value_error("sensitivity sets the prefilter, which search='exhaustive' turns off");
+    if (!(*a.sensitivity >= 1.0 && *a.sensitivity <= 9.0))
+      throw nb::value_error("sensitivity must be in [1, 9]");
+    opt.sensitivity = *a.sensitivity;
+  }
+  opt.backend = parse_backend(a.backend);
+  opt.progress = a.progress;
+  opt.max_memory = a.max_memory;
+  if (a.work_dir) opt.work_dir = *a.work_dir;
+  if (seqs.size() < 2)
+    throw nb::value_error(
+        ("needs at least 2 sequences, found " + std::to_string(seqs.size())).c_str());
+  const cleave::IdentityKind kind = cleave::resolved_identity(opt);
+  cleave::Graph g = without_gil([&] { return cleave::sequence_graph(seqs, opt); });
+  auto ids = seqs.samples.ids;
+  const std::string align_params = g.meta().parameters.empty() ? "{}" : g.meta().parameters;
+  return finish(std::move(g), std::move(ids),
+                fmt::format("{{\"input\": {}, \"measure\": \"identity\", \"threshold\": {}, "
+                            "\"align\": \"{}\", \"identity\": \"{}\", \"search\": \"{}\", "
+                            "\"alignment\": {}}}",
+                            source_json, opt.threshold, a.align, cleave::identity_kind_name(kind),
+                            cleave::search_mode_name(opt.search), align_params));
+}
+
+cleave::FastaReadOptions fasta_options(const std::string& alphabet, const std::string& invalid) {
+  cleave::FastaReadOptions o;
+  o.alphabet = cleave::alphabet_from_name(alphabet);
+  o.invalid = cleave::invalid_residue_from_name(invalid);
+  return o;
+}
+
+void warn_fasta(const cleave::Sequences& s, const std::string& where, const std::string& invalid) {
+  if (!s.n_skipped && !s.n_replaced) return;
+  std::string notes;
+  for (const auto& n : s.skipped_notes) notes += "\n  " + n;
+  cleave::warn(fmt::format("{}: {} records skipped, {} residues replaced (invalid='{}'){}", where,
+                           s.n_skipped, s.n_replaced, invalid, notes));
+  flush_warnings();
+}
+
+cleave::Graph from_fasta(const nb::object& path, const std::string& alphabet,
+                         const std::string& invalid, const AlignArgs& a) {
+  const std::string p = path_string(path);
+  auto ropt = fasta_options(alphabet, invalid);
+  cleave::Sequences seqs = without_gil([&] { return cleave::read_fasta(p, ropt); });
+  warn_fasta(seqs, p, invalid);
+  return sequence_graph_of(std::move(seqs), a,
+                           "{\"path\": " + json_str(p) + ", \"format\": \"fasta\"}");
+}
+
+cleave::Graph from_sequences(const std::vector<std::string>& seqs,
+                             const std::optional<std::vector<std::string>>& ids_in,
+                             const std::string& alphabet, const std::string& invalid,
+                             const AlignArgs& a) {
+  auto ids = resolve_ids(ids_in, seqs.size(), "sequences");
+  auto ropt = fasta_options(alphabet, invalid);
+  cleave::Sequences s = cleave::sequences_from_strings(ids, seqs, ropt);
+  warn_fasta(s, "<sequences>", invalid);
+  return sequence_graph_of(
+      std::move(s), a, fmt::format("{{\"source\": \"sequences\", \"samples\": {}}}", seqs.size()));
+}
+
+cleave::Graph from_dms(const nb::object& path, const std::string& mutant_column,
+                       const std::optional<std::string>& label_column) {
+  const std::string p = path_string(path);
+  cleave::DmsReadOptions opt;
+  opt.mutant_column = mutant_column;
+  if (label_column) opt.label_column = *label_column;
+  cleave::MutationSet m = without_gil([&] { return cleave::read_dms(p, opt); });
+  if (m.samples.size() < 2)
+    throw nb::value_error(
+        (p + ": needs at least 2 samples, found " + std::to_string(m.samples.size())).c_str());
+  cleave::Graph g = without_gil([&] { return cleave::mutation_graph(m); });
+  return finish(std::move(g), m.samples.ids,
+                "{\"input\": {\"path\": " + json_str(p) +
+                    ", \"format\": \"dms\"}, \"measure\": \"mutation\"}");
+}
+
+cleave::Graph from_pairs(const nb::object& path, const std::optional<nb::object>& ids_file,
+                         std::optional<double> threshold) {
+  const std::string p = path_string(path);
+  const std::string ids = ids_file ? path_string(*ids_file) : std::string();
+  const double t = threshold ? *threshold : std::numeric_limits<double>::denorm_min();
+  if (!std::isfinite(t)) throw nb::value_error("threshold must be a finite number");
+  return without_gil([&] { return cleave::read_pairs_graph(p, ids, t); });
+}
+
+cleave::Graph from_edges(uint64_t n, const nb::handle& u_in, const nb::handle& v_in,
+                         const std::optional<nb::object>& w_in,
+                         const std::optional<std::vector<std::string>>& ids_in) {
+  auto u = contiguous<int64_t>(u_in, "int64", 1, "u");
+  auto v = contiguous<int64_t>(v_in, "int64", 1, "v");
+  std::optional<InArray<double>> w;
+  if (w_in && !w_in->is_none()) w = contiguous<double>(*w_in, "float64", 1, "w");
+  const std::size_t m = u.shape[0];
+  if (v.shape[0] != m || (w && w->shape[0] != m))
+    throw nb::value_error("u, v and w must have the same length");
+  if (n < 1 || n >= (uint64_t{1} << 32)) throw nb::value_error("n must be in [1, 2^32 - 1]");
+  auto ids = resolve_ids(ids_in, n, "nodes");
+  std::vector<cleave::Edge> edges;
+  edges.reserve(m);
+  cleave::GraphMeta meta;
+  meta.measure = cleave::Measure::precomputed;
+  double lo = 0.0, hi = 1.0, tmin = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < m; ++k) {
+    const int64_t a = u.data[k], b = v.data[k];
+    if (a < 0 || b < 0 || static_cast<uint64_t>(a) >= n || static_cast<uint64_t>(b) >= n)
+      throw nb::value_error(("edge " + std::to_string(k) + " (" + std::to_string(a) + ", " +
+                             std::to_string(b) + ") has a node outside [0, " + std::to_string(n) +
+                             ")")
+                                .c_str());
+    const double x = w ? w->data[k] : 1.0;
+    if (!std::isfinite(x))
+      throw nb::value_error(
+          ("edge " + std::to_string(k) + " has a weight that is not finite").c_str());
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    if (a != b) tmin = std::min(tmin, x);
+    edges.push_back({static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<float>(x)});
+  }
+  // As a pairs file: the similarity distribution is the listed pairs, and the
+  // threshold the least edge weight (every edge satisfies weight >= it).
+  meta.histogram.lo = lo;
+  meta.histogram.hi = hi;
+  for (const auto& e : edges)
+    if (e.u != e.v) meta.histogram.add(e.w);
+  meta.n_pairs = meta.histogram.total();
+  meta.threshold = std::isfinite(tmin) ? tmin : 0.0;
+  cleave::Checksum c;
+  c.update_value(n);
+  for (const auto& e : edges) {
+    c.update_value(e.u);
+    c.update_value(e.v);
+    c.update_value(e.w);
+  }
+  meta.input_checksum = c.digest();
+  meta.parameters = fmt::format(
+      "{{\"input\": {{\"source\": \"edges\", \"samples\": {}}}, \"measure\": \"precomputed\"}}", n);
+  return cleave::Graph::from_edges(n, std::move(edges), std::move(meta), std::move(ids));
+}
+
+// ------------------------------------------------------------ splits
+
+/// One split, with the graph's node count for the index arrays.
+struct Split {
+  cleave::SplitResult r;
+  std::string kind = "sp";  // "sp" (SPECTRA) or "target" (min-cut)
+
+  [[nodiscard]] Array1<int64_t> members(int8_t side) const {
+    std::vector<int64_t> out;
+    if (!r.valid) return to_numpy(std::move(out));
+    for (std::size_t v = 0; v < r.side.size(); ++v)
+      if (r.side[v] == side) out.push_back(static_cast<int64_t>(v));
+    return to_numpy(std::move(out));
+  }
+};
+
+/// A set of splits of one graph, as `cleave split` or `cleave partition` makes them.
+struct SplitSet {
+  cleave::Graph graph;
+  std::vector<cleave::SplitResult> splits;
+  cleave::SplitSetLayout layout;
+  std::string kind = "sp";
+};
+
+std::vector<double> check_ps(const std::vector<double>& ps) {
+  if (ps.empty()) throw nb::value_error("sp needs at least one value");
+  for (double p : ps)
+    if (!(p >= 0.0 && p <= 1.0))
+      throw nb::value_error(fmt::format("spectral parameter must be in [0, 1], got {}", p).c_str());
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (cleave::split_dir_name(ps[i], 0) == cleave::split_dir_name(ps[j], 0))
+        throw nb::value_error(
+            fmt::format("sp: {} and {} are the same value at two decimals", ps[j], ps[i]).c_str());
+  return ps;
+}
+
+std::string split_options_json(const cleave::SplitOptions& o) {
+  return fmt::format(
+      "{{\"test_fraction\": {}, \"weighted\": {}, \"compat_spectrae\": {}, \"min_kept\": {}, "
+      "\"backend\": \"{}\"}}",
+      o.test_fraction, o.weighted, o.compat_spectrae, o.min_kept, cleave::backend_name(o.backend));
+}
+
+SplitSet spectra_splits(const cleave::Graph& g, const std::optional<std::vector<double>>& sp,
+                        const std::vector<uint64_t>& seeds, double test_fraction, bool weighted,
+                        bool compat_spectrae, uint64_t min_kept, const std::string& backend) {
+  const std::vector<double> ps = check_ps(sp ? *sp : cleave::default_sweep());
+  if (seeds.empty()) throw nb::value_error("seeds needs at least one seed");
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw nb::value_error(
+        fmt::format("test_fraction must be strictly between 0 and 1 (got {})", test_fraction)
+            .c_str());
+  cleave::SplitOptions opt;
+  opt.test_fraction = test_fraction;
+  opt.weighted = weighted;
+  opt.compat_spectrae = compat_spectrae;
+  opt.min_kept = min_kept;
+  opt.backend = parse_backend(backend);
+  std::optional<cleave::Partitioner> part;
+  without_gil([&] {
+    part.emplace(g, opt);
+    return 0;
+  });
+  // Chunks of whole p values, so that Ctrl-C is checked between chunks. The
+  // first chunk holds about 4 splits a thread; the rest are sized from its
+  // time to take about a second each (at least 16 splits a thread, so the
+  // threads of split_all stay busy: each chunk end idles a thread for under
+  // one split) and share the remaining p values evenly.
+  const std::size_t threads = static_cast<std::size_t>(std::max(1, cleave::num_threads()));
+  const std::size_t n_seeds = seeds.size();
+  SplitSet out;
+  out.graph = g;
+  out.splits.reserve(ps.size() * n_seeds);
+  std::size_t next = 0;
+  std::size_t chunk_ps = std::max<std::size_t>(1, (4 * threads + n_seeds - 1) / n_seeds);
+  while (next < ps.size()) {
+    check_signals();
+    const std::size_t end = std::min(ps.size(), next + chunk_ps);
+    std::vector<double> chunk(ps.begin() + static_cast<std::ptrdiff_t>(next),
+                              ps.begin() + static_cast<std::ptrdiff_t>(end));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto res = without_gil([&] { return part->split_all(chunk, seeds, {}); });
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (auto& r : res) out.splits.push_back(std::move(r));
+    next = end;
+    if (next >= ps.size()) break;
+    const double per_p = std::max(secs / static_cast<double>(chunk.size()), 1e-9);
+    const std::size_t by_time = static_cast<std::size_t>(1.0 / per_p);
+    const std::size_t by_threads = (16 * threads + n_seeds - 1) / n_seeds;
+    const std::size_t want = std::max<std::size_t>({1, by_time, by_threads});
+    const std::size_t left = ps.size() - next;
+    const std::size_t n_chunks = (left + want - 1) / want;
+    chunk_ps = (left + n_chunks - 1) / n_chunks;
+  }
+  check_signals();
+  out.layout.options_json = split_options_json(opt);
+  return out;
+}
+
+SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fraction,
+                   const std::vector<uint64_t>& seeds, const std::vector<double>& target_overlap,
+                   double tolerance, uint32_t tries, bool mutation_aware) {
+  if (seeds.empty()) throw nb::value_error("seeds needs at least one seed");
+  if (target_overlap.empty()) throw nb::value_error("target_overlap needs at least one value");
+  for (std::size_t i = 0; i < target_overlap.size(); ++i) {
+    const double t = target_overlap[i];
+    if (!(t >= 0.0 && t <= 1.0))
+      throw nb::value_error(fmt::format("target_overlap must be in [0, 1], got {}", t).c_str());
+    for (std::size_t j = 0; j < i; ++j)
+      if (cleave::split_dir_name(t, 0, "ov") == cleave::split_dir_name(target_overlap[j], 0, "ov"))
+        throw nb::value_error(fmt::format("target_overlap: {} and {} are the same value at two "
+                                          "decimals",
+                                          target_overlap[j], t)
+                                  .c_str());
+  }
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw nb::value_error("test_fraction must be strictly between 0 and 1");
+  if (!(valid_fraction >= 0.0 && valid_fraction + test_fraction < 1.0))
+    throw nb::value_error("valid_fraction must be >= 0 with test_fraction + valid_fraction < 1");
+  if (!(tolerance >= 0.0 && tolerance <= cli::kMaxTolerance))
+    throw nb::value_error("tolerance must be in [0, 0.5]");
+  if (tries > cli::kMaxTries) throw nb::value_error("tries must be in [0, 1000]");
+  cleave::PartitionOptions opt;
+  opt.test_fraction = test_fraction;
+  opt.valid_fraction = valid_fraction;
+  opt.tolerance = tolerance;
+  opt.tries = tries;
+  opt.mutation_aware = mutation_aware;
+  // As `cleave partition`: a zero-overlap split per seed, then one per
+  // (target, seed), target-major, moved from it to the target overlap.
+  std::vector<cleave::SplitResult> zero;
+  for (std::size_t k = 0; k < seeds.size(); ++k) {
+    check_signals();
+    zero.push_back(without_gil(
+        [&] { return cleave::partition_split(g, opt, seeds[k], static_cast<int>(k)); }));
+  }
+  SplitSet out;
+  out.graph = g;
+  out.kind = "target";
+  for (double t : target_overlap)
+    for (const auto& z : zero) {
+      check_signals();
+      out.splits.push_back(without_gil(
+          [&] { return cleave::partition_with_overlap(g, z, t, test_fraction, z.seed); }));
+    }
+  out.layout.key = "target";
+  out.layout.dir_prefix = "ov";
+  out.layout.validation = valid_fraction > 0.0;
+  out.layout.method = "partition";
+  out.layout.options_json = fmt::format(
+      "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}, "
+      "\"mutation_aware\": {}}}",
+      test_fraction, valid_fraction, tolerance, tries, mutation_aware);
+  return out;
+}
+
+double auspc(const std::vector<double>& sp, const std::vector<double>& scores) {
+  if (sp.size() != scores.size())
+    throw nb::value_error(
+        fmt::format("sp has {} values and scores {}", sp.size(), scores.size()).c_str());
+  std::vector<cleave::ScoreRow> rows;
+  std::unordered_map<long long, int> repeats;
+  for (std::size_t i = 0; i < sp.size(); ++i) {
+    if (!(sp[i] >= 0.0 && sp[i] <= 1.0))
+      throw nb::value_error(fmt::format("sp must be in [0, 1], got {}", sp[i]).c_str());
+    cleave::ScoreRow r;
+    r.sp = sp[i];
+    r.repeat = repeats[std::llround(sp[i] * 1e9)]++;
+    r.score = scores[i];
+    rows.push_back(r);
+  }
+  cleave::EvalOptions opt;
+  opt.bootstrap = 0;
+  auto res = cleave::evaluate(rows, {}, opt);
+  return res.at(0).auspc;
+}
+
+}  // namespace
+
+NB_MODULE(_core, m) {
+  m.doc() = "cleave's C++ core (use the package `cleave`, which re-exports it).";
+
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const cleave::error& e) {
+      PyObject* type = PyExc_RuntimeError;
+      switch (e.code()) {
+        case cleave::errc::invalid_argument:
+        case cleave::errc::format:
+          type = PyExc_ValueError;
+          break;
+        case cleave::errc::io:
+          type = PyExc_OSError;
+          break;
+        case cleave::errc::out_of_memory:
+          type = PyExc_MemoryError;
+          break;
+        case cleave::errc::internal:
+        case cleave::errc::cuda:
+          type = PyExc_RuntimeError;
+          break;
+      }
+      PyErr_SetString(type, e.what());
+    } catch (const std::invalid_argument& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+
+  g_warning_category =
+      PyErr_NewExceptionWithDoc("cleave._core.CleaveWarning",
+                                "A warning from the cleave library (skipped input records, "
+                                "a CUDA fallback, a graph too dense for SPECTRA).",
+                                PyExc_UserWarning, nullptr);
+  m.attr("CleaveWarning") = nb::handle(g_warning_category);
+  cleave::set_warning_sink([](const std::string& msg) {
+    std::lock_guard<std::mutex> lock(g_warn_mutex);
+    g_warnings.push_back(msg);
+  });
+
+  m.attr("__version__") = cleave::cleave_version_string();
+  m.attr("DEFAULT_SEEDS") = nb::tuple(nb::cast(cleave::default_seeds()));
+  m.attr("DEFAULT_SP") = nb::tuple(nb::cast(cleave::default_sweep()));
+
+  m.def("set_num_threads", &cleave::set_num_threads, "n"_a,
+        "Sets the worker threads of cleave's parallel work (0 = all cores; the CLI's --threads).");
+  m.def("num_threads", &cleave::num_threads, "The worker threads cleave's parallel work uses.");
+  m.def("cuda_available", &cleave::cuda_available,
+        "True when this build has CUDA and a device is usable now.");
+  m.def("have_rdkit", &cleave::have_rdkit, "True when this build reads SMILES (RDKit).");
+
+  nb::class_<cleave::Graph>(
+      m, "Graph",
+      "An undirected overlap graph: one node a sample, an edge between two samples whose "
+      "similarity reaches the threshold, weighted by that similarity.\n\n"
+      "Build one with a ``from_*`` constructor or ``Graph.load``. Every constructor releases the "
+      "GIL while it works; the library has no cancel hook for graph building, so Ctrl-C takes "
+      "effect when the graph is done. Bad arguments or input raise ValueError, unreadable files "
+      "OSError, both with the library's message.")
+      .def_prop_ro("n_nodes", &cleave::Graph::num_nodes, "Number of nodes (samples).")
+      .def_prop_ro("n_edges", &cleave::Graph::num_edges, "Number of undirected edges.")
+      .def_prop_ro(
+          "ids", [](const cleave::Graph& g) { return g.ids(); },
+          "Sample ids (list of str): ids[k] names node k.")
+      .def_prop_ro(
+          "measure", [](const cleave::Graph& g) { return cleave::measure_name(g.meta().measure); },
+          "How samples were compared: tanimoto, dice, cosine, identity, mutation or precomputed.")
+      .def_prop_ro(
+          "threshold", [](const cleave::Graph& g) { return g.meta().threshold; },
+          "An edge joins two samples when their similarity >= threshold.")
+      .def_prop_ro(
+          "n_pairs", [](const cleave::Graph& g) { return g.meta().n_pairs; },
+          "Pairs in the similarity distribution (n(n-1)/2 for all-pairs measures).")
+      .def_prop_ro(
+          "parameters", [](const cleave::Graph& g) { return g.meta().parameters; },
+          "The parameters that made the graph, as a JSON text.")
+      .def(
+          "edges",
+          [](const cleave::Graph& g) {
+            std::vector<int64_t> u, v;
+            std::vector<float> w;
+            u.reserve(g.num_edges());
+            v.reserve(g.num_edges());
+            w.reserve(g.num_edges());
+            auto off = g.offsets();
+            auto col = g.columns();
+            auto wt = g.weights();
+            for (uint64_t a = 0; a < g.num_nodes(); ++a)
+              for (uint64_t e = off[a]; e < off[a + 1]; ++e)
+                if (col[e] > a) {
+                  u.push_back(static_cast<int64_t>(a));
+                  v.push_back(col[e]);
+                  w.push_back(wt[e]);
+                }
+            return std::make_tuple(to_numpy(std::move(u)), to_numpy(std::move(v)),
+                                   to_numpy(std::move(w)));
+          },
+          "The edges as three numpy arrays (u int64, v int64, w float32), u < v, sorted by "
+          "(u, v): the edges `cleave edges` prints, by node index.")
+      .def(
+          "degrees",
+          [](const cleave::Graph& g) {
+            std::vector<int64_t> d(g.num_nodes());
+            for (uint64_t v = 0; v < g.num_nodes(); ++v) d[v] = static_cast<int64_t>(g.degree(v));
+            return to_numpy(std::move(d));
+          },
+          "Degree of every node (int64 numpy array).")
+      .def(
+          "save",
+          [](const cleave::Graph& g, const nb::object& path) {
+            const std::string p = path_string(path);
+            without_gil([&] {
+              g.save(p);
+              return 0;
+            });
+          },
+          "path"_a,
+          "Writes the graph file (and path + '.ids') atomically, as `cleave graph --out` does; "
+          "`cleave split --graph` reads it.")
+      .def_static(
+          "load",
+          [](const nb::object& path, bool mmap) {
+            const std::string p = path_string(path);
+            return without_gil([&] { return cleave::Graph::load(p, mmap); });
+          },
+          "path"_a, "mmap"_a = true,
+          "Reads a graph file written by `cleave graph` or Graph.save (checksums verified; "
+          "mapped into memory when mmap).")
+      .def("__repr__",
+           [](const cleave::Graph& g) {
+             return fmt::format("<cleave.Graph: {} nodes, {} edges, {} >= {}>", g.num_nodes(),
+                                g.num_edges(), cleave::measure_name(g.meta().measure),
+                                g.meta().threshold);
+           })
+      .def_static("from_smiles", &from_smiles, "smiles"_a, "ids"_a = nb::none(),
+                  "threshold"_a = cli::kFingerprintThreshold, "radius"_a = cli::kRadius,
+                  "nbits"_a = cli::kNBits, "measure"_a = "tanimoto", "strict"_a = false,
+                  "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
+                  "Graph of molecules given as SMILES strings: RDKit Morgan bit fingerprints "
+                  "(radius, nbits) compared by measure (tanimoto, dice or cosine); an edge "
+                  "when similarity >= threshold. The defaults are `cleave graph`'s.\n\n"
+                  "ids default to '0'..'n-1'. Unparseable or empty SMILES are skipped with a "
+                  "CleaveWarning (node indices then follow the kept molecules: see ids) unless "
+                  "strict, which raises ValueError. backend: auto, cpu or cuda; max_memory: "
+                  "bytes for the all-pairs work (0 = a quarter of RAM).")
+      .def_static("from_fingerprints", &from_fingerprints, "bits"_a, "ids"_a = nb::none(),
+                  "threshold"_a = cli::kFingerprintThreshold, "measure"_a = "tanimoto",
+                  "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
+                  "Graph of bit fingerprints: a 2-D array (n samples x n bits) of 0/1 values "
+                  "(bool or integer; e.g. RDKit's ConvertToNumpyArray rows), compared by "
+                  "measure (tanimoto, dice or cosine). ids default to '0'..'n-1'.")
+      .def_static("from_embeddings", &from_embeddings, "x"_a, "ids"_a = nb::none(),
+                  "threshold"_a = cli::kEmbeddingThreshold, "backend"_a = "auto",
+                  "max_memory"_a = 0, "progress"_a = false,
+                  "Graph of dense embeddings (2-D float array, one row a sample, converted to "
+                  "float32) by cosine similarity; an edge when cosine >= threshold (default "
+                  "0.9, as `cleave graph` on NPY input). Rows with NaN, infinity or zero norm "
+                  "raise ValueError. ids default to '0'..'n-1'.")
+      .def_static("from_npy", &from_npy, "path"_a, "ids"_a = nb::none(),
+                  "threshold"_a = cli::kEmbeddingThreshold, "backend"_a = "auto",
+                  "max_memory"_a = 0, "progress"_a = false,
+                  "Graph of the embeddings in a .npy file (float32 or float16, C order), as "
+                  "`cleave graph --input FILE.npy`.")
+      .def_static(
+          "from_fasta",
+          [](const nb::object& path, std::optional<double> threshold, const std::string& alphabet,
+             const std::string& invalid, const std::string& align, std::optional<int> gap_open,
+             std::optional<int> gap_extend, int match, int mismatch, const std::string& identity,
+             const std::string& search, std::optional<double> sensitivity,
+             const std::string& backend, uint64_t max_memory,
+             const std::optional<std::string>& work_dir, bool progress) {
+            return from_fasta(
+                path, alphabet, invalid,
+                AlignArgs{threshold, align, identity, search, gap_open, gap_extend, match, mismatch,
+                          sensitivity, backend, max_memory, work_dir, progress});
+          },
+          "path"_a, "threshold"_a = nb::none(), "alphabet"_a = "auto", "invalid"_a = "error",
+          "align"_a = "global", "gap_open"_a = nb::none(), "gap_extend"_a = nb::none(),
+          "match"_a = cleave::AlignOptions{}.match, "mismatch"_a = cleave::AlignOptions{}.mismatch,
+          "identity"_a = "auto", "search"_a = "auto", "sensitivity"_a = nb::none(),
+          "backend"_a = "auto", "max_memory"_a = 0, "work_dir"_a = nb::none(), "progress"_a = false,
+          "Graph of the sequences in a FASTA file (plain or gzip) by pairwise alignment "
+          "identity, as `cleave graph --input FILE.fasta`: an edge when identity >= threshold "
+          "(None: 0.3 for proteins, 0.9 for DNA).\n\n"
+          "alphabet: auto, protein or dna; invalid: error, replace or skip (residues outside "
+          "the alphabet); align: global or local; gap_open/gap_extend: None for the "
+          "alphabet's default (11/1 protein, 5/2 DNA); match/mismatch: DNA scores; identity: "
+          "auto, full, aligned or shorter; search: auto, exhaustive or prefilter; sensitivity: "
+          "prefilter sensitivity 1..9 (None: 5); work_dir: checkpoint folder for exhaustive "
+          "runs.")
+      .def_static(
+          "from_sequences",
+          [](const std::vector<std::string>& seqs,
+             const std::optional<std::vector<std::string>>& ids, std::optional<double> threshold,
+             const std::string& alphabet, const std::string& invalid, const std::string& align,
+             std::optional<int> gap_open, std::optional<int> gap_extend, int match, int mismatch,
+             const std::string& identity, const std::string& search,
+             std::optional<double> sensitivity, const std::string& backend, uint64_t max_memory,
+             const std::optional<std::string>& work_dir, bool progress) {
+            return from_sequences(
+                seqs, ids, alphabet, invalid,
+                AlignArgs{threshold, align, identity, search, gap_open, gap_extend, match, mismatch,
+                          sensitivity, backend, max_memory, work_dir, progress});
+          },
+          "sequences"_a, "ids"_a = nb::none(), "threshold"_a = nb::none(), "alphabet"_a = "auto",
+          "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
+          "gap_extend"_a = nb::none(), "match"_a = cleave::AlignOptions{}.match,
+          "mismatch"_a = cleave::AlignOptions{}.mismatch, "identity"_a = "auto",
+          "search"_a = "auto", "sensitivity"_a = nb::none(), "backend"_a = "auto",
+          "max_memory"_a = 0, "work_dir"_a = nb::none(), "progress"_a = false,
+          "Graph of protein or DNA sequences given as strings (ids default to '0'..'n-1'); "
+          "the options and defaults of from_fasta.")
+      .def_static("from_dms", &from_dms, "path"_a, "mutant_column"_a = "mutant",
+                  "label_column"_a = nb::none(),
+                  "Graph of a deep mutational scan CSV (ProteinGym style, a `mutant` column "
+                  "such as 'A23C:D45E'), as `cleave graph --input FILE --format dms`: an edge "
+                  "when two variants share a mutation, weighted by the Jaccard index of their "
+                  "mutation sets.")
+      .def_static("from_pairs", &from_pairs, "path"_a, "ids"_a = nb::none(),
+                  "threshold"_a = nb::none(),
+                  "Graph of precomputed similarities ('i<TAB>j<TAB>value' lines, 0-based) with "
+                  "an optional ids file, as `cleave graph --format pairs`: an edge when value >= "
+                  "threshold (None: > 0).")
+      .def_static("from_edges", &from_edges, "n"_a, "u"_a, "v"_a, "w"_a = nb::none(),
+                  "ids"_a = nb::none(),
+                  "Graph of n nodes with the given undirected edges (u[k], v[k]) and weights "
+                  "w[k] (None: 1.0). Duplicates keep the largest weight; self loops are "
+                  "dropped. The similarity distribution used by weighted splits is the listed "
+                  "weights, as for a pairs file.");
+
+  nb::class_<Split>(m, "Split",
+                    "One split: train and test node indices and what the sweep measured.")
+      .def_prop_ro(
+          "sp", [](const Split& s) { return s.r.p; },
+          "Spectral parameter p of a SPECTRA split (target overlap of a min-cut partition).")
+      .def_prop_ro(
+          "seed", [](const Split& s) { return s.r.seed; }, "Seed of the split.")
+      .def_prop_ro(
+          "repeat", [](const Split& s) { return s.r.repeat; }, "Repeat: the seed's position.")
+      .def_prop_ro(
+          "valid", [](const Split& s) { return s.r.valid; },
+          "False when too few samples were kept: then train and test are empty.")
+      .def_prop_ro(
+          "kept", [](const Split& s) { return s.r.kept; }, "Samples kept.")
+      .def_prop_ro(
+          "kept_units", [](const Split& s) { return s.r.kept_units; },
+          "Singles plus clique units kept.")
+      .def_prop_ro(
+          "n_train", [](const Split& s) { return s.r.valid ? s.r.train : 0; }, "Train samples.")
+      .def_prop_ro(
+          "n_test", [](const Split& s) { return s.r.valid ? s.r.test : 0; }, "Test samples.")
+      .def_prop_ro(
+          "overlap_frac", [](const Split& s) { return s.r.valid ? s.r.overlap.frac : 0.0; },
+          "Fraction of test samples with at least one train neighbour.")
+      .def_prop_ro(
+          "overlap_maxsim", [](const Split& s) { return s.r.valid ? s.r.overlap.maxsim : 0.0; },
+          "Mean over test of the largest similarity to train.")
+      .def_prop_ro(
+          "overlap_meansim", [](const Split& s) { return s.r.valid ? s.r.overlap.meansim : 0.0; },
+          "Mean similarity over all train x test pairs.")
+      .def_prop_ro(
+          "train", [](const Split& s) { return s.members(cleave::kTrain); },
+          nb::rv_policy::automatic,
+          "Train node indices (int64 numpy array, ascending) into the graph's nodes.")
+      .def_prop_ro(
+          "test", [](const Split& s) { return s.members(cleave::kTest); }, nb::rv_policy::automatic,
+          "Test node indices (int64 numpy array, ascending).")
+      .def_prop_ro(
+          "validation", [](const Split& s) { return s.members(cleave::kValidation); },
+          nb::rv_policy::automatic,
+          "Validation node indices (min-cut partitions with valid_fraction > 0; else empty).")
+      .def_prop_ro(
+          "side",
+          [](const Split& s) {
+            std::vector<int8_t> side = s.r.side;
+            return to_numpy(std::move(side));
+          },
+          nb::rv_policy::automatic,
+          "Per node: 0 train, 1 test, 2 validation, -1 dropped (int8 numpy array).")
+      .def("__repr__", [](const Split& s) {
+        return fmt::format("<cleave.Split {}={:.2f} repeat={} seed={} {}: train {}, test {}>",
+                           s.kind, s.r.p, s.r.repeat, s.r.seed, s.r.valid ? "valid" : "invalid",
+                           s.r.valid ? s.r.train : 0, s.r.valid ? s.r.test : 0);
+      });
+
+  nb::class_<SplitSet>(
+      m, "SplitSet",
+      "The splits of one graph, p-major then repeat (as the rows of stats.tsv); a sequence of "
+      "Split.")
+      .def(
+          "__len__", [](const SplitSet& s) { return s.splits.size(); },
+          "Number of splits, valid or not (len(sp) x len(seeds) for a sweep).")
+      .def(
+          "__getitem__",
+          [](const SplitSet& s, int64_t i) {
+            const auto n = static_cast<int64_t>(s.splits.size());
+            if (i < 0) i += n;
+            if (i < 0 || i >= n) throw nb::index_error("split index out of range");
+            return Split{s.splits[static_cast<std::size_t>(i)], s.kind};
+          },
+          "i"_a, "Split i (negative i counts from the end); IndexError when out of range.")
+      .def_prop_ro(
+          "graph", [](const SplitSet& s) { return s.graph; }, "The graph the splits were made on.")
+      .def_prop_ro(
+          "key", [](const SplitSet& s) { return s.layout.key; },
+          "First column of stats.tsv: 'sp' (SPECTRA) or 'target' (min-cut partitions).")
+      .def(
+          "_columns",
+          [](const SplitSet& s) {
+            nb::dict d;
+            std::vector<double> key;
+            std::vector<int64_t> repeat, kept, kept_units, train, validation, test;
+            std::vector<uint64_t> seed;
+            std::vector<bool> valid;
+            std::vector<double> frac, maxsim, meansim;
+            for (const auto& r : s.splits) {
+              // Values as stats.tsv holds them (p to two decimals, overlaps to six).
+              key.push_back(std::stod(fmt::format("{:.2f}", r.p)));
+              repeat.push_back(r.repeat);
+              seed.push_back(r.seed);
+              valid.push_back(r.valid);
+              kept.push_back(static_cast<int64_t>(r.kept));
+              kept_units.push_back(static_cast<int64_t>(r.kept_units));
+              train.push_back(r.valid ? static_cast<int64_t>(r.train) : 0);
+              validation.push_back(r.valid ? static_cast<int64_t>(r.validation) : 0);
+              test.push_back(r.valid ? static_cast<int64_t>(r.test) : 0);
+              frac.push_back(r.valid ? std::stod(fmt::format("{:.6f}", r.overlap.frac)) : 0.0);
+              maxsim.push_back(r.valid ? std::stod(fmt::format("{:.6f}", r.overlap.maxsim)) : 0.0);
+              meansim.push_back(r.valid ? std::stod(fmt::format("{:.6f}", r.overlap.meansim))
+                                        : 0.0);
+            }
+            d[s.layout.key.c_str()] = key;
+            d["repeat"] = repeat;
+            d["seed"] = seed;
+            d["valid"] = valid;
+            d["kept"] = kept;
+            d["kept_units"] = kept_units;
+            d["train"] = train;
+            if (s.layout.validation) d["validation"] = validation;
+            d["test"] = test;
+            d["overlap_frac"] = frac;
+            d["overlap_maxsim"] = maxsim;
+            d["overlap_meansim"] = meansim;
+            return d;
+          },
+          "The columns of stats.tsv, in its order, as lists (to_frame builds on this).")
+      .def(
+          "to_frame",
+          [](nb::handle self) {
+            nb::module_ pd = nb::module_::import_("pandas");
+            nb::object frame = pd.attr("DataFrame")(self.attr("_columns")());
+            frame["seed"] = frame["seed"].attr("astype")("uint64");
+            frame["valid"] = frame["valid"].attr("astype")("bool");
+            return frame;
+          },
+          "The split set as a pandas DataFrame with the columns of stats.tsv: sp (target for "
+          "min-cut partitions), repeat, seed, valid, kept, kept_units, train (validation), "
+          "test, overlap_frac, overlap_maxsim, overlap_meansim; one row a split, values rounded "
+          "as stats.tsv writes them.")
+      .def(
+          "__iter__",
+          [](const SplitSet& s) {
+            nb::list items;
+            for (const auto& r : s.splits) items.append(nb::cast(Split{r, s.kind}));
+            return nb::iter(items);
+          },
+          "Iterates over the splits in order.")
+      .def(
+          "write",
+          [](const SplitSet& s, const nb::object& dir) {
+            const std::string p = path_string(dir);
+            without_gil([&] {
+              const std::string inputs =
+                  fmt::format("{{\"graph\": {{\"checksum\": \"{}\", \"parameters\": {}}}}}",
+                              cleave::hex64(s.graph.meta().input_checksum),
+                              s.graph.meta().parameters.empty() ? "{}" : s.graph.meta().parameters);
+              cleave::write_split_set(p, s.graph, s.splits, s.layout, inputs);
+              return 0;
+            });
+          },
+          "dir"_a,
+          "Writes the split set as `cleave split` (or `cleave partition`) does: dir/stats.tsv, "
+          "one folder sp_<p>_r<k> (ov_<t>_r<k>) per valid split with train.txt and test.txt "
+          "(ids), and dir/manifest.json; assembled aside and renamed into place whole.");
+
+  m.def("spectra_splits", &spectra_splits, "graph"_a, "sp"_a = nb::none(),
+        "seeds"_a = cleave::default_seeds(),
+        "test_fraction"_a = cleave::SplitOptions{}.test_fraction, "weighted"_a = false,
+        "compat_spectrae"_a = false, "min_kept"_a = cleave::SplitOptions{}.min_kept,
+        "backend"_a = "auto",
+        "The SPECTRA split spectrum of a graph, as `cleave split`: one split for every "
+        "(p, seed), p-major. sp: spectral parameters in [0, 1] (None: 0.00, 0.05, ..., 1.00); "
+        "seeds: one per repeat (default 42, 44, 46); test_fraction of the kept samples go to "
+        "test; weighted: delete a neighbour only through a high-percentile edge; "
+        "compat_spectrae: reproduce spectrae exactly; min_kept: no split when this many or "
+        "fewer samples are kept; backend: auto, cpu or cuda.\n\n"
+        "Releases the GIL; Ctrl-C is honoured between chunks of splits.");
+  m.def("partition", &partition, "graph"_a,
+        "test_fraction"_a = cleave::PartitionOptions{}.test_fraction,
+        "valid_fraction"_a = cleave::PartitionOptions{}.valid_fraction,
+        "seeds"_a = cleave::default_seeds(), "target_overlap"_a = std::vector<double>{0.0},
+        "tolerance"_a = cleave::PartitionOptions{}.tolerance,
+        "tries"_a = cleave::PartitionOptions{}.tries,
+        "mutation_aware"_a = cleave::PartitionOptions{}.mutation_aware,
+        "Leakage-free splits by minimum cut, as `cleave partition`: no edge between train, "
+        "test and validation, removing as few samples as possible; one split per (target, "
+        "seed), target-major. target_overlap: overlap_frac to reach by moving samples from the "
+        "zero-overlap split (default 0 only); tries: METIS bisections per cut (0: by size); "
+        "mutation_aware: on mutation graphs also solve on mutations and keep the better.");
+  m.def("auspc", &auspc, "sp"_a, "scores"_a,
+        "Area under the spectral performance curve: scores are averaged per spectral "
+        "parameter (repeats), then integrated by the trapezoid rule over [min sp, max sp]; "
+        "NaN scores are left out. As `cleave auspc` reports it (auspc column).");
+}
