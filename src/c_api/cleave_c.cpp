@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "cleave/dataset.hpp"
 #include "cleave/error.hpp"
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
@@ -205,33 +206,18 @@ cleave_status cleave_graph_from_file(const char* path, const char* format, doubl
     require_out(out, "out");
     *out = nullptr;
     CLEAVE_EXPECTS(path != nullptr, "path is NULL");
-    auto f = cleave::input_format_from_name(format ? format : "auto");
-    if (f == cleave::InputFormat::automatic) f = cleave::detect_format(path);
-    cleave::Graph g;
-    std::vector<std::string> ids;
-    switch (f) {
-      case cleave::InputFormat::pairs:
-        g = cleave::read_pairs_graph(path, {}, threshold < 0 ? 5e-324 : threshold);
-        break;
-      case cleave::InputFormat::dms: {
-        auto m = cleave::read_dms(path);
-        ids = m.samples.ids;
-        g = cleave::mutation_graph(m);
-        break;
-      }
-      default: {
-        cleave::MoleculeSet m = f == cleave::InputFormat::fps
-                                    ? cleave::read_fps(path)
-                                    : cleave::read_molecules(path, cleave::MoleculeReadOptions{});
-        cleave::SimilarityOptions opt;
-        opt.threshold = threshold < 0 ? 0.4 : threshold;
-        opt.progress = false;
-        g = cleave::fingerprint_graph(m.fps, opt);
-        ids = m.samples.ids;
-      }
+    CLEAVE_EXPECTS(!std::isnan(threshold), "threshold is NaN");
+    cleave::DatasetOptions opt;
+    opt.format = cleave::input_format_from_name(format ? format : "auto");
+    if (threshold >= 0) {
+      opt.molecules.threshold = threshold;
+      opt.sequences.threshold = threshold;
+      opt.embeddings.threshold = threshold;
+      opt.pairs.threshold = threshold;
     }
-    if (!ids.empty()) g.set_ids(std::move(ids));
-    *out = wrap(std::move(g));
+    cleave::Context ctx;
+    ctx.progress = false;
+    *out = wrap(cleave::graph_from_file(path, opt, ctx));
   });
 }
 

@@ -94,11 +94,15 @@ check() {
     diff -r -x manifest.json "$WORK/$name.cli" "$WORK/$name.c" >"$WORK/diff" && ok ||
       bad "$name: $consumer's splits differ from the CLI's: $(head -5 "$WORK/diff")"
   done
-  # The find_package consumer finds libcleave through its RUNPATH alone.
-  ldd "$WORK/by-cmake/consumer" 2>/dev/null | grep -q "$libdir/libcleave.so" && ok ||
-    bad "the find_package consumer does not load $libdir/libcleave.so"
 }
+# The find_package consumer finds libcleave through its RUNPATH alone.
+ldd "$WORK/by-cmake/consumer" >"$WORK/ldd" 2>&1
+grep -q "$libdir/libcleave.so" "$WORK/ldd" && ok ||
+  bad "the find_package consumer does not load $libdir/libcleave.so: $(cat "$WORK/ldd")"
 check "$DATA/cli_mols.csv" csv
+check "$DATA/seq_proteins.fasta" fasta
+check "$DATA/seq_dna.fasta" fasta
+check "$DATA/npy_f4.npy" npy
 
 echo "install: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
