@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cleave/split.hpp"
+#include "cleave/util.hpp"
 
 namespace cleave {
 
@@ -23,12 +24,30 @@ struct Context {
   std::filesystem::path work_dir;
   /// Progress bars on stderr (still silenced by Progress::set_quiet).
   bool progress = true;
-  /// Receives the call's warnings (skipped records, replaced residues);
-  /// empty: cleave::warn (stderr unless a warning sink is set).
+  /// Receives the call's warnings (skipped records, replaced residues, a
+  /// CUDA fallback); empty: cleave::warn (stderr unless a sink is set).
   std::function<void(const std::string&)> log;
+  /// Progress of each stage (label, done, total) instead of bars on stderr.
+  std::function<void(const std::string& stage, uint64_t done, uint64_t total)> on_progress;
+  /// Polled between tiles, splits and partitions: true stops the call with
+  /// errc::cancelled (a resumable graph build keeps its finished tiles).
+  std::function<bool()> cancelled;
 
   /// Sends a warning to log, or to cleave::warn.
   void warn(const std::string& message) const;
+};
+
+/// @brief Installs a Context's log, progress and cancel hooks on the calling
+/// thread for one library call (see CallHooks); a no-op when it has none.
+class ContextScope {
+ public:
+  explicit ContextScope(const Context& ctx);
+  ContextScope(const ContextScope&) = delete;
+  ContextScope& operator=(const ContextScope&) = delete;
+
+ private:
+  CallHooks hooks_;
+  ScopedCallHooks scope_;
 };
 
 }  // namespace cleave

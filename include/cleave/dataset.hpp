@@ -36,8 +36,10 @@ struct MoleculeSettings {
   unsigned n_bits = 2048;     ///< Morgan size in bits, 8 to 2^20
   /// false: skip unparseable SMILES (counted, warned about); true: fail.
   bool strict = false;
+  /// A longer SMILES is an error (io.hpp: kDefaultMaxSmilesLength).
+  std::size_t max_smiles_length = kDefaultMaxSmilesLength;
   Measure measure = Measure::tanimoto;  ///< tanimoto, dice or cosine
-  std::optional<double> threshold;      ///< in [0, 1]; default 0.4
+  std::optional<double> threshold;      ///< in (0, 1]; default 0.4
 };
 
 /// @brief FASTA and in-memory sequences: reading rules and alignment.
@@ -57,7 +59,7 @@ struct SequenceSettings {
 
 /// @brief NPY and in-memory embeddings (float32 rows).
 struct EmbeddingSettings {
-  std::optional<double> threshold;  ///< cosine in [-1, 1]; default 0.9
+  std::optional<double> threshold;  ///< cosine in (0, 1]; default 0.9
 };
 
 /// @brief Deep mutational scans (ProteinGym-style CSV).
@@ -116,6 +118,20 @@ const char* input_format_name(InputFormat f);
 /// fewer than 2 samples is an error.
 Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& opt,
                      const Context& ctx = {});
+
+/// Datasets from memory, one entry per sample. ids may be empty (then "0",
+/// "1", ...); otherwise one per sample, unique. The rules, settings and
+/// checks of the file readers (opt.molecules, opt.sequences), with messages
+/// naming "<memory>" and the 1-based record. format is csv for SMILES,
+/// fasta for sequences, npy for embeddings.
+Dataset dataset_from_smiles(const std::vector<std::string>& smiles, std::vector<std::string> ids,
+                            const DatasetOptions& opt, const Context& ctx = {});
+Dataset dataset_from_sequences(const std::vector<std::string>& sequences,
+                               std::vector<std::string> ids, const DatasetOptions& opt,
+                               const Context& ctx = {});
+/// n rows of dim float32 values, row-major (copied; finite, nonzero rows).
+Dataset dataset_from_embeddings(const float* values, uint64_t n, uint32_t dim,
+                                std::vector<std::string> ids);
 
 /// The overlap graph of a dataset with the settings of its kind, run as ctx
 /// says. Sets the graph's ids, and meta.parameters to a JSON object naming

@@ -43,6 +43,8 @@ std::vector<OptionSpec> input_options() {
       {"invalid", "POLICY",
        "FASTA residues outside the alphabet: error, replace (by X or N) or skip the record",
        "error"},
+      {"max-line-length", "SIZE", "longest line of text input accepted, e.g. 256M", "64M"},
+      {"max-smiles-length", "N", "longest SMILES accepted (characters)", "10000"},
   };
 }
 
@@ -77,12 +79,13 @@ std::vector<OptionSpec> graph_options() {
 
 namespace {
 
-uint64_t parse_size(const std::string& text) {
+/// "8G", "512M", ... in bytes; `option` names the option in messages.
+uint64_t parse_size(const char* option, const std::string& text) {
   char* end = nullptr;
   errno = 0;
   const double v = std::strtod(text.c_str(), &end);
   CLEAVE_EXPECTS(end != text.c_str() && errno == 0 && v > 0,
-                 "option --max-memory: '{}' is not a size (e.g. 512M, 8G)", text);
+                 "option --{}: '{}' is not a size (e.g. 512M, 8G)", option, text);
   std::string unit(end);
   double scale = 1;
   if (unit == "K" || unit == "k" || unit == "KB" || unit == "KiB")
@@ -94,7 +97,7 @@ uint64_t parse_size(const std::string& text) {
   else if (unit == "T" || unit == "TB" || unit == "TiB")
     scale = 1024.0 * 1024 * 1024 * 1024;
   else
-    CLEAVE_EXPECTS(unit.empty(), "option --max-memory: unknown unit '{}' (use K, M, G or T)", unit);
+    CLEAVE_EXPECTS(unit.empty(), "option --{}: unknown unit '{}' (use K, M, G or T)", option, unit);
   return static_cast<uint64_t>(v * scale);
 }
 
@@ -115,6 +118,8 @@ DatasetOptions dataset_options(const Args& a, InputFormat format) {
   if (a.has("radius")) m.radius = static_cast<unsigned>(a.integer("radius", 0, 16));
   if (a.has("nbits")) m.n_bits = static_cast<unsigned>(a.integer("nbits", 8, 1 << 20));
   m.strict = a.flag("strict");
+  if (a.has("max-smiles-length"))
+    m.max_smiles_length = static_cast<std::size_t>(a.integer("max-smiles-length", 1, 1L << 40));
   if (a.has("measure")) m.measure = measure_from_name(a.str("measure"));
   LabelSettings& l = o.labels;
   text("label-column", l.column);
@@ -155,7 +160,7 @@ DatasetOptions dataset_options(const Args& a, InputFormat format) {
 Context context_from(const Args& a) {
   Context ctx;
   if (a.has("backend")) ctx.backend = backend_from_name(a.str("backend"));
-  if (a.has("max-memory")) ctx.max_memory = parse_size(a.str("max-memory"));
+  if (a.has("max-memory")) ctx.max_memory = parse_size("max-memory", a.str("max-memory"));
   if (a.has("work-dir")) ctx.work_dir = a.str("work-dir");
   ctx.progress = !Progress::quiet();
   return ctx;
@@ -168,6 +173,8 @@ Dataset load_input(const Args& a) {
   std::error_code ec;
   CLEAVE_EXPECTS(std::filesystem::is_regular_file(path, ec), "cannot read input {}: no such file",
                  path.string());
+  if (a.has("max-line-length"))
+    set_max_line_length(parse_size("max-line-length", a.str("max-line-length")));
   InputFormat format = input_format_from_name(a.str("format"));
   if (format == InputFormat::automatic) format = detect_format(path);
   const bool molecule_opts = a.has("smiles-column") || a.has("radius") || a.has("nbits");

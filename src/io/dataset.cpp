@@ -1,5 +1,6 @@
 // Reading a dataset of any supported format into samples and features.
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include <fmt/format.h>
@@ -51,6 +52,7 @@ std::string notes_text(const std::vector<std::string>& notes) {
 
 Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& opt,
                      const Context& ctx) {
+  const ContextScope scope(ctx);
   Dataset in;
   in.path = path;
   std::error_code ec;
@@ -71,6 +73,7 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
       r.radius = opt.molecules.radius;
       r.n_bits = opt.molecules.n_bits;
       r.strict = opt.molecules.strict;
+      r.max_smiles_length = opt.molecules.max_smiles_length;
       MoleculeSet m = read_molecules(path, r);
       in.n_skipped = m.n_skipped;
       if (m.n_skipped)
@@ -140,6 +143,89 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
     join_labels(in.samples, labels.file, labels.id_column, labels.column);
   CLEAVE_EXPECTS(in.samples.size() >= 2, "{}: needs at least 2 samples, found {}", path.string(),
                  in.samples.size());
+  return in;
+}
+
+namespace {
+
+/// ids, or "0", "1", ... when empty; a count other than n is an error.
+std::vector<std::string> ids_or_numbers(std::vector<std::string> ids, std::size_t n) {
+  if (ids.empty()) {
+    ids.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
+  }
+  CLEAVE_EXPECTS(ids.size() == n, "{} ids for {} samples", ids.size(), n);
+  return ids;
+}
+
+void check_size(const Dataset& in) {
+  CLEAVE_EXPECTS(in.samples.size() >= 2, "<memory>: needs at least 2 samples, found {}",
+                 in.samples.size());
+}
+
+}  // namespace
+
+Dataset dataset_from_smiles(const std::vector<std::string>& smiles, std::vector<std::string> ids,
+                            const DatasetOptions& opt, const Context& ctx) {
+  const ContextScope scope(ctx);
+  check_molecule_settings(opt.molecules);
+  MoleculeReadOptions r;
+  r.radius = opt.molecules.radius;
+  r.n_bits = opt.molecules.n_bits;
+  r.strict = opt.molecules.strict;
+  r.max_smiles_length = opt.molecules.max_smiles_length;
+  MoleculeSet m = molecules_from_smiles(smiles, ids_or_numbers(std::move(ids), smiles.size()), r);
+  Dataset in;
+  in.format = InputFormat::csv;
+  in.n_skipped = m.n_skipped;
+  if (m.n_skipped)
+    ctx.warn(
+        fmt::format("skipped {} unparseable SMILES:{}", m.n_skipped, notes_text(m.skipped_notes)));
+  in.samples = std::move(m.samples);
+  in.fps = std::move(m.fps);
+  check_size(in);
+  return in;
+}
+
+Dataset dataset_from_sequences(const std::vector<std::string>& sequences,
+                               std::vector<std::string> ids, const DatasetOptions& opt,
+                               const Context& ctx) {
+  const ContextScope scope(ctx);
+  FastaReadOptions r;
+  r.alphabet = opt.sequences.alphabet;
+  r.invalid = opt.sequences.invalid;
+  Sequences seqs =
+      sequences_from_strings(ids_or_numbers(std::move(ids), sequences.size()), sequences, r);
+  Dataset in;
+  in.format = InputFormat::fasta;
+  in.n_skipped = seqs.n_skipped;
+  if (seqs.n_skipped || seqs.n_replaced)
+    ctx.warn(fmt::format("<memory>: {} records skipped, {} residues replaced{}", seqs.n_skipped,
+                         seqs.n_replaced, notes_text(seqs.skipped_notes)));
+  in.samples = seqs.samples;
+  in.sequences = std::move(seqs);
+  check_size(in);
+  return in;
+}
+
+Dataset dataset_from_embeddings(const float* values, uint64_t n, uint32_t dim,
+                                std::vector<std::string> ids) {
+  CLEAVE_EXPECTS(values != nullptr || n == 0, "embedding values are NULL");
+  CLEAVE_EXPECTS(dim > 0 && n <= (uint64_t{1} << 32) && n <= SIZE_MAX / sizeof(float) / dim,
+                 "{} x {} embeddings are too many (or dim is 0)", n, dim);
+  EmbeddingSet emb;
+  emb.n = n;
+  emb.dim = dim;
+  emb.values.assign(values, values + n * dim);
+  emb.source = "<memory>";
+  validate_embeddings(emb);
+  emb.checksum = embedding_checksum(emb);
+  Dataset in;
+  in.format = InputFormat::npy;
+  in.samples.ids = ids_or_numbers(std::move(ids), n);
+  in.samples.checksum = emb.checksum;
+  in.embeddings = std::move(emb);
+  check_size(in);
   return in;
 }
 

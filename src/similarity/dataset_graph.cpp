@@ -13,10 +13,13 @@ namespace cleave {
 
 namespace {
 
-double checked_threshold(const std::optional<double>& t, double fallback, double lo,
+/// The threshold given, or the kind's default; in [0, 1], or (0, 1] when
+/// it must be positive (all-pairs similarity keeps pairs >= it as edges).
+double checked_threshold(const std::optional<double>& t, double fallback, bool positive,
                          const char* what) {
   const double v = t.value_or(fallback);
-  CLEAVE_EXPECTS(v >= lo && v <= 1.0, "{} threshold must be in [{}, 1] (got {})", what, lo, v);
+  CLEAVE_EXPECTS((positive ? v > 0.0 : v >= 0.0) && v <= 1.0,
+                 "{} threshold must be in {}0, 1] (got {})", what, positive ? "(" : "[", v);
   return v;
 }
 
@@ -45,9 +48,8 @@ Graph sequences_graph(const Dataset& in, const SequenceSettings& s, const Contex
   opt.match = s.match;
   opt.mismatch = s.mismatch;
   opt.identity = s.identity;
-  opt.threshold = checked_threshold(s.threshold,
-                                    default_identity_threshold(in.sequences->alphabet), 0.0,
-                                    "the identity");
+  opt.threshold = checked_threshold(s.threshold, default_identity_threshold(in.sequences->alphabet),
+                                    false, "the identity");
   opt.search = s.search;
   CLEAVE_EXPECTS(s.sensitivity >= 1.0 && s.sensitivity <= 9.0,
                  "prefilter sensitivity must be in [1, 9] (got {})", s.sensitivity);
@@ -71,6 +73,8 @@ Graph sequences_graph(const Dataset& in, const SequenceSettings& s, const Contex
 }  // namespace
 
 Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& ctx) {
+  const ContextScope scope(ctx);
+  check_cancelled(current_call_hooks());
   std::string params;
   Graph g;
   if (in.pairs_graph) {
@@ -85,7 +89,7 @@ Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& c
   } else if (in.embeddings) {
     SimilarityOptions opt = similarity_options(ctx);
     opt.measure = Measure::cosine;
-    opt.threshold = checked_threshold(o.embeddings.threshold, 0.9, -1.0, "the cosine");
+    opt.threshold = checked_threshold(o.embeddings.threshold, 0.9, true, "the cosine");
     g = embedding_graph(*in.embeddings, opt);
     params =
         fmt::format("{{\"input\": {}, \"measure\": \"cosine\", \"threshold\": {}, \"dim\": {}}}",
@@ -98,7 +102,7 @@ Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& c
                        m.measure == Measure::cosine,
                    "measure {} does not apply to fingerprints (use tanimoto, dice or cosine)",
                    measure_name(m.measure));
-    opt.threshold = checked_threshold(m.threshold, 0.4, 0.0, "the fingerprint");
+    opt.threshold = checked_threshold(m.threshold, 0.4, true, "the fingerprint");
     g = fingerprint_graph(*in.fps, opt);
     params = fmt::format(
         "{{\"input\": {}, \"measure\": \"{}\", \"threshold\": {}, \"radius\": {}, "
