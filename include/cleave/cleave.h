@@ -6,7 +6,12 @@
  * handle, or one of the wrong kind, is reported as
  * CLEAVE_ERROR_INVALID_ARGUMENT (the library keeps a registry of live handles
  * and never dereferences one it did not hand out); destroying such a handle
- * again is a no-op. */
+ * again is a no-op.
+ *
+ * The library prints nothing from inside a call: warnings (skipped records,
+ * a CUDA fallback to the CPU) go to the log callback of a cleave_context,
+ * or are dropped when there is none; progress goes to its progress callback.
+ * Calls that take a context also take NULL for the defaults. */
 #ifndef CLEAVE_CLEAVE_H
 #define CLEAVE_CLEAVE_H
 
@@ -30,7 +35,8 @@ typedef enum cleave_status {
   CLEAVE_ERROR_FORMAT = 3,
   CLEAVE_ERROR_OUT_OF_MEMORY = 4,
   CLEAVE_ERROR_INTERNAL = 5,
-  CLEAVE_ERROR_CUDA = 6
+  CLEAVE_ERROR_CUDA = 6,
+  CLEAVE_ERROR_CANCELLED = 7 /**< the context's cancel flag was set */
 } cleave_status;
 
 typedef struct cleave_graph_s* cleave_graph;
@@ -40,6 +46,34 @@ typedef struct cleave_splits_s* cleave_splits;
 CLEAVE_API const char* cleave_last_error(void);
 /** Version as "MAJOR.MINOR.PATCH", and as numbers (any pointer may be NULL). */
 CLEAVE_API const char* cleave_version(int* major, int* minor, int* patch);
+
+/* ---- context: shared settings of long calls ---- */
+
+/** Receives one warning (UTF-8, no trailing newline). */
+typedef void (*cleave_log_fn)(const char* message, void* user);
+/** Progress of a stage ("fingerprint similarity", "splits", ...): done of
+ * total units; called at most every 0.1 s and once at the stage's end, from
+ * any thread. */
+typedef void (*cleave_progress_fn)(const char* stage, uint64_t done, uint64_t total, void* user);
+
+typedef struct cleave_context {
+  size_t struct_size;   /**< sizeof(cleave_context): set by _init */
+  int backend;          /**< 0 auto (default), 1 cpu, 2 cuda */
+  int threads;          /**< 0 = all cores */
+  uint64_t max_memory;  /**< bytes for all-pairs work; 0 = a quarter of RAM */
+  const char* work_dir; /**< checkpoints of a resumable graph build; NULL = none */
+  cleave_log_fn log;    /**< NULL: warnings are dropped */
+  void* log_user;
+  cleave_progress_fn progress; /**< NULL: no progress reports */
+  void* progress_user;
+  /** Polled (an atomic load) between tiles of all-pairs work, splits and
+   * partitions, from any thread: once *cancel != 0 the call returns
+   * CLEAVE_ERROR_CANCELLED (a graph build with work_dir keeps its finished
+   * tiles). Set it with an atomic store when other threads run. NULL: none. */
+  const volatile int* cancel;
+} cleave_context;
+
+CLEAVE_API void cleave_context_init(cleave_context* ctx);
 
 /* ---- graphs ---- */
 
@@ -58,6 +92,72 @@ CLEAVE_API cleave_status cleave_graph_from_fingerprints(uint64_t n, uint32_t wor
  * (format "auto", "csv", "smi", "fps", "dms", "pairs"). threshold < 0: the default. */
 CLEAVE_API cleave_status cleave_graph_from_file(const char* path, const char* format,
                                                 double threshold, cleave_graph* out);
+
+/** Every setting of a dataset's graph, as `cleave graph` has them. Strings
+ * may be NULL for their default; settings of other kinds are ignored. */
+typedef struct cleave_graph_options {
+  size_t struct_size;  /**< sizeof(cleave_graph_options): set by _init */
+  const char* format;  /**< files: "auto" (default), csv, smi, fps, dms, pairs, fasta, npy */
+  double threshold;    /**< NAN (default): 0.4 fingerprints, identity 0.3 protein /
+                            0.9 DNA, cosine 0.9, pairs > 0; DMS takes none */
+  const char* measure; /**< fingerprints: "tanimoto" (default), "dice", "cosine" */
+  /* SMILES */
+  const char* id_column;     /**< CSV: NULL = auto (id, name, CID, ...) */
+  const char* smiles_column; /**< CSV: NULL = auto (smiles, SMILES, ...) */
+  uint32_t radius;           /**< Morgan radius, default 2 */
+  uint32_t nbits;            /**< Morgan bits, default 2048 */
+  int strict;                /**< 1: an unparseable SMILES is an error; 0 (default): skipped */
+  size_t max_smiles_length;  /**< a longer SMILES is a format error; default 10000 */
+  /* labels and ids from beside the input */
+  const char* label_column;     /**< label column of the input or of labels_file */
+  const char* labels_file;      /**< CSV joining labels by id */
+  const char* labels_id_column; /**< id column of labels_file (NULL: the first) */
+  const char* ids_file;         /**< one id per line for pairs and NPY files */
+  /* sequences (FASTA files, cleave_graph_from_sequences) */
+  const char* alphabet; /**< "auto" (default), "protein", "dna" */
+  const char* invalid;  /**< residues outside it: "error" (default), "replace", "skip" */
+  const char* align;    /**< "global" (default) or "local" */
+  int gap_open;         /**< < 0 (default): 11 protein, 5 DNA */
+  int gap_extend;       /**< < 0 (default): 1 protein, 2 DNA */
+  int match;            /**< DNA, default 2 */
+  int mismatch;         /**< DNA, default -3 */
+  const char* identity; /**< "auto" (default), "full", "aligned", "shorter" */
+  const char* search;   /**< "auto" (default), "exhaustive", "prefilter" */
+  double sensitivity;   /**< prefilter, 1 to 9, default 5 */
+  /* DMS */
+  const char* mutant_column; /**< default "mutant" */
+} cleave_graph_options;
+
+CLEAVE_API void cleave_graph_options_init(cleave_graph_options* opt);
+
+/** Longest line of text input accepted by every reader (a longer one is a
+ * format error naming file and line); 0 restores the default, 64 MiB.
+ * Process-wide: set it before reading. */
+CLEAVE_API void cleave_set_max_line_length(size_t bytes);
+
+/** Graph of a dataset file with every setting (opt and ctx may be NULL). */
+CLEAVE_API cleave_status cleave_graph_from_file_ex(const char* path,
+                                                   const cleave_graph_options* opt,
+                                                   const cleave_context* ctx, cleave_graph* out);
+/** Graph of n SMILES (Morgan fingerprints as opt says); ids may be NULL
+ * ("0", "1", ...). An unparseable SMILES is skipped (and warned about)
+ * unless opt->strict. */
+CLEAVE_API cleave_status cleave_graph_from_smiles(size_t n, const char* const* smiles,
+                                                  const char* const* ids,
+                                                  const cleave_graph_options* opt,
+                                                  const cleave_context* ctx, cleave_graph* out);
+/** Graph of n protein or DNA sequences (letters; opt->alphabet, default
+ * detected) by alignment identity; ids may be NULL. */
+CLEAVE_API cleave_status cleave_graph_from_sequences(size_t n, const char* const* sequences,
+                                                     const char* const* ids,
+                                                     const cleave_graph_options* opt,
+                                                     const cleave_context* ctx, cleave_graph* out);
+/** Graph of an n x dim float32 matrix (row-major) by cosine similarity;
+ * rows must be finite and nonzero; ids may be NULL. */
+CLEAVE_API cleave_status cleave_graph_from_embeddings(uint64_t n, uint32_t dim, const float* values,
+                                                      const char* const* ids,
+                                                      const cleave_graph_options* opt,
+                                                      const cleave_context* ctx, cleave_graph* out);
 CLEAVE_API cleave_status cleave_graph_load(const char* path, cleave_graph* out);
 CLEAVE_API cleave_status cleave_graph_save(cleave_graph g, const char* path);
 CLEAVE_API cleave_status cleave_graph_size(cleave_graph g, uint64_t* n_nodes, uint64_t* n_edges);
@@ -75,6 +175,9 @@ typedef struct cleave_split_options {
   uint64_t min_kept;    /**< no split with this many or fewer kept units; default 5 */
   int backend;          /**< 0 auto, 1 cpu, 2 cuda */
   int threads;          /**< 0 = all cores */
+  /** Log, progress and cancel of the sweep (NULL: none); its backend and
+   * threads are not used (the fields above are). */
+  const cleave_context* context;
 } cleave_split_options;
 
 CLEAVE_API void cleave_split_options_init(cleave_split_options* opt);
@@ -96,7 +199,7 @@ typedef struct cleave_split_info {
 
 CLEAVE_API cleave_status cleave_splits_info(cleave_splits s, size_t k, cleave_split_info* info);
 /** side[i] for every node: 0 train, 1 test, 2 validation (partitions), -1 not
- *  in the split; n = node count. */
+ *  in the split (k-fold partitions: the fold 0..K-1, or -1); n = node count. */
 CLEAVE_API cleave_status cleave_splits_assignment(cleave_splits s, size_t k, int8_t* side,
                                                   uint64_t n);
 /** Writes the split set directory (stats.tsv, sp_<p>_r<k>/, manifest.json). */
@@ -113,6 +216,11 @@ typedef struct cleave_partition_options {
   uint32_t tries;        /**< METIS bisections per cut; 0 = by size (default) */
   int mutation_aware;    /**< 1 (default): on mutation graphs also solve on mutations */
   int threads;           /**< 0 = all cores (results do not depend on it) */
+  /** K >= 2: K folds with no edge between any two instead of train/test
+   * (side value = fold, 0..K-1; fractions and targets are not used; pass
+   * targets {0}); 0 (default): train/test. */
+  uint32_t folds;
+  const cleave_context* context; /**< log, progress and cancel (NULL: none) */
 } cleave_partition_options;
 
 CLEAVE_API void cleave_partition_options_init(cleave_partition_options* opt);

@@ -32,6 +32,8 @@ EmbeddingSet read_npy(const std::filesystem::path& path);
 /// Checks what read_npy checks on a set built in memory (sizes, finite
 /// values, nonzero rows); throws errc::format naming set.source and the row.
 void validate_embeddings(const EmbeddingSet& set);
+/// Checksum of shape and values (EmbeddingSet::checksum).
+uint64_t embedding_checksum(const EmbeddingSet& set);
 
 /// Cosine similarity of all pairs i < j of rows (normalised to unit length
 /// first): edge when similarity >= opt.threshold (> 0), compared in double.

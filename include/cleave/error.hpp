@@ -19,6 +19,7 @@ enum class errc : int {
   out_of_memory = 4,     ///< a memory budget cannot be met
   internal = 5,          ///< a broken invariant (a bug)
   cuda = 6,              ///< a CUDA runtime failure
+  cancelled = 7,         ///< the caller asked a long call to stop (CallHooks::cancelled)
 };
 
 /// @brief The exception thrown by every part of cleave.

@@ -13,6 +13,19 @@
 
 namespace cleave {
 
+/// Bytes in one line of text input (64 MiB unless set): a longer line, in
+/// any reader (CSV, SMI, FPS, DMS, pairs, FASTA, ids and labels files), is
+/// a format error naming file and line, refused before it is held whole.
+/// Process-wide; set it before reading. 0 restores the default.
+inline constexpr std::size_t kDefaultMaxLineLength = std::size_t{64} << 20;
+void set_max_line_length(std::size_t bytes);
+std::size_t max_line_length();
+
+/// Characters in one SMILES (10000 unless set): parsing and fingerprinting
+/// grow with it (a 5 MB SMILES took minutes and gigabytes), so a longer one
+/// is a format error naming file and line, even when not strict.
+inline constexpr std::size_t kDefaultMaxSmilesLength = 10000;
+
 /// Samples in input order: ids, optional numeric labels, input checksum.
 struct Samples {
   std::vector<std::string> ids;
@@ -44,6 +57,7 @@ struct MoleculeReadOptions {
   unsigned n_bits = 2048;
   /// false: skip unparseable SMILES and count them; true: fail on the first.
   bool strict = false;
+  std::size_t max_smiles_length = kDefaultMaxSmilesLength;
 };
 
 struct MoleculeSet {
@@ -63,6 +77,13 @@ struct MoleculeSet {
 /// built without RDKit.
 MoleculeSet read_molecules(const std::filesystem::path& path, const MoleculeReadOptions& opt);
 bool have_rdkit();
+
+/// SMILES from memory, one per sample, with ids (same count; an empty id
+/// becomes row<k>): the rules of read_molecules without columns or a
+/// labels file; messages name "<memory>" and the 1-based record.
+MoleculeSet molecules_from_smiles(const std::vector<std::string>& smiles,
+                                  const std::vector<std::string>& ids,
+                                  const MoleculeReadOptions& opt);
 
 /// Joins numeric labels to samples by id from a CSV with a header (id column =
 /// id_column or the first; label = label_column or the second). A sample

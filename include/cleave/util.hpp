@@ -71,6 +71,8 @@ uint64_t checksum_file(const std::filesystem::path& path);
 /// 16 lowercase hex digits.
 std::string hex64(uint64_t v);
 
+struct CallHooks;
+
 /// @brief Progress of a long stage: a bar on a terminal, plain lines in a log
 /// (at most one every few seconds), nothing when quiet.
 class Progress {
@@ -93,12 +95,46 @@ class Progress {
   double last_draw_ = -1.0;
   bool tty_;
   bool finished_ = false;
+  const CallHooks* hooks_;  ///< of the thread that made the bar
 };
 
 /// Warnings go through one place so the CLI, the C API and tests can capture them.
 using WarningSink = std::function<void(const std::string&)>;
 void set_warning_sink(WarningSink sink);
+/// To the calling thread's CallHooks::log when installed, else the sink, else stderr.
 void warn(const std::string& message);
+
+/// @brief Hooks of one library call (the C API installs them for every
+/// call): progress bars made on the calling thread report to `progress`
+/// instead of stderr (nothing is printed while hooks are installed),
+/// warn() on that thread goes to `log`, and long loops (tiles of all-pairs
+/// work, splits, partitions) stop with errc::cancelled once `cancelled`
+/// returns true. Any member may be empty.
+struct CallHooks {
+  std::function<void(const std::string& stage, uint64_t done, uint64_t total)> progress;
+  std::function<bool()> cancelled;
+  std::function<void(const std::string&)> log;
+};
+
+/// Installs hooks on the calling thread for the scope's lifetime (nests:
+/// the previous hooks come back on destruction). nullptr installs none.
+class ScopedCallHooks {
+ public:
+  explicit ScopedCallHooks(const CallHooks* hooks);
+  ~ScopedCallHooks();
+  ScopedCallHooks(const ScopedCallHooks&) = delete;
+  ScopedCallHooks& operator=(const ScopedCallHooks&) = delete;
+
+ private:
+  const CallHooks* previous_;
+};
+
+/// The hooks installed on the calling thread (nullptr when none). Code that
+/// hands work to other threads captures this pointer first.
+const CallHooks* current_call_hooks();
+
+/// Throws errc::cancelled when hooks ask to stop (hooks may be nullptr).
+void check_cancelled(const CallHooks* hooks);
 
 /// Sets the OpenMP thread count for cleave's parallel regions (0 = all cores).
 void set_num_threads(int n);

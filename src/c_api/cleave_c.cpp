@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "cleave/dataset.hpp"
 #include "cleave/error.hpp"
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
@@ -49,16 +50,60 @@ cleave_status status_of(cleave::errc c) {
       return CLEAVE_ERROR_OUT_OF_MEMORY;
     case cleave::errc::cuda:
       return CLEAVE_ERROR_CUDA;
+    case cleave::errc::cancelled:
+      return CLEAVE_ERROR_CANCELLED;
     case cleave::errc::internal:
       break;
   }
   return CLEAVE_ERROR_INTERNAL;
 }
 
-/// Runs f, turning every exception into a status and a message.
+/// The hooks of a call: the context's log, progress and cancel flag, or
+/// none (warnings dropped, nothing printed).
+cleave::CallHooks hooks_of(const cleave_context* ctx) {
+  cleave::CallHooks h;
+  if (!ctx) return h;
+  if (ctx->log) {
+    auto fn = ctx->log;
+    void* user = ctx->log_user;
+    h.log = [fn, user](const std::string& m) { fn(m.c_str(), user); };
+  }
+  if (ctx->progress) {
+    auto fn = ctx->progress;
+    void* user = ctx->progress_user;
+    h.progress = [fn, user](const std::string& stage, uint64_t done, uint64_t total) {
+      fn(stage.c_str(), done, total, user);
+    };
+  }
+  if (ctx->cancel) {
+    const volatile int* flag = ctx->cancel;
+    // Read atomically: the caller may set the flag from another thread.
+    h.cancelled = [flag] {
+      return __atomic_load_n(const_cast<const int*>(flag), __ATOMIC_RELAXED) != 0;
+    };
+  }
+  return h;
+}
+
+void check_context(const cleave_context* ctx) {
+  if (!ctx) return;
+  CLEAVE_EXPECTS(ctx->struct_size == sizeof(cleave_context),
+                 "context struct_size {} is not one this library knows (expected {}); call "
+                 "cleave_context_init",
+                 ctx->struct_size, sizeof(cleave_context));
+  CLEAVE_EXPECTS(ctx->backend >= 0 && ctx->backend <= 2, "context backend must be 0, 1 or 2");
+  CLEAVE_EXPECTS(ctx->threads >= 0, "context threads must be >= 0 (got {})", ctx->threads);
+}
+
+/// Runs f with the context's hooks installed (so that the library prints
+/// nothing), turning every exception into a status and a message. A context
+/// with a wrong struct_size is reported before any hook is read.
 template <class F>
-cleave_status guarded(F&& f) noexcept {
+cleave_status guarded(const cleave_context* ctx, F&& f) noexcept {
   try {
+    check_context(ctx);
+    const cleave::CallHooks hooks = hooks_of(ctx);
+    const cleave::ScopedCallHooks scope(&hooks);
     f();
     g_last_error.clear();
     return CLEAVE_OK;
@@ -75,6 +120,11 @@ cleave_status guarded(F&& f) noexcept {
     g_last_error = "unknown error";
     return CLEAVE_ERROR_INTERNAL;
   }
+}
+
+template <class F>
+cleave_status guarded(F&& f) noexcept {
+  return guarded(nullptr, std::forward<F>(f));
 }
 
 /// Every live handle, by address, with its kind. A handle is checked here
@@ -134,6 +184,83 @@ cleave_graph wrap(cleave::Graph g) {
   auto h = std::make_unique<cleave_graph_s>();
   h->graph = std::move(g);
   return register_handle(std::move(h), handle_kind::graph);
+}
+
+cleave::Context context_of(const cleave_context* ctx) {
+  cleave::Context c;
+  c.progress = false;  // progress goes to the call's hooks, never to stderr
+  if (!ctx) return c;
+  c.backend = static_cast<cleave::Backend>(ctx->backend);
+  c.threads = ctx->threads;
+  c.max_memory = ctx->max_memory;
+  if (ctx->work_dir) c.work_dir = ctx->work_dir;
+  c.progress = ctx->progress != nullptr;
+  return c;
+}
+
+/// The library's dataset settings from the C struct (NULL: the defaults).
+cleave::DatasetOptions dataset_options(const cleave_graph_options* opt) {
+  cleave::DatasetOptions o;
+  if (!opt) return o;
+  CLEAVE_EXPECTS(opt->struct_size == sizeof(cleave_graph_options),
+                 "graph options struct_size {} is not one this library knows (expected {}); "
+                 "call cleave_graph_options_init",
+                 opt->struct_size, sizeof(cleave_graph_options));
+  auto text = [](const char* s, std::string& field) {
+    if (s) field = s;
+  };
+  auto path = [](const char* s, std::filesystem::path& field) {
+    if (s) field = s;
+  };
+  if (opt->format) o.format = cleave::input_format_from_name(opt->format);
+  if (!std::isnan(opt->threshold)) {
+    o.molecules.threshold = o.sequences.threshold = o.embeddings.threshold = o.pairs.threshold =
+        opt->threshold;
+  }
+  cleave::MoleculeSettings& m = o.molecules;
+  if (opt->measure) m.measure = cleave::measure_from_name(opt->measure);
+  text(opt->id_column, m.id_column);
+  text(opt->smiles_column, m.smiles_column);
+  m.radius = opt->radius;
+  m.n_bits = opt->nbits;
+  m.strict = opt->strict != 0;
+  CLEAVE_EXPECTS(opt->max_smiles_length > 0, "max_smiles_length must be > 0");
+  m.max_smiles_length = opt->max_smiles_length;
+  cleave::LabelSettings& l = o.labels;
+  text(opt->label_column, l.column);
+  path(opt->labels_file, l.file);
+  text(opt->labels_id_column, l.id_column);
+  path(opt->ids_file, l.ids_file);
+  cleave::SequenceSettings& q = o.sequences;
+  if (opt->alphabet) q.alphabet = cleave::alphabet_from_name(opt->alphabet);
+  if (opt->invalid) q.invalid = cleave::invalid_residue_from_name(opt->invalid);
+  if (opt->align) q.mode = cleave::align_mode_from_name(opt->align);
+  q.gap_open = opt->gap_open;
+  q.gap_extend = opt->gap_extend;
+  q.match = opt->match;
+  q.mismatch = opt->mismatch;
+  if (opt->identity) q.identity = cleave::identity_kind_from_name(opt->identity);
+  if (opt->search) q.search = cleave::search_mode_from_name(opt->search);
+  q.sensitivity = opt->sensitivity;
+  text(opt->mutant_column, o.mutations.mutant_column);
+  return o;
+}
+
+/// n C strings (none NULL) as std::strings.
+std::vector<std::string> strings(const char* const* a, size_t n, const char* name) {
+  CLEAVE_EXPECTS(a != nullptr, "{} is NULL", name);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    CLEAVE_EXPECTS(a[i] != nullptr, "{}[{}] is NULL", name, i);
+    out.emplace_back(a[i]);
+  }
+  return out;
+}
+
+/// ids, or none (the library numbers the samples) when a is NULL.
+std::vector<std::string> optional_strings(const char* const* a, size_t n) {
+  return a ? strings(a, n, "ids") : std::vector<std::string>{};
 }
 
 }  // namespace
@@ -201,37 +328,92 @@ cleave_status cleave_graph_from_fingerprints(uint64_t n, uint32_t words_per_fp,
 
 cleave_status cleave_graph_from_file(const char* path, const char* format, double threshold,
                                      cleave_graph* out) {
-  return guarded([&] {
+  if (std::isnan(threshold))
+    return guarded([] { CLEAVE_FAIL(invalid_argument, "threshold is NaN"); });
+  cleave_graph_options opt;
+  cleave_graph_options_init(&opt);
+  opt.format = format;
+  if (threshold >= 0) opt.threshold = threshold;  // < 0: the default
+  return cleave_graph_from_file_ex(path, &opt, nullptr, out);
+}
+
+void cleave_set_max_line_length(size_t bytes) {
+  cleave::set_max_line_length(bytes);
+}
+
+void cleave_context_init(cleave_context* ctx) {
+  if (!ctx) return;
+  std::memset(ctx, 0, sizeof *ctx);
+  ctx->struct_size = sizeof *ctx;
+}
+
+void cleave_graph_options_init(cleave_graph_options* opt) {
+  if (!opt) return;
+  std::memset(opt, 0, sizeof *opt);
+  const cleave::DatasetOptions d;
+  opt->struct_size = sizeof *opt;
+  opt->threshold = NAN;
+  opt->radius = d.molecules.radius;
+  opt->max_smiles_length = d.molecules.max_smiles_length;
+  opt->nbits = d.molecules.n_bits;
+  opt->gap_open = d.sequences.gap_open;
+  opt->gap_extend = d.sequences.gap_extend;
+  opt->match = d.sequences.match;
+  opt->mismatch = d.sequences.mismatch;
+  opt->sensitivity = d.sequences.sensitivity;
+}
+
+cleave_status cleave_graph_from_file_ex(const char* path, const cleave_graph_options* opt,
+                                        const cleave_context* ctx, cleave_graph* out) {
+  return guarded(ctx, [&] {
     require_out(out, "out");
     *out = nullptr;
     CLEAVE_EXPECTS(path != nullptr, "path is NULL");
-    auto f = cleave::input_format_from_name(format ? format : "auto");
-    if (f == cleave::InputFormat::automatic) f = cleave::detect_format(path);
-    cleave::Graph g;
-    std::vector<std::string> ids;
-    switch (f) {
-      case cleave::InputFormat::pairs:
-        g = cleave::read_pairs_graph(path, {}, threshold < 0 ? 5e-324 : threshold);
-        break;
-      case cleave::InputFormat::dms: {
-        auto m = cleave::read_dms(path);
-        ids = m.samples.ids;
-        g = cleave::mutation_graph(m);
-        break;
-      }
-      default: {
-        cleave::MoleculeSet m = f == cleave::InputFormat::fps
-                                    ? cleave::read_fps(path)
-                                    : cleave::read_molecules(path, cleave::MoleculeReadOptions{});
-        cleave::SimilarityOptions opt;
-        opt.threshold = threshold < 0 ? 0.4 : threshold;
-        opt.progress = false;
-        g = cleave::fingerprint_graph(m.fps, opt);
-        ids = m.samples.ids;
-      }
-    }
-    if (!ids.empty()) g.set_ids(std::move(ids));
-    *out = wrap(std::move(g));
+    const cleave::DatasetOptions o = dataset_options(opt);
+    *out = wrap(cleave::graph_from_file(path, o, context_of(ctx)));
+  });
+}
+
+cleave_status cleave_graph_from_smiles(size_t n, const char* const* smiles, const char* const* ids,
+                                       const cleave_graph_options* opt, const cleave_context* ctx,
+                                       cleave_graph* out) {
+  return guarded(ctx, [&] {
+    require_out(out, "out");
+    *out = nullptr;
+    const auto o = dataset_options(opt);
+    const auto c = context_of(ctx);
+    const auto data =
+        cleave::dataset_from_smiles(strings(smiles, n, "smiles"), optional_strings(ids, n), o, c);
+    *out = wrap(cleave::dataset_graph(data, o, c));
+  });
+}
+
+cleave_status cleave_graph_from_sequences(size_t n, const char* const* sequences,
+                                          const char* const* ids, const cleave_graph_options* opt,
+                                          const cleave_context* ctx, cleave_graph* out) {
+  return guarded(ctx, [&] {
+    require_out(out, "out");
+    *out = nullptr;
+    const auto o = dataset_options(opt);
+    const auto c = context_of(ctx);
+    const auto data = cleave::dataset_from_sequences(strings(sequences, n, "sequences"),
+                                                     optional_strings(ids, n), o, c);
+    *out = wrap(cleave::dataset_graph(data, o, c));
+  });
+}
+
+cleave_status cleave_graph_from_embeddings(uint64_t n, uint32_t dim, const float* values,
+                                           const char* const* ids, const cleave_graph_options* opt,
+                                           const cleave_context* ctx, cleave_graph* out) {
+  return guarded(ctx, [&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(values != nullptr, "values is NULL");
+    CLEAVE_EXPECTS(n < (uint64_t{1} << 32), "{} embeddings exceed 2^32 - 1", n);
+    const auto o = dataset_options(opt);
+    const auto c = context_of(ctx);
+    const auto data = cleave::dataset_from_embeddings(values, n, dim, optional_strings(ids, n));
+    *out = wrap(cleave::dataset_graph(data, o, c));
   });
 }
 
@@ -285,7 +467,10 @@ void cleave_split_options_init(cleave_split_options* opt) {
 
 cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, const double* ps,
                            size_t n_ps, const uint64_t* seeds, size_t n_seeds, cleave_splits* out) {
-  return guarded([&] {
+  // The context field exists in structs from this header on (older ones end
+  // at threads).
+  const bool has_context = opt && opt->struct_size == sizeof(cleave_split_options);
+  return guarded(has_context ? opt->context : nullptr, [&] {
     require_out(out, "out");
     *out = nullptr;
     const auto& gr = graph_of(g);
@@ -312,8 +497,9 @@ cleave_status cleave_sweep(cleave_graph g, const cleave_split_options* opt, cons
     auto h = std::make_unique<cleave_splits_s>();
     h->graph = gr;
     h->options = so;
+    const bool progress = has_context && opt->context && opt->context->progress;
     h->splits = cleave::sweep(gr, std::vector<double>(ps, ps + n_ps),
-                              std::vector<uint64_t>(seeds, seeds + n_seeds), so, false);
+                              std::vector<uint64_t>(seeds, seeds + n_seeds), so, progress);
     *out = register_handle(std::move(h), handle_kind::splits);
   });
 }
@@ -327,13 +513,16 @@ void cleave_partition_options_init(cleave_partition_options* opt) {
                                   d.tolerance,
                                   d.tries,
                                   d.mutation_aware ? 1 : 0,
-                                  0};
+                                  0,
+                                  0,
+                                  nullptr};
 }
 
 cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* opt,
                                const double* targets, size_t n_targets, const uint64_t* seeds,
                                size_t n_seeds, cleave_splits* out) {
-  return guarded([&] {
+  const bool sized = opt && opt->struct_size == sizeof(cleave_partition_options);
+  return guarded(sized ? opt->context : nullptr, [&] {
     require_out(out, "out");
     *out = nullptr;
     const auto& gr = graph_of(g);
@@ -347,6 +536,10 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
     CLEAVE_EXPECTS(opt->threads >= 0, "threads must be >= 0 (got {})", opt->threads);
     for (size_t i = 0; i < n_targets; ++i)
       CLEAVE_EXPECTS(targets[i] >= 0 && targets[i] <= 1, "target {} is outside [0, 1]", targets[i]);
+    CLEAVE_EXPECTS(opt->folds != 1 && opt->folds <= 100,
+                   "folds must be 0 (train/test) or 2 to 100 (got {})", opt->folds);
+    CLEAVE_EXPECTS(opt->folds == 0 || (n_targets == 1 && targets[0] == 0),
+                   "k-fold partitions take the single target 0");
     cleave::PartitionOptions po;
     po.test_fraction = opt->test_fraction;
     po.valid_fraction = opt->valid_fraction;
@@ -357,13 +550,23 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
     auto h = std::make_unique<cleave_splits_s>();
     h->graph = gr;
     h->options.test_fraction = po.test_fraction;
-    const auto zero =
-        cleave::partition_splits(gr, po, std::vector<uint64_t>(seeds, seeds + n_seeds));
-    for (size_t i = 0; i < n_targets; ++i)
-      for (const auto& z : zero)
-        h->splits.push_back(cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction,
-                                                           z.seed, po.tolerance));
+    const bool progress = sized && opt->context && opt->context->progress;
+    if (opt->folds > 0) {
+      for (size_t i = 0; i < n_seeds; ++i) {
+        cleave::check_cancelled(cleave::current_call_hooks());
+        h->splits.push_back(
+            cleave::partition_folds(gr, opt->folds, po, seeds[i], static_cast<int>(i)));
+      }
+    } else {
+      const auto zero =
+          cleave::partition_splits(gr, po, std::vector<uint64_t>(seeds, seeds + n_seeds), progress);
+      for (size_t i = 0; i < n_targets; ++i)
+        for (const auto& z : zero)
+          h->splits.push_back(cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction,
+                                                             z.seed, po.tolerance));
+    }
     cleave::SplitSetLayout layout;
+    layout.folds = static_cast<int>(opt->folds);
     layout.key = "target";
     layout.dir_prefix = "ov";
     layout.validation = true;

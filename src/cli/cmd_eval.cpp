@@ -37,7 +37,7 @@ std::vector<OptionSpec> auspc_cmd_options() {
 
 namespace {
 
-std::vector<BaselineScore> run_baseline(const Args& a, const InputData& in, const Graph* graph,
+std::vector<BaselineScore> run_baseline(const Args& a, const Dataset& in, const Graph* graph,
                                         const std::filesystem::path& splits) {
   CLEAVE_EXPECTS(in.samples.has_labels(),
                  "{}: the baseline needs labels (a label column, --label-column or --labels)",
@@ -63,7 +63,7 @@ void print_results(const std::vector<MetricResult>& results) {
 
 }  // namespace
 
-std::vector<BaselineScore> baseline_scores(const Args& a, const InputData& in, const Graph* graph,
+std::vector<BaselineScore> baseline_scores(const Args& a, const Dataset& in, const Graph* graph,
                                            const std::filesystem::path& splits) {
   return run_baseline(a, in, graph, splits);
 }
@@ -74,7 +74,7 @@ void print_evaluation(const std::vector<MetricResult>& results) {
 
 int cmd_baseline(const Args& a) {
   apply_common(a);
-  InputData in = load_input(a);
+  Dataset in = load_input(a);
   std::optional<Graph> g;
   if (a.has("graph")) g = Graph::load(a.str("graph"));
   auto rows = run_baseline(a, in, g ? &*g : nullptr, a.str("splits"));

@@ -42,7 +42,7 @@ void stage(const char* what) {
 
 /// The graph of OUT, rebuilt unless a complete one made from the same inputs
 /// and parameters is already there (a resumed run skips the longest stage).
-Graph graph_for_run(const Args& a, const InputData& in, const fs::path& path) {
+Graph graph_for_run(const Args& a, const Dataset& in, const fs::path& path) {
   std::error_code ec;
   if (!a.flag("rebuild") && fs::exists(path, ec)) {
     try {
@@ -90,7 +90,7 @@ int cmd_run(const Args& a) {
   const OutputLock lock = lock_output_dir(out);
 
   stage("reading input");
-  InputData in = load_input(a);
+  Dataset in = load_input(a);
   const fs::path graph_path = out / "graph.cgr";
   Graph g = graph_for_run(a, in, graph_path);
   GraphStats gs = graph_stats(g);
@@ -113,7 +113,7 @@ int cmd_run(const Args& a) {
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
       "{}}}}}",
-      input_json(in), json_escape(fs::absolute(graph_path).string()),
+      dataset_json(in), json_escape(fs::absolute(graph_path).string()),
       hex64(checksum_file(graph_path)), g.meta().parameters);
   if (by_cut)
     write_split_set(out / "splits", g, splits, partition_layout(popt), inputs);

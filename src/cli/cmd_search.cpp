@@ -46,7 +46,7 @@ std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> part
 }
 
 /// The features of an input, or an error for inputs without any.
-FeatureView features_of(const InputData& in) {
+FeatureView features_of(const Dataset& in) {
   FeatureView f;
   if (in.fps) f.fps = &*in.fps;
   if (in.embeddings) f.embeddings = &*in.embeddings;
@@ -138,8 +138,8 @@ int cmd_search(const Args& a) {
   CLEAVE_EXPECTS(a.has("threshold") || a.has("top"), "give --threshold, --top or both");
   const std::string out = a.str("out");
   const OutputLock lock = lock_output_file(out);
-  const InputData q = load_input(a, a.str("query"));
-  const InputData t = load_input(a, a.str("target"));
+  const Dataset q = load_input(a, a.str("query"), 1);
+  const Dataset t = load_input(a, a.str("target"), 1);
   const FeatureView fq = features_of(q), ft = features_of(t);
   SearchOptions opt = search_options_from(a, fq);
   if (a.has("threshold")) opt.threshold = threshold_from(a, fq);
@@ -167,7 +167,7 @@ int cmd_search(const Args& a) {
 int cmd_audit(const Args& a) {
   apply_common(a);
   const std::string out = a.str("out");
-  const InputData in = load_input(a);
+  const Dataset in = load_input(a);
   const FeatureView f = features_of(in);
   AuditOptions opt;
   opt.search = search_options_from(a, f);

@@ -27,7 +27,8 @@ std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> part
 std::vector<OptionSpec> graph_cmd_options() {
   return join({input_options(),
                graph_options(),
-               {{"out", "GRAPH", "graph file to write (ids go to GRAPH.ids)", ""}},
+               {{"backend", "NAME", "auto, cpu or cuda", "auto"},
+                {"out", "GRAPH", "graph file to write (ids go to GRAPH.ids)", ""}},
                common_options()});
 }
 std::vector<OptionSpec> stats_cmd_options() {
@@ -116,7 +117,7 @@ int cmd_graph(const Args& a) {
   apply_common(a);
   const std::string out = a.str("out");
   const OutputLock lock = lock_output_file(out, {".ids"});
-  InputData in = load_input(a);
+  Dataset in = load_input(a);
   Graph g = build_graph(a, in);
   g.save(out);
   GraphStats s = graph_stats(g);
@@ -161,7 +162,7 @@ int cmd_edges(const Args& a) {
 
 int cmd_fingerprints(const Args& a) {
   apply_common(a);
-  InputData in = load_input(a);
+  Dataset in = load_input(a);
   CLEAVE_EXPECTS(in.fps.has_value(), "cleave fingerprints needs SMILES or FPS input");
   const OutputLock lock = lock_output_file(a.str("out"));
   write_fps(a.str("out"), in.samples, *in.fps);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cleave/dataset.hpp"
 #include "cleave/embedding.hpp"
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
@@ -27,26 +28,16 @@ struct Command {
 };
 const std::vector<Command>& commands();
 
-/// What an input file held: samples plus the features that go with them.
-struct InputData {
-  InputFormat format = InputFormat::automatic;
-  std::filesystem::path path;
-  Samples samples;
-  std::optional<Fingerprints> fps;
-  std::optional<MutationSet> mutations;
-  std::optional<Graph> pairs_graph;  ///< a pairs file is already a graph
-  std::optional<Sequences> sequences;
-  std::optional<EmbeddingSet> embeddings;
-  std::size_t n_skipped = 0;
-};
-
 /// Options shared by every command that reads an input dataset.
 std::vector<OptionSpec> input_options();
-InputData load_input(const Args& a);
+/// Reads --input with the input options (format checks, then load_dataset).
+Dataset load_input(const Args& a);
 /// The same for a given file (commands that read two, such as search).
-InputData load_input(const Args& a, const std::filesystem::path& path);
-/// Builds the overlap graph of the input (or returns the pairs graph).
-Graph build_graph(const Args& a, const InputData& in);
+/// (min_samples: a search's queries and targets may be a single sample).
+Dataset load_input(const Args& a, const std::filesystem::path& path, std::size_t min_samples = 2);
+/// Builds the overlap graph of the input (or returns the pairs graph) with
+/// dataset_graph; --backend, --max-memory and --work-dir go to its Context.
+Graph build_graph(const Args& a, const Dataset& in);
 /// The graph options (measure, threshold) for the given input.
 std::vector<OptionSpec> graph_options();
 /// Options of the sweep and the partitioner.
@@ -57,8 +48,6 @@ std::vector<double> sweep_from(const Args& a);
 std::vector<uint64_t> seeds_from(const Args& a);
 /// Warns about graphs on which SPECTRA cannot make a useful spectrum.
 void warn_if_dense(const Graph& g, const SplitOptions& opt);
-/// JSON describing the input (path, format, checksum, counts).
-std::string input_json(const InputData& in);
 
 /// Applies --threads and --quiet.
 void apply_common(const Args& a);
@@ -66,7 +55,7 @@ std::vector<OptionSpec> common_options();
 
 /// Checksum of the input and every parameter that shapes its graph; a graph
 /// with this checksum can be reused instead of rebuilt.
-uint64_t graph_checksum(const Args& a, const InputData& in);
+uint64_t graph_checksum(const Args& a, const Dataset& in);
 
 /// Options of the min-cut partitioner beyond --test-fraction and --seeds.
 std::vector<OptionSpec> partition_options();
@@ -95,7 +84,7 @@ std::vector<OptionSpec> paired_cmd_options();
 std::vector<OptionSpec> augood_cmd_options();
 
 /// The baseline on a split set (fingerprints, else the given graph).
-std::vector<BaselineScore> baseline_scores(const Args& a, const InputData& in, const Graph* graph,
+std::vector<BaselineScore> baseline_scores(const Args& a, const Dataset& in, const Graph* graph,
                                            const std::filesystem::path& splits);
 void print_evaluation(const std::vector<MetricResult>& results);
 

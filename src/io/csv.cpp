@@ -1,6 +1,7 @@
 /// @file csv.cpp
 /// @brief Line reading, RFC 4180 CSV splitting and header lookup.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -9,24 +10,75 @@
 #include <stdexcept>
 
 #include "cleave/error.hpp"
+#include "cleave/io.hpp"
 #include "io/text.hpp"
+
+namespace cleave {
+namespace {
+std::atomic<std::size_t> g_max_line{kDefaultMaxLineLength};
+}
+void set_max_line_length(std::size_t bytes) {
+  g_max_line = bytes ? bytes : kDefaultMaxLineLength;
+}
+std::size_t max_line_length() {
+  return g_max_line;
+}
+}  // namespace cleave
 
 namespace cleave::io_detail {
 
 LineReader::LineReader(const std::filesystem::path& path)
-    : in_(path, std::ios::binary), name_(path.string()) {
+    : in_(path, std::ios::binary), name_(path.string()), buf_(std::size_t{1} << 16) {
   if (!in_) CLEAVE_FAIL(io, "cannot open {}: {}", name_, std::strerror(errno));
 }
 
+bool LineReader::fill() {
+  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  if (in_.bad()) CLEAVE_FAIL(io, "{}: read error after line {}", name_, line_no_);
+  pos_ = 0;
+  end_ = static_cast<std::size_t>(in_.gcount());
+  return end_ > 0;
+}
+
 bool LineReader::next(std::string& line) {
-  if (!std::getline(in_, line)) {
-    if (in_.bad()) CLEAVE_FAIL(io, "{}: read error after line {}", name_, line_no_);
-    return false;
+  // Reads a buffer at a time so that an overlong line is refused before it
+  // is held whole.
+  line.clear();
+  bool any = false;
+  for (;;) {
+    if (pos_ == end_ && !fill()) break;
+    any = true;
+    const char* s = buf_.data() + pos_;
+    const auto* nl = static_cast<const char*>(std::memchr(s, '\n', end_ - pos_));
+    const std::size_t n = nl ? static_cast<std::size_t>(nl - s) : end_ - pos_;
+    check_line_length(line.size() + n, name_, line_no_ + 1);
+    line.append(s, n);
+    pos_ += n;
+    if (nl) {
+      ++pos_;
+      break;
+    }
   }
+  if (!any) return false;
   ++line_no_;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line_no_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+  check_no_nul(line, name_, line_no_);
   return true;
+}
+
+void check_no_nul(std::string_view line, const std::string& source, uint64_t line_no) {
+  const auto at = line.find('\0');
+  if (at != std::string_view::npos)
+    CLEAVE_FORMAT_ERROR(source, line_no, "NUL byte at column {}: not a text file?", at + 1);
+}
+
+void check_line_length(std::size_t bytes, const std::string& source, uint64_t line_no) {
+  if (bytes > max_line_length())
+    CLEAVE_FORMAT_ERROR(source, line_no,
+                        "line longer than {} bytes, the limit (set_max_line_length, the CLI's "
+                        "--max-line-length)",
+                        max_line_length());
 }
 
 bool split_csv_line(std::string_view line, char delim, std::vector<std::string>& fields,

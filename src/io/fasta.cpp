@@ -12,6 +12,7 @@
 #include "cleave/error.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/util.hpp"
+#include "io/text.hpp"
 
 namespace cleave {
 
@@ -52,6 +53,7 @@ const Tables& tables() {
 /// Accumulates records line by line; shared by the file and memory readers.
 class Builder {
  public:
+  [[nodiscard]] const std::string& source() const { return source_; }
   Builder(std::string source, const FastaReadOptions& opt) : source_(std::move(source)), opt_(opt) {
     valid_ = opt.alphabet == Alphabet::dna ? &tables().dna : &tables().protein;
   }
@@ -167,6 +169,8 @@ class Builder {
 };
 
 void dispatch_line(Builder& b, std::string_view line, uint64_t lineno) {
+  io_detail::check_line_length(line.size(), b.source(), lineno);
+  io_detail::check_no_nul(line, b.source(), lineno);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.empty() || line.front() == ';') return;
   if (line.front() == '>')
@@ -220,6 +224,7 @@ Sequences read_fasta(const std::filesystem::path& path, const FastaReadOptions& 
       }
     }
     pending.append(chunk.substr(pos));
+    io_detail::check_line_length(pending.size(), src, lineno + 1);
   }
   int err = Z_OK;
   const char* msg = gzerror(gz.get(), &err);

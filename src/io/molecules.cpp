@@ -98,6 +98,11 @@ class Builder {
   /// One data row; `label` is used when has_label.
   void add(std::string smiles, std::string id, double label, uint64_t line) {
     ++rows_;
+    if (smiles.size() > opt_.max_smiles_length)
+      CLEAVE_FORMAT_ERROR(file_, line,
+                          "SMILES of {} characters is longer than the limit of {} (the CLI's "
+                          "--max-smiles-length)",
+                          smiles.size(), opt_.max_smiles_length);
     if (id.empty()) id = "row" + std::to_string(rows_);
     auto [it, fresh] = first_line_.emplace(id, line);
     if (!fresh)
@@ -287,6 +292,35 @@ MoleculeSet read_molecules(const std::filesystem::path& path, const MoleculeRead
   Checksum c;
   c.update_value(checksum_file(path));
   if (join) c.update_value(checksum_file(opt.labels_file));
+  out.samples.checksum = c.digest();
+  return out;
+}
+
+MoleculeSet molecules_from_smiles(const std::vector<std::string>& smiles,
+                                  const std::vector<std::string>& ids,
+                                  const MoleculeReadOptions& opt) {
+  CLEAVE_EXPECTS(opt.n_bits >= 1 && opt.n_bits <= (1u << 24),
+                 "fingerprint size must be 1 to 16777216 bits, got {}", opt.n_bits);
+  CLEAVE_EXPECTS(opt.radius <= 64, "Morgan radius must be at most 64, got {}", opt.radius);
+  CLEAVE_EXPECTS(ids.size() == smiles.size(), "{} ids but {} SMILES", ids.size(), smiles.size());
+  if (!have_rdkit())
+    CLEAVE_FAIL(invalid_argument, "SMILES input needs RDKit, and this cleave was built without it");
+  MoleculeSet out;
+  io_detail::RdkitQuiet quiet;
+  Builder b("<memory>", opt, out);
+  Checksum c;
+  for (std::size_t k = 0; k < smiles.size(); ++k) {
+    b.add(std::string(trim(smiles[k])), std::string(trim(ids[k])), 0.0, k + 1);
+    c.update(smiles[k]);
+    c.update("\x1f", 1);
+    c.update(ids[k]);
+    c.update("\x1e", 1);
+  }
+  b.flush();
+  if (b.rows() == 0) CLEAVE_FAIL(format, "<memory>: no SMILES");
+  if (out.samples.ids.empty())
+    CLEAVE_FAIL(format, "<memory>: none of the {} SMILES could be parsed (first: {})",
+                out.n_skipped, out.skipped_notes.empty() ? "" : out.skipped_notes.front());
   out.samples.checksum = c.digest();
   return out;
 }

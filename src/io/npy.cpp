@@ -171,12 +171,16 @@ EmbeddingSet read_npy(const std::filesystem::path& path) {
     std::memcpy(set.values.data(), data, count * 4);
   }
   validate_embeddings(set);
+  set.checksum = embedding_checksum(set);
+  return set;
+}
+
+uint64_t embedding_checksum(const EmbeddingSet& set) {
   Checksum c;
   c.update_value(set.n);
   c.update_value(set.dim);
   c.update(set.values.data(), set.values.size() * sizeof(float));
-  set.checksum = c.digest();
-  return set;
+  return c.digest();
 }
 
 }  // namespace cleave

@@ -16,7 +16,8 @@ namespace cleave::io_detail {
 
 /// Reads a text file line by line; strips the line terminator (LF or CRLF)
 /// and a UTF-8 byte order mark on the first line. Throws errc::io when the
-/// file cannot be opened or read.
+/// file cannot be opened or read, errc::format (naming file and line) for a
+/// NUL byte in a line or a line longer than max_line_length().
 class LineReader {
  public:
   explicit LineReader(const std::filesystem::path& path);
@@ -27,10 +28,20 @@ class LineReader {
   [[nodiscard]] const std::string& name() const { return name_; }
 
  private:
+  bool fill();
   std::ifstream in_;
   std::string name_;
   uint64_t line_no_ = 0;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
 };
+
+/// Throws errc::format naming source and line when `line` holds a NUL byte
+/// (a binary file, or text cut short by C string handling downstream).
+void check_no_nul(std::string_view line, const std::string& source, uint64_t line_no);
+/// Throws errc::format naming source and line when a line of `bytes` bytes
+/// is over max_line_length().
+void check_line_length(std::size_t bytes, const std::string& source, uint64_t line_no);
 
 /// Splits one CSV line into fields (RFC 4180: fields may be quoted with '"',
 /// a doubled quote inside quotes is one quote). When the line ends inside a

@@ -162,12 +162,14 @@ void AllPairsRun::compute_pending() {
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
   std::mutex failure_mu;
+  const CallHooks* hooks = current_call_hooks();  // the workers see the caller's
   auto worker = [&] {
     TileResult r;
     while (!stop.load()) {
       uint64_t k = next.fetch_add(1);
       if (k >= pending.size()) break;
       try {
+        check_cancelled(hooks);  // finished tiles stay checkpointed: a rerun resumes
         Tile t = plan_.tile(pending[k]);
         r.edges.clear();
         r.histogram = shape_;

@@ -548,7 +548,9 @@ std::vector<SplitResult> partition_splits(const Graph& g, const PartitionOptions
   std::optional<Progress> bar;
   if (progress) bar.emplace("partitions", seeds.size());
   std::vector<SplitResult> out;
+  const CallHooks* hooks = current_call_hooks();
   for (std::size_t i = 0; i < seeds.size(); ++i) {
+    check_cancelled(hooks);
     out.push_back(partition_split(g, opt, seeds[i], static_cast<int>(i)));
     if (bar) bar->advance();
   }

@@ -1,6 +1,7 @@
 /// @file partitioner.cpp
 /// @brief Partitioner (prepare once, split many times) and the sweep.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <exception>
 #include <functional>
@@ -134,8 +135,10 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
     out[i].seed = seeds[i % seeds.size()];
   }
   const int threads = num_threads();
+  const CallHooks* hooks = current_call_hooks();
   if (impl_->backend != Backend::cpu || threads < 2 || total < 2) {
     for (auto& r : out) {
+      check_cancelled(hooks);
       r = split(r.p, r.seed, r.repeat);
       if (advance) advance();
     }
@@ -145,9 +148,12 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
   // per round. Each split is a pure function of (graph, p, seed), so the
   // results do not depend on which thread ran it.
   std::exception_ptr failure;
+  std::atomic<bool> failed{false};  // the splits not started are skipped
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int64_t i = 0; i < static_cast<int64_t>(total); ++i) {
+    if (failed.load(std::memory_order_relaxed)) continue;
     try {
+      check_cancelled(hooks);
       auto& r = out[static_cast<std::size_t>(i)];
       impl_->serial->run(r.p, r.seed, r);
       impl_->carve_validation(r);
@@ -155,6 +161,7 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
     } catch (...) {
 #pragma omp critical(cleave_split_all)
       if (!failure) failure = std::current_exception();
+      failed = true;
     }
   }
   if (failure) std::rethrow_exception(failure);

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cleave/error.hpp"
 #include "cleave/util.hpp"
 
 namespace cleave {
@@ -17,6 +18,7 @@ std::atomic<bool> g_quiet{false};
 std::mutex g_draw_mutex;
 std::mutex g_warn_mutex;
 WarningSink g_sink;
+thread_local const CallHooks* t_hooks = nullptr;
 
 double now_s() {
   using clock = std::chrono::steady_clock;
@@ -33,7 +35,11 @@ std::string fmt_duration(double s) {
 }  // namespace
 
 Progress::Progress(std::string label, uint64_t total)
-    : label_(std::move(label)), total_(total), start_(now_s()), tty_(::isatty(2) != 0) {}
+    : label_(std::move(label)),
+      total_(total),
+      start_(now_s()),
+      tty_(::isatty(2) != 0),
+      hooks_(t_hooks) {}
 
 Progress::~Progress() {
   finish();
@@ -60,6 +66,15 @@ void Progress::finish() {
 }
 
 void Progress::draw(bool final) {
+  if (hooks_) {
+    // A caller's progress callback, at most every 0.1 s and once at the end.
+    if (!hooks_->progress) return;
+    const double t = now_s();
+    if (!final && last_draw_ >= 0 && t - last_draw_ < 0.1) return;
+    last_draw_ = t;
+    hooks_->progress(label_, final ? total_ : done_, total_);
+    return;
+  }
   if (g_quiet) return;
   double t = now_s();
   double since = t - last_draw_;
@@ -91,7 +106,26 @@ void set_warning_sink(WarningSink sink) {
   g_sink = std::move(sink);
 }
 
+ScopedCallHooks::ScopedCallHooks(const CallHooks* hooks) : previous_(t_hooks) {
+  t_hooks = hooks;
+}
+ScopedCallHooks::~ScopedCallHooks() {
+  t_hooks = previous_;
+}
+
+const CallHooks* current_call_hooks() {
+  return t_hooks;
+}
+
+void check_cancelled(const CallHooks* hooks) {
+  if (hooks && hooks->cancelled && hooks->cancelled()) CLEAVE_FAIL(cancelled, "cancelled");
+}
+
 void warn(const std::string& message) {
+  if (t_hooks) {
+    if (t_hooks->log) t_hooks->log(message);
+    return;
+  }
   std::lock_guard lock(g_warn_mutex);
   if (g_sink) {
     g_sink(message);

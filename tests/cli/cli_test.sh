@@ -139,6 +139,14 @@ expect_error "test fraction 0" "--test-fraction" "$WORK/o14" -- \
   split --graph "$WORK/run/graph.cgr" --test-fraction 0 --out "$WORK/o14"
 expect_error "missing input" "no such file" "$WORK/o15" -- \
   graph --input "$WORK/absent.csv" --out "$WORK/o15"
+# `cleave graph --backend`: the CPU backend gives the graph `run` built.
+"$BIN" graph --quiet --backend cpu --input "$DATA/cli_mols.csv" --threshold 0.3 \
+  --out "$WORK/cpu.cgr" >/dev/null 2>&1 || bad "graph --backend cpu failed"
+"$BIN" edges --graph "$WORK/cpu.cgr" >"$WORK/cpu.edges" &&
+  "$BIN" edges --graph "$WORK/run/graph.cgr" | cmp -s - "$WORK/cpu.edges" && ok ||
+  bad "graph --backend cpu differs from run's graph"
+expect_error "unknown backend" "unknown backend 'tpu'" "$WORK/o15b" -- \
+  graph --input "$DATA/cli_mols.csv" --backend tpu --out "$WORK/o15b"
 printf 'sp,repeat,score\n0.0,0,0.9\n0.5,0,abc\n' >"$WORK/scores.csv"
 expect_error "bad score" "scores.csv:3" "$WORK/o16" -- auspc --scores "$WORK/scores.csv" --out "$WORK/o16"
 printf 'mutant,DMS_score\nA1C,0.5\nA1C:Q,0.2\n' >"$WORK/dms.csv"

@@ -73,6 +73,38 @@ expect_error "--radius with pairs" "--radius" -- \
   graph --input "$WORK/p.tsv" --format pairs --radius 3 --out "$WORK/x.cgr"
 expect_error "--measure with pairs" "--measure" -- \
   graph --input "$WORK/p.tsv" --format pairs --measure dice --out "$WORK/x.cgr"
+# A NUL byte inside a text line is an error naming file and line (it used
+# to cut the line: CC\0O read as CC).
+printf 'id,smiles\na,CCO\nb,CC\0O\nc,CCN\n' >"$WORK/nul.csv"
+expect_error "NUL in a SMILES CSV" "nul.csv:3: NUL byte at column 5" -- \
+  graph --input "$WORK/nul.csv" --out "$WORK/x.cgr"
+printf '>a\nMKTAYIAKQR\n>b\nMKT\0AYIAKQR\n>c\nMKTA\n' >"$WORK/nul.fasta"
+expect_error "NUL in FASTA" "nul.fasta:4: NUL byte at column 4" -- \
+  graph --input "$WORK/nul.fasta" --out "$WORK/x.cgr"
+# Size limits: a SMILES past --max-smiles-length (default 10000) and a line
+# past --max-line-length (default 64M) are errors naming file and line.
+{
+  printf 'id,smiles\na,CCO\nb,'
+  head -c 20000 /dev/zero | tr '\0' 'C'
+  printf '\nc,CCN\n'
+} >"$WORK/long.csv"
+expect_error "SMILES over the limit" "long.csv:3: .*20000 characters.*limit of 10000" -- \
+  graph --input "$WORK/long.csv" --out "$WORK/x.cgr"
+expect_error "line over the limit" "long.csv:3: line longer than 4096 bytes" -- \
+  graph --input "$WORK/long.csv" --max-line-length 4K --max-smiles-length 30000 --out "$WORK/x.cgr"
+# (RDKit takes over a minute on that 20000-atom chain: the reason for the
+# limit.) The limit moves both ways on a 200-atom chain.
+{
+  printf 'id,smiles\na,CCO\nb,'
+  head -c 200 /dev/zero | tr '\0' 'C'
+  printf '\nc,CCN\n'
+} >"$WORK/chain.csv"
+expect_error "SMILES over a lowered limit" "chain.csv:3: .*limit of 100" -- \
+  graph --input "$WORK/chain.csv" --max-smiles-length 100 --out "$WORK/x.cgr"
+"$BIN" graph --quiet --input "$WORK/chain.csv" --max-smiles-length 300 --out "$WORK/chain.cgr" \
+  >/dev/null 2>&1 && ok || bad "a raised --max-smiles-length still refuses the SMILES"
+expect_error "bad --max-line-length" "--max-line-length" -- \
+  graph --input "$MOLS" --max-line-length 12Q --out "$WORK/x.cgr"
 expect_error "threshold > 1" "--threshold" -- graph --input "$MOLS" --threshold 1.01 --out "$WORK/x.cgr"
 expect_error "threshold nan" "--threshold" -- graph --input "$MOLS" --threshold nan --out "$WORK/x.cgr"
 expect_error "test fraction 0" "--test-fraction" -- split --graph "$G" --test-fraction 0 --out "$WORK/x"
