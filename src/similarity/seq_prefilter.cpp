@@ -239,7 +239,7 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
 
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
-                                PrefilterCounts* counts) {
+                                PrefilterCounts* counts, int part, int parts) {
   const auto al = seed_alphabet(seqs.alphabet, p.reduce);
   CLEAVE_EXPECTS(!p.patterns.empty(), "the prefilter needs at least one seed pattern");
   if (threads <= 0) threads = omp_get_max_threads();
@@ -259,6 +259,10 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t i = 0; i < n; ++i) {
+      if (parts > 1 && !in_share(i, part, parts)) {
+        if (progress) bar.advance();
+        continue;
+      }
       const auto stamp = static_cast<uint32_t>(i + 1);
       const uint32_t ni = seqs.length(i);
       events.clear();

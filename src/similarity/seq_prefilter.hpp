@@ -62,9 +62,19 @@ struct PrefilterCounts {
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score
 };
 
-/// Candidate pairs. The result is the same for any thread count.
+/// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
+/// ranks in turn, so early rows (the ones with the most later sequences to
+/// meet) are spread over every rank.
+constexpr int64_t kShareBlock = 64;
+inline bool in_share(int64_t row, int part, int parts) {
+  return (row / kShareBlock) % parts == part;
+}
+
+/// Candidate pairs. The result is the same for any thread count. With
+/// `parts` > 1, only the query rows of share `part` (in_share) are scanned;
+/// the other rows have no candidates.
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
-                                PrefilterCounts* counts = nullptr);
+                                PrefilterCounts* counts = nullptr, int part = 0, int parts = 1);
 
 }  // namespace cleave::align_detail
