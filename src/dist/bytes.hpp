@@ -29,13 +29,27 @@ class Writer {
     put<uint64_t>(s.size());
     raw(s.data(), s.size());
   }
+  /// Bytes as they are, without a length.
+  void put_raw(const Bytes& b) { raw(b.data(), b.size()); }
   Bytes take() { return std::move(bytes_); }
 
  private:
+  // GCC 12 at -O2 warns about the memcpy into a vector it has just grown
+  // (a known false positive of -Wstringop-overflow and -Warray-bounds).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
   void raw(const void* p, std::size_t n) {
-    const auto* c = static_cast<const char*>(p);
-    bytes_.insert(bytes_.end(), c, c + n);
+    if (n == 0) return;
+    const std::size_t at = bytes_.size();
+    bytes_.resize(at + n);
+    std::memcpy(bytes_.data() + at, p, n);
   }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
   Bytes bytes_;
 };
 

@@ -23,7 +23,8 @@ namespace {
 
 bool g_started = false;
 int g_rank = 0, g_size = 1, g_local = 0;
-MPI_Comm g_comm = MPI_COMM_NULL;
+MPI_Comm g_comm = MPI_COMM_NULL;  ///< point to point (send, poll)
+MPI_Comm g_coll = MPI_COMM_NULL;  ///< gather's messages, never matched by poll
 std::atomic<int> g_solo{0};
 Traffic g_traffic;
 
@@ -64,7 +65,9 @@ void init(int* argc, char*** argv) {
   }
   g_started = true;
   MPI_Comm_dup(MPI_COMM_WORLD, &g_comm);
+  MPI_Comm_dup(MPI_COMM_WORLD, &g_coll);
   MPI_Comm_set_errhandler(g_comm, MPI_ERRORS_RETURN);
+  MPI_Comm_set_errhandler(g_coll, MPI_ERRORS_RETURN);
   MPI_Comm_rank(g_comm, &g_rank);
   MPI_Comm_size(g_comm, &g_size);
   MPI_Comm node;
@@ -95,6 +98,7 @@ void select_device(int gpus_per_node) {
 void finalize() {
   if (!g_started) return;
   MPI_Comm_free(&g_comm);
+  MPI_Comm_free(&g_coll);
   MPI_Finalize();
   g_started = false;
 }
@@ -160,10 +164,10 @@ std::vector<Bytes> gather(const Bytes& bytes) {
   // holds one rank's share in flight at a time.
   if (g_rank != 0) {
     uint64_t n = bytes.size();
-    check(MPI_Send(&n, 1, MPI_UINT64_T, 0, kGatherTag, g_comm), "MPI_Send");
+    check(MPI_Send(&n, 1, MPI_UINT64_T, 0, kGatherTag, g_coll), "MPI_Send");
     for (uint64_t at = 0; at < n; at += kChunk)
       check(MPI_Send(bytes.data() + at, static_cast<int>(std::min(kChunk, n - at)), MPI_BYTE, 0,
-                     kGatherTag, g_comm),
+                     kGatherTag, g_coll),
             "MPI_Send");
     g_traffic.messages_sent += 1;
     g_traffic.bytes_sent += n;
@@ -173,12 +177,12 @@ std::vector<Bytes> gather(const Bytes& bytes) {
   all[0] = bytes;
   for (int r = 1; r < g_size; ++r) {
     uint64_t n = 0;
-    check(MPI_Recv(&n, 1, MPI_UINT64_T, r, kGatherTag, g_comm, MPI_STATUS_IGNORE), "MPI_Recv");
+    check(MPI_Recv(&n, 1, MPI_UINT64_T, r, kGatherTag, g_coll, MPI_STATUS_IGNORE), "MPI_Recv");
     Bytes& b = all[static_cast<std::size_t>(r)];
     b.resize(n);
     for (uint64_t at = 0; at < n; at += kChunk)
       check(MPI_Recv(b.data() + at, static_cast<int>(std::min(kChunk, n - at)), MPI_BYTE, r,
-                     kGatherTag, g_comm, MPI_STATUS_IGNORE),
+                     kGatherTag, g_coll, MPI_STATUS_IGNORE),
             "MPI_Recv");
     g_traffic.messages_received += 1;
     g_traffic.bytes_received += n;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "cleave/error.hpp"
+#include "cleave/util.hpp"
 #include "dist/bytes.hpp"
 
 namespace cleave::dist {
@@ -59,6 +61,8 @@ struct State {
   bool exhausted = false;                         ///< no more items will come
   bool stop = false;                              ///< a failure: compute nothing more
   uint64_t running = 0;                           ///< compute calls in progress
+  uint64_t computed = 0;                          ///< items this rank computed
+  double seconds = 0;                             ///< compute time, summed over threads
   std::deque<std::pair<uint64_t, Bytes>> outbox;  ///< results to send (ranks > 0)
   std::exception_ptr failure;
 
@@ -83,9 +87,13 @@ void compute_items(const WorkLoop& loop, State& s, bool remote) {
       ++s.running;
     }
     try {
+      const auto t0 = std::chrono::steady_clock::now();
       Bytes out = loop.compute(item, remote);
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
       std::lock_guard lock(s.mu);
       if (remote) s.outbox.emplace_back(item, std::move(out));
+      ++s.computed;
+      s.seconds += took.count();
       --s.running;
       s.cv.notify_all();
     } catch (...) {
@@ -186,9 +194,8 @@ void fetch(const WorkLoop& loop, State& s) {
     for (auto& [item, bytes] : out) {
       Writer w;
       w.put(item);
-      Bytes msg = w.take();
-      msg.insert(msg.end(), bytes.begin(), bytes.end());
-      send(0, kResult, msg);
+      w.put_raw(bytes);
+      send(0, kResult, w.take());
     }
     if (failure && !told_failure) {
       Writer w;
@@ -221,10 +228,39 @@ void fetch(const WorkLoop& loop, State& s) {
   }
 }
 
+/// Rank 0 prints what each rank did (a gather of a few numbers per rank).
+void summarize(const WorkLoop& loop, const State& s, const Traffic& before) {
+  const Traffic now = traffic();
+  Writer w;
+  w.put(s.computed);
+  w.put(s.seconds);
+  w.put(now.messages_sent - before.messages_sent);
+  w.put(now.bytes_sent - before.bytes_sent);
+  w.put(now.messages_received - before.messages_received);
+  w.put(now.bytes_received - before.bytes_received);
+  const auto all = gather(w.take());
+  if (rank() != 0 || Progress::quiet()) return;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    Reader rd(all[r]);
+    const auto computed = rd.get<uint64_t>();
+    const auto seconds = rd.get<double>();
+    const auto msent = rd.get<uint64_t>(), bsent = rd.get<uint64_t>();
+    const auto mrecv = rd.get<uint64_t>(), brecv = rd.get<uint64_t>();
+    std::fprintf(stderr,
+                 "rank %zu of %zu: %llu %s in %.2f s of compute; sent %llu messages, %llu "
+                 "bytes; received %llu messages, %llu bytes\n",
+                 r, all.size(), static_cast<unsigned long long>(computed), loop.what.c_str(),
+                 seconds, static_cast<unsigned long long>(msent),
+                 static_cast<unsigned long long>(bsent), static_cast<unsigned long long>(mrecv),
+                 static_cast<unsigned long long>(brecv));
+  }
+}
+
 }  // namespace
 
 void run_work_loop(const WorkLoop& loop) {
   const bool root = rank() == 0;
+  const Traffic before = traffic();
   const uint64_t workers = std::max<uint64_t>(loop.workers, 1);
   State s;
   if (root) {
@@ -255,6 +291,7 @@ void run_work_loop(const WorkLoop& loop) {
     if (!root && !comm_failure) throw ReportedToRoot(describe(s.failure));
     std::rethrow_exception(s.failure);
   }
+  summarize(loop, s, before);
 }
 
 }  // namespace cleave::dist

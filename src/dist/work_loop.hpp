@@ -26,6 +26,8 @@ class ReportedToRoot : public std::runtime_error {
 };
 
 struct WorkLoop {
+  /// What an item is, for rank 0's summary line ("tiles", "splits").
+  std::string what = "items";
   /// Rank 0: the items, in the order they are handed out (ignored elsewhere).
   std::vector<uint64_t> items;
   /// Items this rank computes at once (its threads).
@@ -40,7 +42,9 @@ struct WorkLoop {
 };
 
 /// Runs the loop on every rank (collective); returns when every item is in
-/// on rank 0 and every rank has stopped. Rethrows the first failure.
+/// on rank 0 and every rank has stopped. Rethrows the first failure. Unless
+/// progress is quiet, rank 0 then prints one line per rank: items computed,
+/// compute seconds, and the bytes it sent and received during the loop.
 void run_work_loop(const WorkLoop& loop);
 
 }  // namespace cleave::dist

@@ -246,6 +246,7 @@ void AllPairsRun::compute_pending() {
 void AllPairsRun::compute_over_ranks(const std::vector<uint64_t>& pending) {
   if (work_) check_shared_work_dir();
   dist::WorkLoop loop;
+  loop.what = "tiles";
   loop.items = pending;
   loop.workers = plan_.in_flight;
   loop.compute = [&](uint64_t index, bool remote) {

@@ -161,6 +161,7 @@ void Partitioner::split_over_ranks(std::vector<SplitResult>& out, int threads,
                                    const std::function<void()>& advance) const {
   const bool per_thread = impl_->backend == Backend::cpu && threads >= 2;
   dist::WorkLoop loop;
+  loop.what = "splits";
   if (dist::is_root())
     for (uint64_t i = 0; i < out.size(); ++i) loop.items.push_back(i);
   loop.workers = per_thread ? static_cast<uint64_t>(threads) : 1;
