@@ -1,6 +1,8 @@
 // One rank: a build without MPI. Every collective is the identity and no
 // message ever arrives.
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "cleave/error.hpp"
 #include "dist/comm.hpp"
@@ -10,7 +12,21 @@ namespace cleave::dist {
 bool built_with_mpi() {
   return false;
 }
-void init(int* /*argc*/, char*** /*argv*/) {}
+// Started as one of several ranks by an MPI launcher: each copy would run
+// the whole job and write the same outputs, so refuse.
+void init(int* /*argc*/, char*** /*argv*/) {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* n = std::getenv(v);
+    if (n != nullptr && std::atoi(n) > 1) {
+      std::fprintf(stderr,
+                   "cleave: error: started as one of %s ranks, but this cleave was built "
+                   "without MPI; rebuild it with MPI (libopenmpi-dev, -DCLEAVE_MPI=ON) or run "
+                   "one process\n",
+                   n);
+      std::exit(2);
+    }
+  }
+}
 void select_device(int /*gpus_per_node*/) {}
 void finalize() {}
 int rank() {
