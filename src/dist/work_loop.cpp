@@ -230,6 +230,7 @@ void fetch(const WorkLoop& loop, State& s) {
 
 /// Rank 0 prints what each rank did (a gather of a few numbers per rank).
 void summarize(const WorkLoop& loop, const State& s, const Traffic& before) {
+  if (size() < 2) return;
   const Traffic now = traffic();
   Writer w;
   w.put(s.computed);
