@@ -58,6 +58,21 @@ add_library(cleave_thrust INTERFACE)
 target_include_directories(cleave_thrust SYSTEM INTERFACE ${CLEAVE_CCCL_INCLUDE})
 target_link_libraries(cleave_thrust INTERFACE OpenMP::OpenMP_CXX)
 
+# MPI (Debian libopenmpi-dev): `mpirun -np K cleave graph|split|run` divides the
+# work over ranks. AUTO uses it when found; without it cleave runs one rank.
+set(CLEAVE_HAVE_MPI OFF)
+if(NOT CLEAVE_MPI STREQUAL "OFF")
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(CLEAVE_HAVE_MPI ON)
+  elseif(CLEAVE_MPI STREQUAL "ON")
+    message(FATAL_ERROR "CLEAVE_MPI=ON but MPI was not found: install libopenmpi-dev")
+  endif()
+endif()
+message(STATUS "cleave: MPI ${CLEAVE_HAVE_MPI}")
+find_program(CLEAVE_MPIEXEC NAMES mpirun mpiexec
+  HINTS ${MPIEXEC_EXECUTABLE} DOC "MPI launcher for the mpi-labelled tests")
+
 if(CLEAVE_RDKIT)
   find_package(RDKit)
   if(NOT RDKit_FOUND)

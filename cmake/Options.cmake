@@ -20,6 +20,9 @@ else()
 endif()
 set(CLEAVE_CUDA_ARCHITECTURES "${_cleave_default_archs}" CACHE STRING
     "CUDA architectures to compile for; an explicit list, never 'native' (CI has nvcc but no GPU)")
+set(CLEAVE_MPI AUTO CACHE STRING
+    "Run graph builds and sweeps over MPI ranks: AUTO (when MPI is found), ON, OFF")
+set_property(CACHE CLEAVE_MPI PROPERTY STRINGS AUTO ON OFF)
 option(CLEAVE_RDKIT "Read SMILES through RDKit (Debian librdkit-dev)" ON)
 option(CLEAVE_BUILD_TESTS "Build the test suite" ON)
 option(CLEAVE_BUILD_BENCH "Build the benchmarks" OFF)

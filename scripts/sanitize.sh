@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds cleave under the sanitizers and runs the test suite there:
 #   asan: AddressSanitizer + UBSan (gcc, libgomp), every ctest test but the
-#         reference cross-checks (Python tools that would run unsanitized)
-#         and the CLI graph kill test (too slow sanitized);
+#         reference cross-checks (Python tools that would run unsanitized),
+#         the MPI test (label mpi, excluded by the presets: OpenMPI's own
+#         internals are what a sanitizer would report) and the CLI graph
+#         kill test (too slow sanitized);
 #   tsan: ThreadSanitizer with clang + LLVM libomp + Archer (OpenMP-aware),
 #         the threaded areas: split, similarity, graph, io, the C API and CLI.
 # usage: scripts/sanitize.sh [asan|tsan|all] [extra ctest args...]

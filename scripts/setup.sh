@@ -9,7 +9,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 pkgs=(cmake g++ make pkg-config libfmt-dev libgtest-dev zlib1g-dev libmetis-dev
       librdkit-dev libboost-dev rdkit-data python3-rdkit python3-numpy python3-venv
-      python3-parasail)
+      python3-parasail libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

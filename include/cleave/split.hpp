@@ -94,7 +94,9 @@ class Partitioner {
   /// Every (p, seed), p-major, repeat = seed position. On the CPU backend with
   /// several threads the splits run side by side (one per thread); the
   /// results are the same as split() one by one. `advance` (may be empty) is
-  /// called once per finished split, from any thread.
+  /// called once per finished split, from any thread. In a job of several
+  /// ranks (mpirun) every rank calls it: the splits are computed over the
+  /// ranks and rank 0 returns all of them (the others an incomplete list).
   [[nodiscard]] std::vector<SplitResult> split_all(const std::vector<double>& ps,
                                                    const std::vector<uint64_t>& seeds,
                                                    const std::function<void()>& advance) const;
@@ -102,6 +104,8 @@ class Partitioner {
   [[nodiscard]] const SplitOptions& options() const;
 
  private:
+  void split_over_ranks(std::vector<SplitResult>& out, int threads,
+                        const std::function<void()>& advance) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -14,6 +14,8 @@
 #include "cleave/util.hpp"
 #include "cli/commands.hpp"
 #include "cli/lock.hpp"
+#include "dist/comm.hpp"
+#include "dist/share.hpp"
 
 namespace cleave::cli {
 
@@ -42,24 +44,32 @@ void stage(const char* what) {
 
 /// The graph of OUT, rebuilt unless a complete one made from the same inputs
 /// and parameters is already there (a resumed run skips the longest stage).
+/// Over ranks, rank 0 decides and every rank builds when the graph is built;
+/// only rank 0 holds the graph on return.
 Graph graph_for_run(const Args& a, const Dataset& in, const fs::path& path) {
   std::error_code ec;
-  if (!a.flag("rebuild") && fs::exists(path, ec)) {
+  char reuse = 0;
+  Graph old;
+  if (dist::is_root() && !a.flag("rebuild") && fs::exists(path, ec)) {
     try {
-      Graph old = Graph::load(path);
+      old = Graph::load(path);
       if (old.meta().input_checksum == graph_checksum(a, in) &&
           old.num_nodes() == in.samples.size()) {
         stage("graph: reusing the graph already built from these inputs");
-        return old;
+        reuse = 1;
+      } else {
+        stage("graph: inputs or parameters changed, rebuilding");
       }
-      stage("graph: inputs or parameters changed, rebuilding");
     } catch (const error& e) {
       warn(fmt::format("{} cannot be reused ({}); rebuilding", path.string(), e.what()));
     }
   }
+  dist::Bytes flag{reuse};
+  dist::broadcast(flag);
+  if (flag.at(0)) return old;
   stage("graph: computing all-pairs similarity");
   Graph g = build_graph(a, in);
-  g.save(path);
+  if (dist::is_root()) g.save(path);
   return g;
 }
 
@@ -87,29 +97,38 @@ int cmd_run(const Args& a) {
   (void)a.integer("k", 1, 1 << 20);
   (void)a.integer("bootstrap", 0, 1000000);
   std::error_code ec;
-  const OutputLock lock = lock_output_dir(out);
+  std::optional<OutputLock> lock;
+  if (dist::is_root()) lock.emplace(lock_output_dir(out));
 
   stage("reading input");
   Dataset in = load_input(a);
   const fs::path graph_path = out / "graph.cgr";
   Graph g = graph_for_run(a, in, graph_path);
-  GraphStats gs = graph_stats(g);
-  if (!Progress::quiet())
-    std::fprintf(stderr, "cleave run: graph: %llu samples, %llu edges, %llu isolated\n",
-                 static_cast<unsigned long long>(gs.nodes),
-                 static_cast<unsigned long long>(gs.edges),
-                 static_cast<unsigned long long>(gs.isolated));
-
-  if (!by_cut) warn_if_dense(g, sopt);
-  if (!Progress::quiet()) {
-    if (by_cut)
-      std::fprintf(stderr, "cleave run: splits: zero-overlap min-cut partitions (METIS)\n");
-    else
-      std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
-                   backend_name(resolve_backend(sopt.backend)));
+  if (dist::is_root()) {
+    GraphStats gs = graph_stats(g);
+    if (!Progress::quiet())
+      std::fprintf(stderr, "cleave run: graph: %llu samples, %llu edges, %llu isolated\n",
+                   static_cast<unsigned long long>(gs.nodes),
+                   static_cast<unsigned long long>(gs.edges),
+                   static_cast<unsigned long long>(gs.isolated));
+    if (!by_cut) warn_if_dense(g, sopt);
+    if (!Progress::quiet()) {
+      if (by_cut)
+        std::fprintf(stderr, "cleave run: splits: zero-overlap min-cut partitions (METIS)\n");
+      else
+        std::fprintf(stderr, "cleave run: splits: SPECTRA sweep on the %s backend\n",
+                     backend_name(resolve_backend(sopt.backend)));
+    }
   }
-  auto splits = by_cut ? make_partitions(g, popt, seeds, targets)
-                       : sweep(g, ps, seeds, sopt, !Progress::quiet());
+  // Over ranks: the SPECTRA sweep runs on every rank, the rest on rank 0.
+  std::vector<SplitResult> spectra;
+  if (!by_cut) {
+    dist::broadcast_graph(g);
+    spectra = sweep(g, ps, seeds, sopt, !Progress::quiet());
+  }
+  if (!dist::is_root()) return 0;
+  const dist::Solo solo;
+  auto splits = by_cut ? make_partitions(g, popt, seeds, targets) : std::move(spectra);
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
       "{}}}}}",

@@ -2,10 +2,12 @@
 #include "cli/commands.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -13,6 +15,9 @@
 #include "cleave/util.hpp"
 #include "cleave/version.hpp"
 #include "cli/lock.hpp"
+#include "dist/comm.hpp"
+#include "dist/share.hpp"
+#include "dist/work_loop.hpp"
 
 namespace cleave::cli {
 
@@ -116,9 +121,13 @@ void warn_if_dense(const Graph& g, const SplitOptions& opt) {
 int cmd_graph(const Args& a) {
   apply_common(a);
   const std::string out = a.str("out");
-  const OutputLock lock = lock_output_file(out, {".ids"});
+  // Over ranks every rank builds its share; rank 0 writes the graph.
+  std::optional<OutputLock> lock;
+  if (dist::is_root()) lock.emplace(lock_output_file(out, {".ids"}));
   Dataset in = load_input(a);
   Graph g = build_graph(a, in);
+  if (!dist::is_root()) return 0;
+  const dist::Solo solo;
   g.save(out);
   GraphStats s = graph_stats(g);
   std::printf("wrote %s: %llu nodes, %llu edges (%s >= %g)\n", out.c_str(),
@@ -193,10 +202,19 @@ int cmd_split(const Args& a) {
   SplitOptions opt = split_options_from(a);
   const auto ps = sweep_from(a);
   const auto seeds = seeds_from(a);
-  const OutputLock lock = lock_split_dir(a.str("out"));
-  Graph g = Graph::load(graph_path);
-  warn_if_dense(g, opt);
+  // Over ranks, rank 0 reads the graph and sends it to the others; every
+  // rank makes splits; rank 0 writes the set.
+  std::optional<OutputLock> lock;
+  Graph g;
+  if (dist::is_root()) {
+    lock.emplace(lock_split_dir(a.str("out")));
+    g = Graph::load(graph_path);
+    warn_if_dense(g, opt);
+  }
+  dist::broadcast_graph(g);
   auto splits = sweep(g, ps, seeds, opt, !Progress::quiet());
+  if (!dist::is_root()) return 0;
+  const dist::Solo solo;
   std::string inputs =
       fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
                   json_escape(std::filesystem::absolute(graph_path).string()),
@@ -282,6 +300,21 @@ std::string usage() {
 }
 }  // namespace
 
+namespace {
+/// Prints the error; in a job of several ranks, names the rank and ends the
+/// whole job (MPI_Abort) so no rank is left waiting for this one.
+int fail(const std::string& name, const char* what, int code) {
+  const int ranks = dist::size();
+  if (ranks > 1) {
+    std::fprintf(stderr, "cleave %s: error (rank %d of %d): %s\n", name.c_str(), dist::rank(),
+                 ranks, what);
+    dist::abort(code);
+  }
+  std::fprintf(stderr, "cleave %s: error: %s\n", name.c_str(), what);
+  return code;
+}
+}  // namespace
+
 int run_main(int argc, char** argv) {
   // Past a file size limit (ulimit -f), a write fails with EFBIG and is
   // reported, instead of SIGXFSZ killing the process mid-file.
@@ -297,10 +330,16 @@ int run_main(int argc, char** argv) {
     const std::string archs = cleave_cuda_architectures();
     std::printf("cuda architectures: %s\n",
                 archs.empty() ? "none (built without CUDA)" : archs.c_str());
+    std::printf("mpi: %s\n", dist::built_with_mpi() ? "yes" : "no (built without MPI)");
     return 0;
   }
+  // Commands without a distributed stage run on rank 0 alone.
+  const bool over_ranks = name == "graph" || name == "split" || name == "run";
+  if (dist::size() > 1 && !over_ranks && !dist::is_root()) return 0;
   for (const auto& c : commands()) {
     if (name != c.name) continue;
+    std::optional<dist::Solo> solo;
+    if (!over_ranks && dist::size() > 1) solo.emplace();
     try {
       auto specs = c.options();
       Args args(name, specs, argc - 2, argv + 2);
@@ -309,15 +348,17 @@ int run_main(int argc, char** argv) {
         return 0;
       }
       return c.run(args);
+    } catch (const dist::ReportedToRoot&) {
+      // Rank 0 prints this rank's error and ends the job; should it not
+      // within a minute, this rank does.
+      for (int i = 0; i < 600; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      fail(name, "rank 0 did not end the job after this rank's failure", 1);
     } catch (const error& e) {
-      std::fprintf(stderr, "cleave %s: error: %s\n", name.c_str(), e.what());
-      return e.code() == errc::invalid_argument ? 2 : 1;
+      return fail(name, e.what(), e.code() == errc::invalid_argument ? 2 : 1);
     } catch (const std::bad_alloc&) {
-      std::fprintf(stderr, "cleave %s: error: out of memory\n", name.c_str());
-      return 1;
+      return fail(name, "out of memory", 1);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "cleave %s: error: %s\n", name.c_str(), e.what());
-      return 1;
+      return fail(name, e.what(), 1);
     }
   }
   std::fprintf(stderr, "cleave: unknown command '%s'\n\n%s", name.c_str(), usage().c_str());

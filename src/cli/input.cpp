@@ -12,17 +12,21 @@
 #include "cleave/similarity.hpp"
 #include "cleave/util.hpp"
 #include "cli/commands.hpp"
+#include "dist/comm.hpp"
 
 namespace cleave::cli {
 
 std::vector<OptionSpec> common_options() {
   return {{"threads", "N", "worker threads (0 = all cores)", "0"},
-          {"quiet", "", "no progress output", ""}};
+          {"quiet", "", "no progress output", ""},
+          {"gpus-per-node", "N",
+           "under mpirun/srun: rank uses GPU (local rank mod N); 0 = mod the GPUs it sees", "0"}};
 }
 
 void apply_common(const Args& a) {
   set_num_threads(static_cast<int>(a.integer("threads", 0, 4096)));
   if (a.flag("quiet")) Progress::set_quiet(true);
+  dist::select_device(static_cast<int>(a.integer("gpus-per-node", 0, 1024)));
 }
 
 std::vector<OptionSpec> input_options() {

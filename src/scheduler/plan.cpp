@@ -77,7 +77,7 @@ std::string format_bytes(uint64_t bytes) {
 }
 
 TilePlan plan_tiles(const PairComputer& computer, uint64_t n, uint64_t budget, uint64_t forced_side,
-                    uint64_t threads) {
+                    uint64_t threads, uint64_t balance_threads) {
   CLEAVE_EXPECTS(n >= 2, "tiling needs at least two samples");
   TilePlan plan;
   plan.n = n;
@@ -94,8 +94,9 @@ TilePlan plan_tiles(const PairComputer& computer, uint64_t n, uint64_t budget, u
                 forced_side ? " or use a smaller tile" : "");
 
   // Enough tiles to keep every thread busy, unless that makes tiles tiny.
-  if (threads > 1 && !forced_side) {
-    uint64_t want = kTilesPerThread * threads, b = 1;
+  const uint64_t balance = std::max(threads, balance_threads);
+  if (balance > 1 && !forced_side) {
+    uint64_t want = kTilesPerThread * balance, b = 1;
     while (b * (b + 1) / 2 < want) ++b;
     hi = std::max(lo, std::min(hi, (n + b - 1) / b));
   }

@@ -34,7 +34,9 @@ std::string format_bytes(uint64_t bytes);
 /// holds edges. A computer with a device_budget() also needs its tiles in
 /// flight to fit there (fewer tiles in flight, then smaller tiles). Throws
 /// errc::out_of_memory when one smallest tile does not fit either budget.
+/// `balance_threads` (when larger than `threads`): the threads of every rank
+/// of a job, which all need tiles to stay busy.
 TilePlan plan_tiles(const PairComputer& computer, uint64_t n, uint64_t budget, uint64_t forced_side,
-                    uint64_t threads);
+                    uint64_t threads, uint64_t balance_threads = 0);
 
 }  // namespace cleave::detail

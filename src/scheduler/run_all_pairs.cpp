@@ -9,14 +9,21 @@
 // caught on resume and the tile recomputed.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include <unistd.h>
+
 #include "cleave/error.hpp"
 #include "cleave/scheduler.hpp"
 #include "cleave/util.hpp"
+#include "dist/bytes.hpp"
+#include "dist/work_loop.hpp"
 #include "scheduler/plan.hpp"
 #include "scheduler/tile_file.hpp"
 #include "scheduler/work_dir.hpp"
@@ -57,7 +64,10 @@ class AllPairsRun {
   void setup(uint64_t n);
   void resume(const std::vector<uint8_t>& done);
   void compute_pending();
+  void compute_over_ranks(const std::vector<uint64_t>& pending);
+  void check_shared_work_dir() const;
   void finish_tile(const Tile& t, TileResult& r);
+  void finish_tile_on_disk(const Tile& t, const Histogram& h, uint64_t edges);
   void save_checkpoint(uint64_t generation);
   std::vector<Edge> merge();
   void check_fits(uint64_t edges) const;
@@ -103,23 +113,53 @@ void AllPairsRun::check_fits(uint64_t edges) const {
 void AllPairsRun::setup(uint64_t n) {
   uint64_t threads = c_.concurrent() ? static_cast<uint64_t>(std::max(1, num_threads())) : 1;
   if (uint64_t cap = c_.max_in_flight(); cap > 0) threads = std::min(threads, cap);
+  const bool root = dist::is_root();
   std::optional<detail::CheckpointState> found;
   if (!opt_.work_dir.empty()) {
-    work_.emplace(opt_.work_dir);
-    found = work_->load();
+    // Rank 0 holds the work directory; other ranks write tile files into it.
+    if (root) {
+      work_.emplace(opt_.work_dir);
+      found = work_->load();
+    } else {
+      work_.emplace(detail::WorkDir::attach(opt_.work_dir));
+    }
   }
   uint64_t side = opt_.tile;
   if (found && side == 0) side = found->params.side;  // resume on the checkpoint's tiling
-  plan_ = detail::plan_tiles(c_, n, budget_, side, threads);
+  // Over ranks, rank 0 chooses the side (enough tiles for every rank's
+  // threads) and the others plan their tiles in flight for that side.
+  const uint64_t all_threads = dist::sum(threads);
+  if (root) plan_ = detail::plan_tiles(c_, n, budget_, side, threads, all_threads);
+  if (dist::size() > 1) {
+    dist::Writer w;
+    w.put(plan_.side);
+    dist::Bytes b = w.take();
+    dist::broadcast(b);
+    const auto chosen = dist::Reader(b).get<uint64_t>();
+    if (!root) plan_ = detail::plan_tiles(c_, n, budget_, chosen, threads);
+  }
   params_ = {c_.input_checksum(), c_.measure(),         c_.threshold(), n,        plan_.side,
              plan_.count(),       shape_.counts.size(), shape_.lo,      shape_.hi};
   run_key_ = params_.digest();
+  // Every rank must compute the same tiles of the same inputs.
+  if (dist::size() > 1) {
+    dist::Writer w;
+    w.put(run_key_);
+    dist::Bytes b = w.take();
+    dist::broadcast(b);
+    const uint64_t differ = dist::sum(dist::Reader(b).get<uint64_t>() != run_key_ ? 1 : 0);
+    CLEAVE_EXPECTS(differ == 0,
+                   "{} of {} ranks read other inputs or parameters than rank 0 (the same input "
+                   "file and graph options on every rank, please)",
+                   differ, dist::size());
+  }
   where_.assign(plan_.count(), Where::pending);
   held_.resize(plan_.count());
   state_.params = params_;
   state_.done.assign(plan_.count(), 0);
   uint64_t in_flight = plan_.in_flight * plan_.tile_bytes;
   held_budget_ = budget_ > in_flight ? budget_ - in_flight : 0;
+  if (!root) return;
   if (found) {
     work_->check_params(found->params, params_);
     resume(found->done);
@@ -149,15 +189,20 @@ void AllPairsRun::resume(const std::vector<uint8_t>& done) {
 
 void AllPairsRun::compute_pending() {
   std::vector<uint64_t> pending;
-  for (uint64_t i = 0; i < where_.size(); ++i)
-    if (where_[i] == Where::pending) pending.push_back(i);
-  if (pending.empty()) return;
-  if (opt_.progress) {
+  if (dist::is_root())
+    for (uint64_t i = 0; i < where_.size(); ++i)
+      if (where_[i] == Where::pending) pending.push_back(i);
+  if (opt_.progress && !pending.empty()) {
     std::string label = opt_.progress_label;
     if (rep_.tiles_resumed)
       label += fmt::format(" (resumed: {} of {} tiles done)", rep_.tiles_resumed, plan_.count());
     progress_.emplace(label, pending.size());
   }
+  if (dist::size() > 1) {
+    compute_over_ranks(pending);  // every rank, even with nothing pending
+    return;
+  }
+  if (pending.empty()) return;
   std::atomic<uint64_t> next{0};
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
@@ -196,6 +241,101 @@ void AllPairsRun::compute_pending() {
   for (auto& th : pool) th.join();
   if (failure) std::rethrow_exception(failure);
   if (progress_) progress_->finish();
+}
+
+// Tile results between ranks: a flag (1: the tile file is in the shared work
+// directory), the histogram counts, then the edge count (on disk) or the edges.
+void AllPairsRun::compute_over_ranks(const std::vector<uint64_t>& pending) {
+  if (work_) check_shared_work_dir();
+  dist::WorkLoop loop;
+  loop.what = "tiles";
+  loop.items = pending;
+  loop.workers = plan_.in_flight;
+  loop.compute = [&](uint64_t index, bool remote) {
+    Tile t = plan_.tile(index);
+    TileResult r;
+    r.histogram = shape_;
+    c_.compute(t, r);
+    if (!remote) {
+      finish_tile(t, r);
+      return dist::Bytes{};
+    }
+    check_result(t, r, shape_);
+    dist::Writer w;
+    w.put<uint8_t>(work_ ? 1 : 0);
+    w.put_vector(r.histogram.counts);
+    if (work_) {
+      detail::write_tile_file(work_->tile_path(index), key(t), r.edges, r.histogram);
+      w.put<uint64_t>(r.edges.size());
+    } else {
+      w.put_vector(r.edges);
+    }
+    return w.take();
+  };
+  loop.accept = [&](uint64_t index, int source, dist::Bytes&& bytes) {
+    CLEAVE_EXPECTS(index < where_.size() && where_[index] == Where::pending,
+                   "rank {} returned tile {}, which was not handed out", source, index);
+    Tile t = plan_.tile(index);
+    dist::Reader rd(bytes);
+    const bool on_disk = rd.get<uint8_t>() != 0;
+    TileResult r;
+    r.histogram = shape_;
+    r.histogram.counts = rd.get_vector<uint64_t>();
+    CLEAVE_EXPECTS(r.histogram.counts.size() == shape_.counts.size(),
+                   "rank {}: tile {} has a histogram of another shape", source, index);
+    if (on_disk) {
+      finish_tile_on_disk(t, r.histogram, rd.get<uint64_t>());
+      return;
+    }
+    r.edges = rd.get_vector<Edge>();
+    finish_tile(t, r);
+  };
+  dist::run_work_loop(loop);
+  if (progress_) progress_->finish();
+}
+
+// Rank 0 writes a token into the work directory; every rank must read it
+// back, or the directory is not one file system they share.
+void AllPairsRun::check_shared_work_dir() const {
+  const fs::path token = work_->checkpoint_path().string() + ".ranks";
+  dist::Bytes b;
+  if (dist::is_root()) {
+    std::string text = fmt::format(
+        "{:x}-{:x}", static_cast<uint64_t>(::getpid()),
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    write_file_atomic(token, text);
+    b.assign(text.begin(), text.end());
+  }
+  dist::broadcast(b);
+  uint64_t blind = 0;
+  if (!dist::is_root()) {
+    std::ifstream in(token, std::ios::binary);
+    std::string seen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    blind = seen == std::string(b.begin(), b.end()) ? 0 : 1;
+  }
+  blind = dist::sum(blind);
+  std::error_code ec;
+  if (dist::is_root()) fs::remove(token, ec);
+  CLEAVE_EXPECTS(blind == 0,
+                 "{} of {} ranks do not see work directory {} as rank 0 does: --work-dir must "
+                 "be on a file system every rank shares",
+                 blind, dist::size(), work_->dir().string());
+}
+
+void AllPairsRun::finish_tile_on_disk(const Tile& t, const Histogram& h, uint64_t edges) {
+  uint64_t generation = 0, total = 0;
+  {
+    std::lock_guard lock(mu_);
+    hist_.merge(h);
+    total = edges_ += edges;
+    ++rep_.tiles_computed;
+    where_[t.index] = Where::disk;
+    state_.done[t.index] = 1;
+    generation = ++generation_;
+  }
+  save_checkpoint(generation);
+  if (progress_) progress_->advance();
+  check_fits(total);
 }
 
 void AllPairsRun::finish_tile(const Tile& t, TileResult& r) {
@@ -289,7 +429,9 @@ Graph AllPairsRun::run() {
   if (n >= 2) {
     setup(n);
     compute_pending();
-    edges = merge();
+    // Over ranks, rank 0 holds every tile and builds the graph; the others
+    // return one with the nodes and no edges.
+    if (dist::is_root()) edges = merge();
   }
   meta.histogram = hist_;
   rep_.tile = plan_.side;
@@ -298,7 +440,7 @@ Graph AllPairsRun::run() {
   rep_.edges = edges.size();
   rep_.memory_budget = budget_;
   Graph g = Graph::from_edges(n, std::move(edges), std::move(meta));
-  if (work_) work_->clear(true);
+  if (work_ && dist::is_root()) work_->clear(true);
   if (opt_.report) *opt_.report = rep_;
   return g;
 }

@@ -112,6 +112,12 @@ WorkDir WorkDir::temporary() {
   return w;
 }
 
+WorkDir WorkDir::attach(fs::path dir) {
+  WorkDir w;
+  w.dir_ = std::move(dir);
+  return w;
+}
+
 WorkDir::WorkDir(WorkDir&& o) noexcept
     : dir_(std::move(o.dir_)),
       lock_fd_(o.lock_fd_),

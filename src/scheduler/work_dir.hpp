@@ -41,6 +41,9 @@ class WorkDir {
   /// A fresh private directory under the system temporary directory, removed
   /// with everything in it on destruction.
   static WorkDir temporary();
+  /// The directory another rank of the job holds (no lock, nothing created
+  /// or removed): where this rank writes its tile files.
+  static WorkDir attach(std::filesystem::path dir);
   ~WorkDir();
   WorkDir(WorkDir&& o) noexcept;
   WorkDir(const WorkDir&) = delete;

@@ -7,6 +7,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
+#include "dist/bytes.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/seq_prefilter.hpp"
 
@@ -60,11 +61,19 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   const auto params =
       align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
                                      opt.sensitivity, opt.match, opt.mismatch);
+  // Over ranks, each scans and aligns its share of the query rows; rank 0
+  // gathers the edges and histograms (every rank builds the whole index).
+  const int part = dist::rank(), parts = dist::size();
   align_detail::PrefilterCounts counts;
-  const auto cand =
-      align_detail::prefilter_candidates(seqs, sc, params, threads, opt.progress, &counts);
+  const auto cand = align_detail::prefilter_candidates(seqs, sc, params, threads, opt.progress,
+                                                       &counts, {UINT32_MAX, 0, part, parts});
+  const uint64_t my_candidates = cand.count();
+  counts.seed_hits = dist::sum(counts.seed_hits);
+  counts.diagonal_hits = dist::sum(counts.diagonal_hits);
+  counts.ungapped = dist::sum(counts.ungapped);
+  counts.candidates = dist::sum(counts.candidates);
   const auto n = static_cast<int64_t>(seqs.size());
-  std::vector<TileResult> parts(static_cast<std::size_t>(threads));
+  std::vector<TileResult> results(static_cast<std::size_t>(threads));
   Progress progress(
       fmt::format("sequence identity ({} seed hits, {} diagonals, {} ungapped, {} "
                   "candidate pairs)",
@@ -72,7 +81,7 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
       static_cast<uint64_t>(n));
 #pragma omp parallel num_threads(threads)
   {
-    TileResult& mine = parts[static_cast<std::size_t>(omp_get_thread_num())];
+    TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
     std::vector<const uint8_t*> ptrs;
     std::vector<int32_t> lens;
     std::vector<kernels::AlignStats> stats;
@@ -102,12 +111,29 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   meta.n_pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
   meta.input_checksum = align_detail::sequences_checksum(seqs, opt);
   std::vector<Edge> edges;
-  for (auto& p : parts) {
+  for (auto& p : results) {
     meta.histogram.merge(p.histogram);
     edges.insert(edges.end(), p.edges.begin(), p.edges.end());
   }
+  uint64_t candidates = my_candidates;
+  if (parts > 1) {
+    dist::Writer w;
+    w.put_vector(meta.histogram.counts);
+    w.put_vector(edges);
+    const auto shares = dist::gather(w.take());
+    if (part != 0) return Graph::from_edges(seqs.size(), {}, std::move(meta), seqs.samples.ids);
+    candidates = counts.candidates;
+    for (std::size_t r = 1; r < shares.size(); ++r) {
+      dist::Reader rd(shares[r]);
+      Histogram h = meta.histogram;
+      h.counts = rd.get_vector<uint64_t>();
+      meta.histogram.merge(h);
+      const auto more = rd.get_vector<Edge>();
+      edges.insert(edges.end(), more.begin(), more.end());
+    }
+  }
   // Pairs that were not candidates count as identity 0.
-  meta.histogram.add(0.0, meta.n_pairs - cand.count());
+  meta.histogram.add(0.0, meta.n_pairs - candidates);
   std::sort(edges.begin(), edges.end(),
             [](const Edge& a, const Edge& b) { return a.u != b.u ? a.u < b.u : a.v < b.v; });
   return Graph::from_edges(seqs.size(), std::move(edges), std::move(meta), seqs.samples.ids);

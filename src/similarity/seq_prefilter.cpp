@@ -260,6 +260,10 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t i = 0; i < rows; ++i) {
+      if (range.parts > 1 && !in_share(i, range.part, range.parts)) {
+        if (progress) bar.advance();
+        continue;
+      }
       // Postings from this sequence on (a bucket is sorted by sequence).
       const auto first = std::max(static_cast<uint32_t>(i + 1), range.cols_begin);
       const auto stamp = static_cast<uint32_t>(i + 1);

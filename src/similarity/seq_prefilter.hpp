@@ -62,17 +62,28 @@ struct PrefilterCounts {
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score
 };
 
+/// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
+/// ranks in turn, so early rows (the ones with the most later sequences to
+/// meet) are spread over every rank.
+constexpr int64_t kShareBlock = 64;
+inline bool in_share(int64_t row, int part, int parts) {
+  return (row / kShareBlock) % parts == part;
+}
+
 /// Which pairs (i, j), i < j, the prefilter looks at: rows i < rows_end
-/// against columns j >= cols_begin. The defaults cover every pair; a search
-/// of queries against targets stores the queries first and sets both to
-/// the number of queries.
+/// against columns j >= cols_begin, and of those rows only share `part` of
+/// `parts` (in_share; MPI ranks). The defaults cover every pair; a search
+/// of queries against targets stores the queries first and sets rows_end
+/// and cols_begin to the number of queries.
 struct PrefilterRange {
   uint32_t rows_end = UINT32_MAX;
   uint32_t cols_begin = 0;
+  int part = 0;
+  int parts = 1;
 };
 
-/// Candidate pairs (rows past rows_end have none). The result is the same
-/// for any thread count.
+/// Candidate pairs (rows outside the range have none). The result is the
+/// same for any thread count.
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
                                 PrefilterCounts* counts = nullptr, PrefilterRange range = {});

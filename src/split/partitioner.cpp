@@ -12,6 +12,8 @@
 #include "cleave/error.hpp"
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
+#include "dist/bytes.hpp"
+#include "dist/work_loop.hpp"
 #include "kernels/hash.hpp"
 #include "kernels/mis.hpp"
 #include "split/engine.hpp"
@@ -136,6 +138,10 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
   }
   const int threads = num_threads();
   const CallHooks* hooks = current_call_hooks();
+  if (dist::size() > 1) {
+    split_over_ranks(out, threads, advance);
+    return out;
+  }
   if (impl_->backend != Backend::cpu || threads < 2 || total < 2) {
     for (auto& r : out) {
       check_cancelled(hooks);
@@ -166,6 +172,78 @@ std::vector<SplitResult> Partitioner::split_all(const std::vector<double>& ps,
   }
   if (failure) std::rethrow_exception(failure);
   return out;
+}
+
+namespace {
+
+dist::Bytes encode_split(const SplitResult& r) {
+  dist::Writer w;
+  w.put(r.valid);
+  w.put(r.kept);
+  w.put(r.kept_units);
+  w.put(r.train);
+  w.put(r.test);
+  w.put(r.validation);
+  w.put_string(r.engine);
+  w.put(r.overlap);
+  w.put_vector(r.side);
+  w.put(r.rounds);
+  return w.take();
+}
+
+void decode_split(const dist::Bytes& b, SplitResult& r) {
+  dist::Reader rd(b);
+  r.valid = rd.get<bool>();
+  r.kept = rd.get<uint64_t>();
+  r.kept_units = rd.get<uint64_t>();
+  r.train = rd.get<uint64_t>();
+  r.test = rd.get<uint64_t>();
+  r.validation = rd.get<uint64_t>();
+  r.engine = rd.get_string();
+  r.overlap = rd.get<Overlap>();
+  r.side = rd.get_vector<int8_t>();
+  r.rounds = rd.get<uint32_t>();
+}
+
+}  // namespace
+
+// Over ranks: rank 0 hands out the (p, seed) pairs in sweep order; each rank
+// runs one split per thread (CPU) or one at a time (GPU) and sends it to
+// rank 0, which holds every split when this returns. Each split is a pure
+// function of (graph, p, seed), so the set is the same on any rank count.
+void Partitioner::split_over_ranks(std::vector<SplitResult>& out, int threads,
+                                   const std::function<void()>& advance) const {
+  const bool per_thread = impl_->backend == Backend::cpu && threads >= 2;
+  dist::WorkLoop loop;
+  loop.what = "splits";
+  if (dist::is_root())
+    for (uint64_t i = 0; i < out.size(); ++i) loop.items.push_back(i);
+  loop.workers = per_thread ? static_cast<uint64_t>(threads) : 1;
+  loop.compute = [&](uint64_t i, bool remote) {
+    SplitResult r;
+    r.p = out[i].p;
+    r.repeat = out[i].repeat;
+    r.seed = out[i].seed;
+    if (per_thread) {
+      impl_->serial->run(r.p, r.seed, r);
+      impl_->carve_validation(r);
+    } else {
+      r = split(r.p, r.seed, r.repeat);
+    }
+    if (remote) return encode_split(r);
+    out[i] = std::move(r);
+    if (advance) advance();
+    return dist::Bytes{};
+  };
+  loop.accept = [&](uint64_t i, int source, dist::Bytes&& bytes) {
+    CLEAVE_EXPECTS(i < out.size(), "rank {} returned split {} of {}", source, i, out.size());
+    decode_split(bytes, out[i]);
+    const uint64_t n = impl_->prep.graph->num_nodes();
+    CLEAVE_EXPECTS(out[i].side.empty() || out[i].side.size() == n,
+                   "rank {}: split {} has {} sides for {} nodes", source, i, out[i].side.size(), n);
+    if (advance) advance();
+  };
+  dist::run_work_loop(loop);
 }
 
 Backend Partitioner::backend() const {
