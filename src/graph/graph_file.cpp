@@ -161,6 +161,12 @@ Graph Graph::load(const fs::path& path, bool mmap) {
       h.off_params < h.off_weights + 4 * h.adj_count || h.off_params + h.params_bytes != size ||
       h.hist_bins == 0)
     bad("inconsistent section sizes");
+  // The writer starts every section on a kAlign boundary; the mapped arrays
+  // are read in place as uint64_t/uint32_t/float, so an offset off that grid
+  // is corruption, not a layout to tolerate.
+  if (h.off_hist % kAlign != 0 || h.off_offsets % kAlign != 0 || h.off_cols % kAlign != 0 ||
+      h.off_weights % kAlign != 0 || h.off_params % kAlign != 0)
+    bad("section offsets not aligned");
   if (h.measure < 1 || h.measure > 6) bad(fmt::format("unknown measure code {}", h.measure));
 
   void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -256,3 +256,39 @@ TEST_F(Hostile, GraphWhoseSectionSizesOverflowIsRejected) {
   write_forged_graph(p, h, body);
   EXPECT_THROW((void)cleave::Graph::load(p), cleave::error);
 }
+
+// Found by fuzz_graph_checked in CI: sections that fit the file but start off
+// the writer's 64-byte grid. The loader read row offsets in place as uint64_t
+// from an odd address (undefined behaviour; UBSan stops there). Refused now
+// from the header, before the mapping is read.
+TEST_F(Hostile, GraphWithMisalignedSectionsIsRejected) {
+  cleave::detail::GraphFileHeader h{};
+  h.n_nodes = 2;
+  h.n_edges = 1;
+  h.adj_count = 2;
+  h.measure = 1;
+  h.hist_bins = 1;
+  h.hist_hi = 1.0;
+  h.off_hist = 256;
+  h.off_offsets = 265;      // one byte past an 8-byte boundary
+  h.off_cols = 265 + 24;    // three row offsets
+  h.off_weights = 289 + 8;  // two columns
+  h.off_params = 297 + 8;   // two weights
+  h.params_bytes = 0;
+  std::string body(305 - 256, '\0');
+  put_at<uint64_t>(body, 265, 0);
+  put_at<uint64_t>(body, 273, 1);
+  put_at<uint64_t>(body, 281, 2);
+  put_at<uint32_t>(body, 289, 1);
+  put_at<uint32_t>(body, 293, 0);
+  put_at<float>(body, 297, 0.5f);
+  put_at<float>(body, 301, 0.5f);
+  const fs::path p = dir_ / "misaligned.cgr";
+  write_forged_graph(p, h, body);
+  try {
+    (void)cleave::Graph::load(p);
+    ADD_FAILURE() << "loaded a graph whose row offsets start at an odd byte";
+  } catch (const cleave::error& e) {
+    EXPECT_NE(std::string(e.what()).find("not aligned"), std::string::npos) << e.what();
+  }
+}
