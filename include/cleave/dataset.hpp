@@ -111,6 +111,18 @@ struct Dataset {
   std::size_t n_skipped = 0;  ///< records skipped (unparseable SMILES, FASTA policy skip)
 };
 
+/// The graph's similarity threshold when none is given: fingerprints
+/// (Tanimoto, Dice, cosine of bits) and embeddings (cosine). Sequences
+/// default by alphabet (default_identity_threshold).
+inline constexpr double kDefaultFingerprintThreshold = 0.4;
+inline constexpr double kDefaultEmbeddingThreshold = 0.9;
+
+/// The alignment options of sequence settings for sequences of `alphabet`,
+/// run as ctx says: the gap and score limits are checked here (errc::
+/// invalid_argument), and an unset threshold becomes the alphabet's default.
+/// `cleave graph`, search, audit and paired targets all go through it.
+AlignOptions align_options(const SequenceSettings& s, Alphabet alphabet, const Context& ctx = {});
+
 /// "csv", "smi", "fps", "dms", "pairs", "fasta", "npy" ("auto" for automatic).
 const char* input_format_name(InputFormat f);
 

@@ -71,18 +71,12 @@ int cmd_paired(const Args& a) {
     gd = fingerprint_graph(d.drug_fps, so);
   }
   if (cold != ColdSide::drug) {
-    AlignOptions ao;
-    ao.mode = align_mode_from_name(a.str("align"));
-    ao.identity = identity_kind_from_name(a.str("identity"));
-    ao.threshold = a.has("target-threshold") ? a.real("target-threshold", 0.0, 1.0)
-                                             : default_identity_threshold(d.targets.alphabet);
-    CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
-                   "--exhaustive and --prefilter exclude each other");
-    ao.search = a.has("exhaustive")  ? SearchMode::exhaustive
-                : a.has("prefilter") ? SearchMode::prefilter
-                                     : SearchMode::automatic;
-    ao.sensitivity = a.real("sensitivity", 1.0, 9.0);
-    ao.progress = progress;
+    check_sequence_options(a, true);
+    SequenceSettings ss = sequence_settings(a);
+    if (a.has("target-threshold")) ss.threshold = a.real("target-threshold", 0.0, 1.0);
+    Context ctx;
+    ctx.progress = progress;
+    const AlignOptions ao = align_options(ss, d.targets.alphabet, ctx);
     target_t = ao.threshold;
     gt = sequence_graph(d.targets, ao);
   }

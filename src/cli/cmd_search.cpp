@@ -39,12 +39,6 @@ std::vector<OptionSpec> reader_options() {
   return out;
 }
 
-std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> parts) {
-  std::vector<OptionSpec> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
 /// The features of an input, or an error for inputs without any.
 FeatureView features_of(const Dataset& in) {
   FeatureView f;
@@ -61,25 +55,11 @@ FeatureView features_of(const Dataset& in) {
 /// Measure and alignment settings from the options, for features f.
 SearchOptions search_options_from(const Args& a, const FeatureView& f) {
   SearchOptions o;
-  for (const char* name : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity",
-                           "exhaustive", "prefilter", "sensitivity"})
-    CLEAVE_EXPECTS(f.sequences || !a.has(name), "--{} applies to FASTA input only", name);
+  check_sequence_options(a, f.sequences != nullptr);
   CLEAVE_EXPECTS(!a.has("measure") || !f.sequences, "--measure applies to fingerprints only");
   if (f.sequences) {
     o.measure = Measure::identity;
-    o.align.mode = align_mode_from_name(a.str("align"));
-    if (a.has("gap-open")) o.align.gap_open = static_cast<int>(a.integer("gap-open", 0, 1000));
-    if (a.has("gap-extend"))
-      o.align.gap_extend = static_cast<int>(a.integer("gap-extend", 0, 1000));
-    o.align.match = static_cast<int>(a.integer("match", -1000, 1000));
-    o.align.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
-    o.align.identity = identity_kind_from_name(a.str("identity"));
-    CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
-                   "--exhaustive and --prefilter exclude each other");
-    o.align.search = a.has("exhaustive")  ? SearchMode::exhaustive
-                     : a.has("prefilter") ? SearchMode::prefilter
-                                          : SearchMode::automatic;
-    o.align.sensitivity = a.real("sensitivity", 1.0, 9.0);
+    o.align = align_options(sequence_settings(a), f.sequences->alphabet);
   } else {
     o.measure = measure_from_name(a.has("measure") ? a.str("measure")
                                                    : (f.embeddings ? "cosine" : "tanimoto"));
@@ -93,7 +73,7 @@ SearchOptions search_options_from(const Args& a, const FeatureView& f) {
 /// The graph's default threshold for features f.
 double default_threshold(const FeatureView& f) {
   if (f.sequences) return default_identity_threshold(f.sequences->alphabet);
-  return f.embeddings ? 0.9 : 0.4;
+  return f.embeddings ? kDefaultEmbeddingThreshold : kDefaultFingerprintThreshold;
 }
 
 double threshold_from(const Args& a, const FeatureView& f) {

@@ -21,13 +21,13 @@
 
 namespace cleave::cli {
 
-namespace {
-
 std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> parts) {
   std::vector<OptionSpec> out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
+
+namespace {
 
 std::vector<OptionSpec> graph_cmd_options() {
   return join({input_options(),

@@ -1,6 +1,7 @@
 #pragma once
 // The subcommand table and the pieces the subcommands share.
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ Dataset load_input(const Args& a, const std::filesystem::path& path, std::size_t
 /// Builds the overlap graph of the input (or returns the pairs graph) with
 /// dataset_graph; --backend, --max-memory and --work-dir go to its Context.
 Graph build_graph(const Args& a, const Dataset& in);
+/// The sequence reading and alignment settings given (--alphabet, --align,
+/// --gap-open, ..., --exhaustive/--prefilter, --sensitivity); options not
+/// given keep the library's defaults. Options a command does not declare
+/// count as not given.
+SequenceSettings sequence_settings(const Args& a);
+/// Refuses alignment options for inputs without sequences, and the option
+/// pairs that exclude each other.
+void check_sequence_options(const Args& a, bool sequences);
+/// Concatenates option tables.
+std::vector<OptionSpec> join(std::initializer_list<std::vector<OptionSpec>> parts);
 /// The graph options (measure, threshold) for the given input.
 std::vector<OptionSpec> graph_options();
 /// Options of the sweep and the partitioner.

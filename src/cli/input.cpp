@@ -105,6 +105,37 @@ uint64_t parse_size(const char* option, const std::string& text) {
   return static_cast<uint64_t>(v * scale);
 }
 
+}  // namespace
+
+SequenceSettings sequence_settings(const Args& a) {
+  SequenceSettings s;
+  if (a.has("alphabet")) s.alphabet = alphabet_from_name(a.str("alphabet"));
+  if (a.has("invalid")) s.invalid = invalid_residue_from_name(a.str("invalid"));
+  if (a.has("align")) s.mode = align_mode_from_name(a.str("align"));
+  if (a.has("gap-open")) s.gap_open = static_cast<int>(a.integer("gap-open", 0, 1000));
+  if (a.has("gap-extend")) s.gap_extend = static_cast<int>(a.integer("gap-extend", 0, 1000));
+  if (a.has("match")) s.match = static_cast<int>(a.integer("match", -1000, 1000));
+  if (a.has("mismatch")) s.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
+  if (a.has("identity")) s.identity = identity_kind_from_name(a.str("identity"));
+  s.search = a.has("exhaustive")  ? SearchMode::exhaustive
+             : a.has("prefilter") ? SearchMode::prefilter
+                                  : SearchMode::automatic;
+  if (a.has("sensitivity")) s.sensitivity = a.real("sensitivity", 1.0, 9.0);
+  return s;
+}
+
+void check_sequence_options(const Args& a, bool sequences) {
+  for (const char* o : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity",
+                        "exhaustive", "prefilter", "sensitivity"})
+    CLEAVE_EXPECTS(sequences || !a.has(o), "--{} applies to FASTA input only", o);
+  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
+                 "--exhaustive and --prefilter exclude each other");
+  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("sensitivity")),
+                 "--sensitivity sets the prefilter, which --exhaustive turns off");
+}
+
+namespace {
+
 /// The library's dataset settings from the options given; options not given
 /// keep the library's defaults (include/cleave/dataset.hpp).
 DatasetOptions dataset_options(const Args& a, InputFormat format) {
@@ -131,18 +162,7 @@ DatasetOptions dataset_options(const Args& a, InputFormat format) {
   text("labels-id-column", l.id_column);
   path("ids", l.ids_file);
   SequenceSettings& s = o.sequences;
-  if (a.has("alphabet")) s.alphabet = alphabet_from_name(a.str("alphabet"));
-  if (a.has("invalid")) s.invalid = invalid_residue_from_name(a.str("invalid"));
-  if (a.has("align")) s.mode = align_mode_from_name(a.str("align"));
-  if (a.has("gap-open")) s.gap_open = static_cast<int>(a.integer("gap-open", 0, 1000));
-  if (a.has("gap-extend")) s.gap_extend = static_cast<int>(a.integer("gap-extend", 0, 1000));
-  if (a.has("match")) s.match = static_cast<int>(a.integer("match", -1000, 1000));
-  if (a.has("mismatch")) s.mismatch = static_cast<int>(a.integer("mismatch", -1000, 1000));
-  if (a.has("identity")) s.identity = identity_kind_from_name(a.str("identity"));
-  s.search = a.has("exhaustive")  ? SearchMode::exhaustive
-             : a.has("prefilter") ? SearchMode::prefilter
-                                  : SearchMode::automatic;
-  if (a.has("sensitivity")) s.sensitivity = a.real("sensitivity", 1.0, 9.0);
+  s = sequence_settings(a);
   if (a.has("threshold")) {
     switch (format) {
       case InputFormat::pairs:
@@ -220,14 +240,7 @@ uint64_t graph_checksum(const Args& a, const Dataset& in) {
 }
 
 Graph build_graph(const Args& a, const Dataset& in) {
-  const bool fasta = in.sequences.has_value();
-  for (const char* o : {"align", "gap-open", "gap-extend", "match", "mismatch", "identity",
-                        "exhaustive", "prefilter", "sensitivity"})
-    CLEAVE_EXPECTS(fasta || !a.has(o), "--{} applies to FASTA input only", o);
-  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("prefilter")),
-                 "--exhaustive and --prefilter exclude each other");
-  CLEAVE_EXPECTS(!(a.has("exhaustive") && a.has("sensitivity")),
-                 "--sensitivity sets the prefilter, which --exhaustive turns off");
+  check_sequence_options(a, in.sequences.has_value());
   CLEAVE_EXPECTS(!a.has("measure") || in.fps || in.embeddings,
                  "--measure applies to fingerprints only");
   CLEAVE_EXPECTS(!in.mutations || !a.has("threshold"),

@@ -36,6 +36,20 @@ SimilarityOptions similarity_options(const Context& ctx) {
 
 Graph sequences_graph(const Dataset& in, const SequenceSettings& s, const Context& ctx,
                       std::string& params) {
+  const AlignOptions opt = align_options(s, in.sequences->alphabet, ctx);
+  Graph g = sequence_graph(*in.sequences, opt);
+  params = fmt::format(
+      "{{\"input\": {}, \"measure\": \"identity\", \"threshold\": {}, \"align\": \"{}\", "
+      "\"identity\": \"{}\", \"search\": \"{}\", \"alignment\": {}}}",
+      dataset_json(in), opt.threshold, opt.mode == AlignMode::local ? "local" : "global",
+      identity_kind_name(resolved_identity(opt)), search_mode_name(opt.search),
+      g.meta().parameters.empty() ? "{}" : g.meta().parameters);
+  return g;
+}
+
+}  // namespace
+
+AlignOptions align_options(const SequenceSettings& s, Alphabet alphabet, const Context& ctx) {
   AlignOptions opt;
   opt.mode = s.mode;
   CLEAVE_EXPECTS(s.gap_open <= 1000 && s.gap_extend <= 1000,
@@ -48,8 +62,8 @@ Graph sequences_graph(const Dataset& in, const SequenceSettings& s, const Contex
   opt.match = s.match;
   opt.mismatch = s.mismatch;
   opt.identity = s.identity;
-  opt.threshold = checked_threshold(s.threshold, default_identity_threshold(in.sequences->alphabet),
-                                    false, "the identity");
+  opt.threshold =
+      checked_threshold(s.threshold, default_identity_threshold(alphabet), false, "the identity");
   opt.search = s.search;
   CLEAVE_EXPECTS(s.sensitivity >= 1.0 && s.sensitivity <= 9.0,
                  "prefilter sensitivity must be in [1, 9] (got {})", s.sensitivity);
@@ -60,17 +74,8 @@ Graph sequences_graph(const Dataset& in, const SequenceSettings& s, const Contex
   opt.progress = ctx.progress;
   opt.max_memory = ctx.max_memory;
   opt.work_dir = ctx.work_dir;
-  Graph g = sequence_graph(*in.sequences, opt);
-  params = fmt::format(
-      "{{\"input\": {}, \"measure\": \"identity\", \"threshold\": {}, \"align\": \"{}\", "
-      "\"identity\": \"{}\", \"search\": \"{}\", \"alignment\": {}}}",
-      dataset_json(in), opt.threshold, opt.mode == AlignMode::local ? "local" : "global",
-      identity_kind_name(resolved_identity(opt)), search_mode_name(opt.search),
-      g.meta().parameters.empty() ? "{}" : g.meta().parameters);
-  return g;
+  return opt;
 }
-
-}  // namespace
 
 Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& ctx) {
   const ContextScope scope(ctx);
@@ -89,7 +94,8 @@ Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& c
   } else if (in.embeddings) {
     SimilarityOptions opt = similarity_options(ctx);
     opt.measure = Measure::cosine;
-    opt.threshold = checked_threshold(o.embeddings.threshold, 0.9, true, "the cosine");
+    opt.threshold =
+        checked_threshold(o.embeddings.threshold, kDefaultEmbeddingThreshold, true, "the cosine");
     g = embedding_graph(*in.embeddings, opt);
     params =
         fmt::format("{{\"input\": {}, \"measure\": \"cosine\", \"threshold\": {}, \"dim\": {}}}",
@@ -102,7 +108,8 @@ Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& c
                        m.measure == Measure::cosine,
                    "measure {} does not apply to fingerprints (use tanimoto, dice or cosine)",
                    measure_name(m.measure));
-    opt.threshold = checked_threshold(m.threshold, 0.4, true, "the fingerprint");
+    opt.threshold =
+        checked_threshold(m.threshold, kDefaultFingerprintThreshold, true, "the fingerprint");
     g = fingerprint_graph(*in.fps, opt);
     params = fmt::format(
         "{{\"input\": {}, \"measure\": \"{}\", \"threshold\": {}, \"radius\": {}, "

@@ -98,6 +98,28 @@ expect_error "search without a mode" "give --threshold, --top or both" "$WORK/o4
   search --query "$MOLS" --target "$MOLS" --out "$WORK/o4.tsv"
 expect_error "search of different kinds" "one kind" "$WORK/o5.tsv" -- \
   search --query "$MOLS" --target "$DATA/seq_proteins.fasta" --top 1 --out "$WORK/o5.tsv"
+expect_error "search --gap-open on molecules" "applies to FASTA input only" "$WORK/o6.tsv" -- \
+  search --query "$MOLS" --target "$MOLS" --top 1 --gap-open 5 --out "$WORK/o6.tsv"
+expect_error "search --exhaustive with --sensitivity" "which --exhaustive turns off" \
+  "$WORK/o7.tsv" -- search --query "$DATA/seq_proteins.fasta" \
+  --target "$DATA/seq_proteins.fasta" --top 1 --exhaustive --sensitivity 3 --out "$WORK/o7.tsv"
+
+# ---- search takes the graph's alignment settings: a sequence set against
+# itself has n self hits plus two per graph edge, with the same options.
+P=$DATA/seq_proteins.fasta
+for opts in "--exhaustive" "--exhaustive --align local --gap-open 8"; do
+  # shellcheck disable=SC2086  # opts is a list of words on purpose
+  "$BIN" graph --quiet --input "$P" --threshold 0.3 $opts --out "$WORK/pg.cgr" \
+    >/dev/null 2>&1 || bad "graph $opts failed"
+  edges=$("$BIN" stats --graph "$WORK/pg.cgr" 2>/dev/null | awk '$1=="edges"{print $2}')
+  nodes=$("$BIN" stats --graph "$WORK/pg.cgr" 2>/dev/null | awk '$1=="nodes"{print $2}')
+  # shellcheck disable=SC2086
+  "$BIN" search --quiet --query "$P" --target "$P" --threshold 0.3 $opts \
+    --out "$WORK/ph.tsv" >/dev/null 2>&1 || bad "search $opts failed"
+  hits=$(($(wc -l <"$WORK/ph.tsv") - 1))
+  [ -n "$edges" ] && [ "$hits" -eq $((nodes + 2 * edges)) ] && ok ||
+    bad "search $opts: $hits hits for $nodes nodes and $edges edges"
+done
 
 # ---- AU-GOOD from an audit's nearest.tsv: every sample at or below 1.0,
 # so with the same score at every threshold AU-GOOD is that score
