@@ -13,8 +13,8 @@ std::string bind_cuda_device(int local_rank, int gpus_per_node) {
     cudaGetLastError();
     return {};
   }
-  const int per_node = gpus_per_node > 0 ? gpus_per_node : count;
-  const int device = (local_rank % per_node) % count;
+  const int device = rank_device(local_rank, gpus_per_node, count);
+  if (device < 0) return {};
   if (cudaSetDevice(device) != cudaSuccess) {
     cudaGetLastError();
     return "cudaSetDevice(" + std::to_string(device) + ") failed";

@@ -11,6 +11,7 @@
 #include "cleave/error.hpp"
 #include "dist/bytes.hpp"
 #include "dist/comm.hpp"
+#include "dist/device.hpp"
 #include "dist/work_loop.hpp"
 
 namespace cleave::dist {
@@ -102,3 +103,22 @@ TEST(DistWorkLoop, NoItems) {
 
 }  // namespace
 }  // namespace cleave::dist
+
+// The GPU a rank binds (device_cuda.cu calls this with the visible count):
+// ranks of a node spread round-robin over --gpus-per-node devices, and a
+// --gpus-per-node larger than the node has still lands on a visible one.
+TEST(DistDevice, RanksSpreadOverTheNodesGpus) {
+  using cleave::dist::rank_device;
+  // 4 GPUs visible, default (all of them): ranks 0..7 -> 0,1,2,3,0,1,2,3.
+  for (int r = 0; r < 8; ++r) EXPECT_EQ(rank_device(r, 0, 4), r % 4) << r;
+  // --gpus-per-node 2 on a 4-GPU node: only devices 0 and 1.
+  for (int r = 0; r < 6; ++r) EXPECT_EQ(rank_device(r, 2, 4), r % 2) << r;
+  // --gpus-per-node 4 but only 2 visible (CUDA_VISIBLE_DEVICES): 0,1,0,1.
+  EXPECT_EQ(rank_device(2, 4, 2), 0);
+  EXPECT_EQ(rank_device(3, 4, 2), 1);
+  // One GPU: every rank shares it.
+  for (int r = 0; r < 5; ++r) EXPECT_EQ(rank_device(r, 0, 1), 0);
+  // Nothing visible, or no local rank: no device.
+  EXPECT_EQ(rank_device(0, 0, 0), -1);
+  EXPECT_EQ(rank_device(-1, 2, 4), -1);
+}
