@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh), builds and runs every test with ctest. Tests that
-# need a GPU skip without one; tests that need ../shared/data skip without it.
+# need a GPU skip without one. Real-data tests read ../shared/data when the
+# checkout has that sibling folder and tests/data/real (in the repository)
+# otherwise, so a fresh clone runs them too.
 # A Python venv with the reference tools (spectrae from PyPI) is made in
 # .venv-ref for the reference tests; it also builds and tests the Python
 # package (nanobind, scikit-build-core, pytest).

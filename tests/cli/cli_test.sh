@@ -2,11 +2,12 @@
 # End-to-end tests of the cleave binary: the pipeline's output layout, the
 # SPECTRA invariants seen through the files, determinism across thread
 # counts, and bad input (exit status, message naming file and line, no
-# partial output). Usage: cli_test.sh CLEAVE_BIN TEST_DATA_DIR [SHARED_DATA_DIR]
+# partial output). Usage: cli_test.sh CLEAVE_BIN TEST_DATA_DIR [REAL_DATA_DIR]
+# (REAL_DATA_DIR: ../shared/data or tests/data/real, the default)
 set -uo pipefail
 BIN=$1
 DATA=$2
-SHARED=${3:-}
+SHARED=${3:-$(dirname "$0")/../data/real}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 pass=0
@@ -227,15 +228,16 @@ for p in 0.00 0.50 1.00; do
     bad "split --valid-fraction p=$p: $n validation edges, or test changed"
 done
 
-# ---- real data, when present
-if [ -n "$SHARED" ] && [ -f "$SHARED/dms/GB1_Wu_2016_FLIP_subset.csv" ]; then
+# ---- real data
+if [ -f "$SHARED/molecules/moleculenet_esol.csv" ] &&
+  [ -f "$SHARED/molecules/moleculenet_clintox.csv" ]; then
   "$BIN" graph --quiet --input "$SHARED/molecules/moleculenet_esol.csv" --out "$WORK/esol.cgr" \
     >/dev/null 2>&1 && ok || bad "esol graph failed"
   "$BIN" run --quiet --input "$SHARED/molecules/moleculenet_clintox.csv" --out "$WORK/clintox" \
     --sp 0,0.5,1 >/dev/null 2>"$WORK/clintox.log" && grep -q "skipped 6" "$WORK/clintox.log" && ok ||
     bad "clintox run failed or did not skip its 6 bad SMILES: $(tail -3 "$WORK/clintox.log")"
 else
-  echo "note: shared data not found, real-data CLI checks skipped"
+  bad "real data not found in $SHARED"
 fi
 
 echo "cli: $pass passed, $fail failed"

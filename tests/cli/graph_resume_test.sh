@@ -8,22 +8,21 @@
 # checkpoint lists, leave the work directory empty and write a graph and ids
 # byte-identical to an uninterrupted run without a work directory. A rerun on
 # other inputs or another threshold is refused and leaves the checkpoint as
-# it was. Exits 77 (skip) without the real data.
-# Usage: graph_resume_test.sh CLEAVE_BIN SHARED_DATA_DIR
+# it was.
+# Usage: graph_resume_test.sh CLEAVE_BIN [REAL_DATA_DIR]
+# (REAL_DATA_DIR: ../shared/data or tests/data/real, the default; the latter
+# holds the first 260 records of flip_conservation, all this test reads)
 # shellcheck disable=SC2015  # `check && ok || bad`: ok always succeeds
 set -uo pipefail
 BIN=$1
-SHARED=${2:-}
+SHARED=${2:-$(dirname "$0")/../data/real}
 PROT=$SHARED/proteins
 MOLS=$SHARED/molecules/rdkit_nci_first5k.csv
 for f in hmmer_globins45 pfam_Pkinase_seed_ungapped pfam_fn3_seed_ungapped \
   flip_conservation_pdb_minus_heldout; do
-  if [ -z "$SHARED" ] || [ ! -f "$PROT/$f.fasta" ]; then
-    echo "skip: real data not found ($PROT/$f.fasta)"
-    exit 77
-  fi
+  [ -f "$PROT/$f.fasta" ] || { echo "FAIL: real data not found ($PROT/$f.fasta)"; exit 1; }
 done
-[ -f "$MOLS" ] || { echo "skip: real data not found ($MOLS)"; exit 77; }
+[ -f "$MOLS" ] || { echo "FAIL: real data not found ($MOLS)"; exit 1; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 pass=0

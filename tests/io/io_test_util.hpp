@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cleave/error.hpp"
+#include "common/real_data.hpp"
 
 namespace cleave::test {
 
@@ -72,12 +73,6 @@ void expect_error(F&& f, errc code, std::initializer_list<std::string> parts = {
     for (const auto& p : parts)
       EXPECT_NE(msg.find(p), std::string::npos) << "message lacks '" << p << "': " << msg;
   }
-}
-
-/// Path of a real data file, or empty when the shared data is absent.
-inline std::filesystem::path shared_data(const std::string& rel) {
-  std::filesystem::path p = std::filesystem::path(CLEAVE_SHARED_DATA) / rel;
-  return std::filesystem::exists(p) ? p : std::filesystem::path();
 }
 
 inline std::filesystem::path test_data(const std::string& name) {

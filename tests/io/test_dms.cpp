@@ -93,8 +93,8 @@ TEST(Dms, BadInputNamesLine) {
 }
 
 TEST(Dms, RealGb1) {
-  auto p = cleave::test::shared_data("dms/GB1_Wu_2016_FLIP_subset.csv");
-  if (p.empty()) GTEST_SKIP() << "shared data not found at " << CLEAVE_SHARED_DATA;
+  auto p = cleave::test::real_data("dms/GB1_Wu_2016_FLIP_subset.csv");
+  ASSERT_TRUE(std::filesystem::exists(p)) << p;
   auto s = read_dms(p);
   ASSERT_EQ(s.samples.size(), 8732u);
   ASSERT_TRUE(s.samples.has_labels());

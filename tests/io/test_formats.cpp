@@ -38,10 +38,10 @@ TEST(Formats, Detect) {
 }
 
 TEST(Formats, DetectRealData) {
-  auto esol = cleave::test::shared_data("molecules/moleculenet_esol.csv");
-  auto gb1 = cleave::test::shared_data("dms/GB1_Wu_2016_FLIP_subset.csv");
-  if (esol.empty() || gb1.empty())
-    GTEST_SKIP() << "shared data not found at " << CLEAVE_SHARED_DATA;
+  auto esol = cleave::test::real_data("molecules/moleculenet_esol.csv");
+  auto gb1 = cleave::test::real_data("dms/GB1_Wu_2016_FLIP_subset.csv");
+  ASSERT_TRUE(std::filesystem::exists(esol)) << esol;
+  ASSERT_TRUE(std::filesystem::exists(gb1)) << gb1;
   EXPECT_EQ(detect_format(esol), InputFormat::csv);
   EXPECT_EQ(detect_format(gb1), InputFormat::dms);
 }

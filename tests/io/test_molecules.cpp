@@ -215,8 +215,8 @@ TEST_F(Molecules, ManyRowsKeepOrderAcrossBatches) {
 }
 
 TEST_F(Molecules, RealEsol) {
-  auto p = cleave::test::shared_data("molecules/moleculenet_esol.csv");
-  if (p.empty()) GTEST_SKIP() << "shared data not found at " << CLEAVE_SHARED_DATA;
+  auto p = cleave::test::real_data("molecules/moleculenet_esol.csv");
+  ASSERT_TRUE(std::filesystem::exists(p)) << p;
   auto m = read_molecules(p, {});
   EXPECT_EQ(m.samples.size(), 1128u);
   EXPECT_EQ(m.n_skipped, 0u);
@@ -226,8 +226,8 @@ TEST_F(Molecules, RealEsol) {
 }
 
 TEST_F(Molecules, RealClintoxSkipsSixUnlessStrict) {
-  auto p = cleave::test::shared_data("molecules/moleculenet_clintox.csv");
-  if (p.empty()) GTEST_SKIP() << "shared data not found at " << CLEAVE_SHARED_DATA;
+  auto p = cleave::test::real_data("molecules/moleculenet_clintox.csv");
+  ASSERT_TRUE(std::filesystem::exists(p)) << p;
   auto m = read_molecules(p, {});
   EXPECT_EQ(m.n_skipped, 6u);
   EXPECT_EQ(m.samples.size(), 1484u - 6u);

@@ -2,7 +2,7 @@
 against, the test data folders, and helpers reading its outputs.
 
 ctest runs these with PYTHONPATH at the build tree's python/ folder and
-CLEAVE_BIN, CLEAVE_TEST_DATA and CLEAVE_SHARED_DATA set (tests/CMakeLists.txt).
+CLEAVE_BIN, CLEAVE_TEST_DATA and CLEAVE_REAL_DATA set (tests/CMakeLists.txt).
 """
 import csv
 import os
@@ -39,10 +39,13 @@ def data():
 
 @pytest.fixture(scope="session")
 def shared():
-    """The real-data folder (../shared/data); tests needing it skip without it."""
-    p = Path(os.environ.get("CLEAVE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+    """The real-data folder: ../shared/data, or tests/data/real without it."""
+    default = ROOT.parent / "shared" / "data"
+    if not default.is_dir():
+        default = ROOT / "tests" / "data" / "real"
+    p = Path(os.environ.get("CLEAVE_REAL_DATA") or default)
     if not p.is_dir():
-        pytest.skip(f"no shared data at {p}")
+        pytest.fail(f"no real data at {p}")
     return p
 
 

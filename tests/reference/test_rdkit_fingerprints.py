@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Cross-checks cleave's Morgan fingerprints and Tanimoto graph against RDKit.
 
-For rdkit_cdk2.csv and moleculenet_esol.csv from the shared data:
+For rdkit_cdk2.csv and moleculenet_esol.csv of the real data (--data:
+../shared/data or tests/data/real):
   * `cleave fingerprints --input F --out X.fps` must give, for every molecule
     and in input order, exactly the on-bits of RDKit's
     AllChem.GetMorganFingerprintAsBitVect(mol, 2, nBits=2048) (decoded from
@@ -13,7 +14,7 @@ For rdkit_cdk2.csv and moleculenet_esol.csv from the shared data:
     thresholds that occur exactly among those values must have exactly the
     edges RDKit's doubles give (sim >= t) among those pairs, each weight the
     float32 of RDKit's value.
-Exits 77 (skip) when RDKit cannot be imported or the data is missing.
+Exits 77 (skip) when RDKit cannot be imported; missing data is a failure.
 """
 import argparse
 import csv
@@ -157,8 +158,8 @@ def main():
     paths = [os.path.join(args.data, f) for f in FILES]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        print(f"shared data missing ({', '.join(missing)}): skipping")
-        sys.exit(77)
+        print(f"FAIL: real data missing: {', '.join(missing)}")
+        sys.exit(1)
     with tempfile.TemporaryDirectory() as work:
         for path in paths:
             ids, ref, mine = check_fingerprints(args.cleave, path, work)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cleave/sequence.hpp"
+#include "common/real_data.hpp"
 #include "kernels/align.hpp"
 
 namespace seqtest {
@@ -104,9 +105,6 @@ inline cleave::kernels::AlignStats brute_force(const uint8_t* s1, int32_t n1, co
   return {m[n1][n2].h, m[n1][n2].hm, m[n1][n2].hl};
 }
 
-inline std::filesystem::path shared_data() {
-  return CLEAVE_SHARED_DATA;
-}
 inline std::filesystem::path test_data() {
   return CLEAVE_TEST_DATA;
 }

@@ -100,9 +100,9 @@ TEST(AlignDp, KnownSmallCases) {
 // Values from python3-parasail 1.3.3 (Debian), obtained with
 //   r = parasail.nw_stats(s1, s2, open, extend, m)  and  parasail.sw_stats(...)
 // (score, matches, length), s1/s2 the upper-cased sequences of the named
-// records of ../shared/data; m = parasail.blosum62 with open 11 extend 1
-// for proteins, parasail.matrix_create("ACGTN", 2, -3) with open 5 extend 2
-// for DNA.
+// records of ../shared/data (the same records are in tests/data/real);
+// m = parasail.blosum62 with open 11 extend 1 for proteins,
+// parasail.matrix_create("ACGTN", 2, -3) with open 5 extend 2 for DNA.
 struct RefPair {
   const char* file;
   const char* id1;
@@ -137,8 +137,8 @@ const RefPair kParasail[] = {
 TEST(AlignDp, EqualsParasailOnRealPairs) {
   std::map<std::string, Sequences> files;
   for (const auto& p : kParasail) {
-    const auto path = seqtest::shared_data() / p.file;
-    if (!std::filesystem::exists(path)) GTEST_SKIP() << "real data absent: " << path;
+    const auto path = cleave::test::real_data(p.file);
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
     if (!files.count(p.file)) files.emplace(p.file, read_fasta(path));
     const Sequences& s = files.at(p.file);
     const auto& ids = s.samples.ids;

@@ -102,16 +102,16 @@ TEST(Fasta, BadInputsNameFileAndLine) {
   }
 }
 
-TEST(Fasta, RealFilesWhenPresent) {
-  const auto path = seqtest::shared_data() / "proteins/flip_bind_uniprot_minus_heldout.fasta";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "real data absent: " << path;
+TEST(Fasta, RealFiles) {
+  const auto path = cleave::test::real_data("proteins/flip_bind_uniprot_minus_heldout.fasta");
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
   const auto s = read_fasta(path);
   EXPECT_EQ(s.size(), 1199u);
   EXPECT_EQ(s.alphabet, Alphabet::protein);
-  const auto d = seqtest::shared_data() / "dna/vsearch_BioMarKs_top5000_18S_V4.fasta";
-  if (std::filesystem::exists(d)) {
-    const auto n = read_fasta(d);
-    EXPECT_EQ(n.size(), 5000u);
-    EXPECT_EQ(n.alphabet, Alphabet::dna);
-  }
+  // Plain in ../shared/data, gzip-compressed in tests/data/real.
+  const auto d = cleave::test::real_data("dna/vsearch_BioMarKs_top5000_18S_V4.fasta");
+  ASSERT_TRUE(std::filesystem::exists(d)) << d;
+  const auto n = read_fasta(d);
+  EXPECT_EQ(n.size(), 5000u);
+  EXPECT_EQ(n.alphabet, Alphabet::dna);
 }

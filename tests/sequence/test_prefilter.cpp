@@ -230,10 +230,10 @@ TEST(SeqPrefilter, RejectsBadSettings) {
 }
 
 TEST(SeqPrefilter, GraphOnRealProteinsKeepsExhaustiveEdges) {
-  const auto path = seqtest::shared_data() / "proteins/pfam_Pkinase_seed_ungapped.fasta";
-  const auto path2 = seqtest::shared_data() / "proteins/hmmer_globins45.fasta";
-  if (!std::filesystem::exists(path) || !std::filesystem::exists(path2))
-    GTEST_SKIP() << "real data absent";
+  const auto path = cleave::test::real_data("proteins/pfam_Pkinase_seed_ungapped.fasta");
+  const auto path2 = cleave::test::real_data("proteins/hmmer_globins45.fasta");
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
+  ASSERT_TRUE(std::filesystem::exists(path2)) << path2;
   Progress::set_quiet(true);
   for (const auto& file : {path, path2}) {
     const Sequences s = read_fasta(file);

@@ -9,6 +9,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/similarity.hpp"
+#include "common/real_data.hpp"
 
 using namespace cleave;
 
@@ -98,9 +99,8 @@ TEST(MutationGraph, RejectsInconsistentSets) {
 }
 
 TEST(MutationGraph, RealGb1) {
-  std::filesystem::path p =
-      std::filesystem::path(CLEAVE_SHARED_DATA) / "dms/GB1_Wu_2016_FLIP_subset.csv";
-  if (!std::filesystem::exists(p)) GTEST_SKIP() << "shared data not found at " << p;
+  const std::filesystem::path p = cleave::test::real_data("dms/GB1_Wu_2016_FLIP_subset.csv");
+  ASSERT_TRUE(std::filesystem::exists(p)) << p;
   auto set = read_dms(p);
   Graph g = mutation_graph(set);
   const uint64_t n = set.samples.size();

@@ -16,6 +16,7 @@
 #include "cleave/partition.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/util.hpp"
+#include "common/real_data.hpp"
 #include "split_test_util.hpp"
 
 namespace cleave::test {
@@ -443,8 +444,8 @@ TEST(Partition, FoldsShareNoEdge) {
 
 #if CLEAVE_HAVE_RDKIT
 TEST(Partition, RealMoleculeGraph) {
-  const fs::path p = fs::path(CLEAVE_SHARED_DATA) / "molecules/moleculenet_esol.csv";
-  if (!fs::exists(p)) GTEST_SKIP() << "shared data not found at " << p;
+  const fs::path p = real_data("molecules/moleculenet_esol.csv");
+  ASSERT_TRUE(fs::exists(p)) << p;
   const MoleculeSet m = read_molecules(p, {});
   SimilarityOptions so;
   so.threshold = 0.3;
