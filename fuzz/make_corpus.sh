@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seeds a corpus directory per fuzz target from small pieces of real files:
-# tests/data, the shared data set (when present) and, given a cleave binary,
+# tests/data, the shared data set (or its vendored subset) and, given a cleave binary,
 # a graph, split set and scores made from tests/data on the spot. Nothing here
 # is committed; the corpus lives wherever OUT points.
 #   usage: fuzz/make_corpus.sh OUT [CLEAVE_BIN] [SHARED_DATA_DIR]
@@ -10,6 +10,8 @@ BIN=${2:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TESTS=$ROOT/tests/data
 SHARED=${3:-$ROOT/../shared/data}
+# A clone without ../shared seeds from the subsets vendored for the tests.
+[ -d "$SHARED" ] || SHARED=$ROOT/tests/data/real
 mkdir -p "$OUT"
 for t in molecules_csv molecules_smi fps dms pairs id_list scores split_stats graph_file \
   graph_checked fasta npy; do
