@@ -112,8 +112,13 @@ std::optional<Strata> strata_from(const Args& a, const Graph& g, const Samples* 
   }
   CLEAVE_EXPECTS(samples->size() == g.num_nodes(), "{} labels for a graph of {} samples",
                  samples->size(), g.num_nodes());
-  return make_strata(samples->labels, samples->ids,
-                     static_cast<uint32_t>(a.integer("strata", 2, 100)));
+  Strata st = make_strata(samples->labels, samples->ids,
+                          static_cast<uint32_t>(a.integer("strata", 2, 100)));
+  CLEAVE_EXPECTS(!st.classes || !a.has("strata"),
+                 "option --strata: the labels are {} classes (integers, at most {} values); "
+                 "quantile bins are for numeric labels",
+                 st.size(), Strata::kMaxClasses);
+  return st;
 }
 
 std::optional<Strata> strata_from(const Args& a, const Graph& g) {
@@ -234,6 +239,13 @@ void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& s
               st.classes ? "classes" : "quantile bins of the label",
               stratified ? ", stratified" : ", not stratified");
   layout.extra_files.emplace_back("strata.tsv", strata_report(splits, st, layout, true));
+  // The manifest's options say how the sides were chosen.
+  CLEAVE_EXPECTS(!layout.options_json.empty() && layout.options_json.back() == '}',
+                 "partition options are not a JSON object");
+  layout.options_json.pop_back();
+  layout.options_json +=
+      fmt::format(", \"stratify\": {}, \"strata\": {}}}", stratified,
+                  st.classes ? std::string("\"classes\"") : fmt::format("{}", st.size()));
 }
 
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {

@@ -233,6 +233,11 @@ diff -r "$WORK/part5" "$WORK/part6" >/dev/null && ok || bad "partition --stratif
   --stratify --out "$WORK/runstrat" >"$WORK/runstrat.log" 2>&1 &&
   [ -s "$WORK/runstrat/splits/strata.tsv" ] && ok ||
   bad "run --method partition --stratify: $(tail -3 "$WORK/runstrat.log")"
+grep -q '"stratify": true, "strata": 3' "$WORK/part5/manifest.json" && ok ||
+  bad "partition --stratify: the manifest does not say so: $(grep -o '"options": {[^}]*}' "$WORK/part5/manifest.json")"
+cut -d, -f1 "$DATA/cli_mols.csv" | awk 'NR == 1 { print "id,label"; next } { print $1 "," (NR % 2) }' >"$WORK/classes.csv"
+expect_error "partition --strata with class labels" "quantile bins are for numeric labels" "$WORK/o28" -- \
+  partition --graph "$WORK/run/graph.cgr" --labels "$WORK/classes.csv" --strata 4 --out "$WORK/o28"
 expect_error "partition --stratify without labels" "--stratify needs labels" "$WORK/o23" -- \
   partition --graph "$WORK/run/graph.cgr" --stratify --out "$WORK/o23"
 head -20 "$WORK/labels.csv" >"$WORK/labels_short.csv"
