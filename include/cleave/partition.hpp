@@ -131,9 +131,10 @@ Strata make_strata(std::span<const double> labels, const std::vector<std::string
 /// two sides), so whole components move between sides freely. A seeded local
 /// search (moves of one component, swaps of two) lowers
 /// sum over sides and strata of |count(side, s) - size(side) * share(s)| /
-/// target(side), with share(s) the stratum's share of the kept samples,
-/// while each side's size stays within the tolerance of its fraction (or no
-/// farther off than it was). Nothing is removed or added: kept, and the
+/// target(side), with share(s) the stratum's share of the kept samples
+/// (plus 0.05 per sample of each side's distance from its target size, a
+/// tie-breaker), while each side's size stays within the tolerance of its
+/// fraction (or no farther off than it was). Nothing is removed or added: kept, and the
 /// absence of edges between sides, are unchanged. Sequential, a function of
 /// (graph, split, strata, options, r.seed) only.
 /// @param r a split from partition_split (target overlap 0)

@@ -12,12 +12,17 @@
 /// (two units of different sides exchange them; candidates are the units of
 /// the other side grouped by size and stratum counts, nearest size first),
 /// repeated until a pass improves nothing. Each evaluation costs O(strata).
-#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
+#include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "cleave/error.hpp"
 #include "cleave/partition.hpp"
