@@ -156,4 +156,11 @@ std::vector<uint64_t> strata_counts(std::span<const int8_t> side, std::size_t si
 /// samples| over non-empty sides and strata (0 when nothing is kept).
 double max_strata_difference(std::span<const int8_t> side, std::size_t sides, const Strata& strata);
 
+/// @brief strata.tsv of a split set: header `split side stratum lower upper
+/// count fraction`, then per valid split (folder name) and side (`all`,
+/// train, test, validation or fold_<k>; empty sides left out) one row per
+/// stratum: kept samples, and their share of the side.
+std::string strata_tsv(const std::vector<SplitResult>& splits, const Strata& strata,
+                       const SplitSetLayout& layout);
+
 }  // namespace cleave

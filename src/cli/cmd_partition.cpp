@@ -192,53 +192,18 @@ SplitSetLayout partition_layout(const PartitionOptions& opt) {
   return l;
 }
 
-namespace {
-
-/// strata.tsv: per split and side, the kept samples of each stratum (side
-/// "all": every kept sample), and the largest difference of a side's share
-/// of a stratum from the overall share, printed per split.
-std::string strata_report(const std::vector<SplitResult>& splits, const Strata& st,
-                          const SplitSetLayout& layout, bool print) {
-  std::string out = "split\tside\tstratum\tlower\tupper\tcount\tfraction\n";
-  const std::size_t sides = layout.folds > 0 ? static_cast<std::size_t>(layout.folds) : 3;
-  const std::size_t k = st.size();
-  auto side_name = [&](std::size_t s) -> std::string {
-    if (layout.folds > 0) return fmt::format("fold_{}", s);
-    return s == 0 ? "train" : s == 1 ? "test" : "validation";
-  };
-  for (const auto& r : splits) {
-    if (!r.valid) continue;
-    const std::string name = split_dir_name(r.p, r.repeat, layout.dir_prefix);
-    const auto c = strata_counts(r.side, sides, st);
-    std::vector<uint64_t> all(k, 0);
-    for (std::size_t s = 0; s < sides; ++s)
-      for (std::size_t j = 0; j < k; ++j) all[j] += c[s * k + j];
-    auto rows = [&](const std::string& side, const uint64_t* counts) {
-      uint64_t n = 0;
-      for (std::size_t j = 0; j < k; ++j) n += counts[j];
-      if (n == 0) return;
-      for (std::size_t j = 0; j < k; ++j)
-        out += fmt::format("{}\t{}\t{}\t{:.6g}\t{:.6g}\t{}\t{:.6f}\n", name, side, st.name(j),
-                           st.lower[j], st.upper[j], counts[j],
-                           static_cast<double>(counts[j]) / static_cast<double>(n));
-    };
-    rows("all", all.data());
-    for (std::size_t s = 0; s < sides; ++s) rows(side_name(s), c.data() + s * k);
-    if (print)
-      std::printf("%s: largest difference of a stratum's share on a side from all kept: %.4f\n",
-                  name.c_str(), max_strata_difference(r.side, sides, st));
-  }
-  return out;
-}
-
-}  // namespace
-
 void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& splits,
                        const Strata& st, bool stratified) {
   std::printf("strata: %zu %s%s (strata.tsv)\n", st.size(),
               st.classes ? "classes" : "quantile bins of the label",
               stratified ? ", stratified" : ", not stratified");
-  layout.extra_files.emplace_back("strata.tsv", strata_report(splits, st, layout, true));
+  const std::size_t sides = layout.folds > 0 ? static_cast<std::size_t>(layout.folds) : 3;
+  for (const auto& r : splits)
+    if (r.valid)
+      std::printf("%s: largest difference of a stratum's share on a side from all kept: %.4f\n",
+                  split_dir_name(r.p, r.repeat, layout.dir_prefix).c_str(),
+                  max_strata_difference(r.side, sides, st));
+  layout.extra_files.emplace_back("strata.tsv", strata_tsv(splits, st, layout));
   // The manifest's options say how the sides were chosen.
   CLEAVE_EXPECTS(!layout.options_json.empty() && layout.options_json.back() == '}',
                  "partition options are not a JSON object");

@@ -424,4 +424,35 @@ double max_strata_difference(std::span<const int8_t> side, std::size_t sides,
   return worst;
 }
 
+std::string strata_tsv(const std::vector<SplitResult>& splits, const Strata& st,
+                       const SplitSetLayout& layout) {
+  std::string out = "split\tside\tstratum\tlower\tupper\tcount\tfraction\n";
+  const std::size_t sides = layout.folds > 0 ? static_cast<std::size_t>(layout.folds) : 3;
+  const std::size_t k = st.size();
+  auto side_name = [&](std::size_t s) -> std::string {
+    if (layout.folds > 0) return fmt::format("fold_{}", s);
+    return s == 0 ? "train" : s == 1 ? "test" : "validation";
+  };
+  for (const auto& r : splits) {
+    if (!r.valid) continue;
+    const std::string name = split_dir_name(r.p, r.repeat, layout.dir_prefix);
+    const auto c = strata_counts(r.side, sides, st);
+    std::vector<uint64_t> all(k, 0);
+    for (std::size_t s = 0; s < sides; ++s)
+      for (std::size_t j = 0; j < k; ++j) all[j] += c[s * k + j];
+    auto rows = [&](const std::string& side, const uint64_t* counts) {
+      uint64_t n = 0;
+      for (std::size_t j = 0; j < k; ++j) n += counts[j];
+      if (n == 0) return;
+      for (std::size_t j = 0; j < k; ++j)
+        out += fmt::format("{}\t{}\t{}\t{:.6g}\t{:.6g}\t{}\t{:.6f}\n", name, side, st.name(j),
+                           st.lower[j], st.upper[j], counts[j],
+                           static_cast<double>(counts[j]) / static_cast<double>(n));
+    };
+    rows("all", all.data());
+    for (std::size_t s = 0; s < sides; ++s) rows(side_name(s), c.data() + s * k);
+  }
+  return out;
+}
+
 }  // namespace cleave
