@@ -122,6 +122,8 @@ std::optional<Strata> strata_from(const Args& a, const Graph& g, const Samples* 
 }
 
 std::optional<Strata> strata_from(const Args& a, const Graph& g) {
+  CLEAVE_EXPECTS(a.has("labels") || (!a.has("label-column") && !a.has("labels-id-column")),
+                 "options --label-column and --labels-id-column need --labels");
   if (!a.has("labels")) return strata_from(a, g, nullptr);
   Samples s;
   s.ids = g.ids();

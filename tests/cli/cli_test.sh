@@ -238,6 +238,8 @@ grep -q '"stratify": true, "strata": 3' "$WORK/part5/manifest.json" && ok ||
 cut -d, -f1 "$DATA/cli_mols.csv" | awk 'NR == 1 { print "id,label"; next } { print $1 "," (NR % 2) }' >"$WORK/classes.csv"
 expect_error "partition --strata with class labels" "quantile bins are for numeric labels" "$WORK/o28" -- \
   partition --graph "$WORK/run/graph.cgr" --labels "$WORK/classes.csv" --strata 4 --out "$WORK/o28"
+expect_error "partition --label-column without --labels" "need --labels" "$WORK/o29" -- \
+  partition --graph "$WORK/run/graph.cgr" --label-column label --out "$WORK/o29"
 expect_error "partition --stratify without labels" "--stratify needs labels" "$WORK/o23" -- \
   partition --graph "$WORK/run/graph.cgr" --stratify --out "$WORK/o23"
 head -20 "$WORK/labels.csv" >"$WORK/labels_short.csv"
