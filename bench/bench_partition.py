@@ -3,11 +3,13 @@
 SPECTRA sweep at p = 1 (`cleave split --sp 1`, default and --compat-spectrae)
 and against a GraphPart-style iterative removal (graphpart_style below), on
 the same graph in the same run; and the time to partition a large synthetic
-graph (bench_large --save writes it).
+graph (bench_large --save writes it). A second table: label balance of
+unstratified and --stratify partitions on labelled MoleculeNet sets.
 
 Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]
                           [--large-nodes N --large-edges M] [--skip-large]
-Prints one Markdown table (the format of bench/RESULTS.md).
+                          [--strata-only]
+Prints Markdown tables (the format of bench/RESULTS.md).
 """
 import argparse
 import collections
@@ -57,6 +59,52 @@ def kept_of(rows):
     kept = [int(r["kept"]) for r in rows]
     test = [int(r["test"]) / max(1, int(r["kept"])) for r in rows]
     return statistics.mean(kept), statistics.mean(test)
+
+
+def labelled_sets(data):
+    mol = os.path.join(data, "molecules")
+    return [
+        ("BACE (binary)", os.path.join(mol, "moleculenet_bace.csv")),
+        ("ClinTox (binary)", os.path.join(mol, "moleculenet_clintox.csv")),
+        ("ESOL (numeric, 5 quantile bins)", os.path.join(mol, "moleculenet_esol.csv")),
+    ]
+
+
+def strata_table(cleave, data, tmp, seeds):
+    """Kept share and the largest difference of a stratum's share on a side
+    from all kept (cleave's printed summary, worst and mean over the seeds),
+    without and with --stratify, on graphs at Tanimoto >= 0.4."""
+    print("\n| set (Tanimoto >= 0.4) | samples | kept | max stratum difference, plain "
+          "(worst / mean of seeds) | with --stratify | kept with --stratify | "
+          "test share with --stratify |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, path in labelled_sets(data):
+        if not os.path.exists(path):
+            print(f"| {name} | missing: {path} | | | | | |")
+            continue
+        g = os.path.join(tmp, "lab.cgr")
+        run([cleave, "graph", "--quiet", "--input", path, "--threshold", "0.4", "--out", g])
+        labels = os.path.join(tmp, "labels.csv")
+        with open(path, newline="") as f, open(labels, "w", newline="") as out:
+            w = csv.writer(out)
+            w.writerow(["id", "label"])
+            for r in csv.DictReader(f):
+                w.writerow([r["id"], r["label"]])
+        with open(g + ".ids") as f:
+            n = sum(1 for _ in f)
+        res = []
+        for extra in ([], ["--stratify"]):
+            out = os.path.join(tmp, "strat")
+            _, text = run([cleave, "partition", "--quiet", "--graph", g, "--labels", labels,
+                           "--seeds", seeds, "--out", out] + extra)
+            diffs = [float(line.rsplit(None, 1)[1]) for line in text.splitlines()
+                     if "largest difference of a stratum" in line]
+            kept, test = kept_of(stats_rows(os.path.join(out, "stats.tsv")))
+            res.append((max(diffs), statistics.mean(diffs), kept, test))
+        (pw, pm, pk, _), (sw, sm, sk, st) = res
+        print(f"| {name} | {n} | {pk:.0f} = {100 * pk / n:.1f}% | {pw:.4f} / {pm:.4f} | "
+              f"{sw:.4f} / {sm:.4f} | {sk:.0f} = {100 * sk / n:.1f}% | {st:.3f} |")
+        sys.stdout.flush()
 
 
 def graphpart_style(edges, nodes, test_fraction=0.2, tolerance=0.02, seed=42):
@@ -153,9 +201,15 @@ def main():
     ap.add_argument("--large-nodes", type=int, default=1_000_000)
     ap.add_argument("--large-edges", type=int, default=10_000_000)
     ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--strata-only", action="store_true",
+                    help="print only the label-balance table")
     a = ap.parse_args()
     cleave = find_cleave(a.cleave)
     seeds = "42,44,46"
+    if a.strata_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            strata_table(cleave, a.data, tmp, seeds)
+        return
     print("| set | samples | edges | partition kept (test share) | time | "
           "sweep p=1 kept | --compat-spectrae kept | GraphPart-style kept (test share) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -193,6 +247,7 @@ def main():
                   f"({pt:.3f}) | {dt / 3:.2f} s/split | {sk:.0f} = {100 * sk / n:.1f}% | "
                   f"{ck:.0f} = {100 * ck / n:.1f}% | {gp} |")
             sys.stdout.flush()
+        strata_table(cleave, a.data, tmp, seeds)
         if a.skip_large:
             return
         bl = a.bench_large or os.path.join(os.path.dirname(cleave), "..", "bench", "bench_large")

@@ -221,6 +221,16 @@ typedef struct cleave_partition_options {
    * targets {0}); 0 (default): train/test. */
   uint32_t folds;
   const cleave_context* context; /**< log, progress and cancel (NULL: none) */
+  /** One numeric label per node (NULL, the default: none). With labels,
+   * cleave_splits_write also writes strata.tsv: kept samples per split,
+   * side and stratum (classes when the labels are integers with at most 20
+   * values, otherwise `strata` quantile bins). */
+  const double* labels;
+  uint32_t strata; /**< quantile bins for numeric labels, 2 to 100; default 5 */
+  /** 1: stratify each zero-overlap split (or fold set) by moving whole kept
+   * components between sides, as `cleave partition --stratify`; needs
+   * labels and the single target 0. Default 0. */
+  int stratify;
 } cleave_partition_options;
 
 CLEAVE_API void cleave_partition_options_init(cleave_partition_options* opt);

@@ -22,6 +22,7 @@
 /// the options and the seed, never on the thread count.
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "cleave/graph.hpp"
@@ -103,5 +104,63 @@ struct BipartiteCover {
 /// @param adj right neighbours of each left vertex (values < n_right)
 BipartiteCover min_vertex_cover(uint32_t n_left, uint32_t n_right,
                                 std::span<const uint64_t> offsets, std::span<const uint32_t> adj);
+
+/// @brief Strata of a label: classes when every label is an integer and there
+/// are at most kMaxClasses distinct values, otherwise quantile bins of the
+/// labels of all samples (ties keep equal labels in one bin, so a bin may be
+/// larger than its share and there may be fewer bins than asked).
+struct Strata {
+  static constexpr std::size_t kMaxClasses = 20;
+  bool classes = false;
+  std::vector<uint32_t> of;   ///< stratum of each node
+  std::vector<double> lower;  ///< smallest label in each stratum
+  std::vector<double> upper;  ///< largest label in each stratum
+  [[nodiscard]] std::size_t size() const { return lower.size(); }
+  /// "0", "1", ... for classes (the label), "q1", "q2", ... for bins.
+  [[nodiscard]] std::string name(std::size_t s) const;
+};
+
+/// @brief Strata of one label per node. A label that is not finite is an
+/// error naming its id (ids: the graph's, one per label).
+/// @param bins quantile bins for numeric labels, 2 to 100
+Strata make_strata(std::span<const double> labels, const std::vector<std::string>& ids,
+                   uint32_t bins = 5);
+
+/// @brief Stratifies a finished zero-overlap split: each connected component
+/// of the graph induced on the kept samples lies on one side (no edge joins
+/// two sides), so whole components move between sides freely. A seeded local
+/// search (moves of one component, swaps of two) lowers
+/// sum over sides and strata of |count(side, s) - size(side) * share(s)| /
+/// target(side), with share(s) the stratum's share of the kept samples
+/// (plus 0.05 per sample of each side's distance from its target size, a
+/// tie-breaker), while each side's size stays within the tolerance of its
+/// fraction (or no farther off than it was). Nothing is removed or added: kept, and the
+/// absence of edges between sides, are unchanged. Sequential, a function of
+/// (graph, split, strata, options, r.seed) only.
+/// @param r a split from partition_split (target overlap 0)
+void stratify_split(const Graph& g, SplitResult& r, const Strata& strata,
+                    const PartitionOptions& opt);
+
+/// @brief stratify_split for K folds (partition_folds): every fold's target
+/// is 1/K of the kept samples, and the strata per fold follow the whole.
+void stratify_folds(const Graph& g, SplitResult& r, uint32_t folds, const Strata& strata,
+                    double tolerance);
+
+/// @brief Kept samples per side and stratum: counts[side * strata.size() + s]
+/// for side 0..sides-1 (side values of the split: kTrain, kTest, kValidation
+/// or a fold).
+std::vector<uint64_t> strata_counts(std::span<const int8_t> side, std::size_t sides,
+                                    const Strata& strata);
+
+/// @brief Largest |share of stratum s on a side - share of s among all kept
+/// samples| over non-empty sides and strata (0 when nothing is kept).
+double max_strata_difference(std::span<const int8_t> side, std::size_t sides, const Strata& strata);
+
+/// @brief strata.tsv of a split set: header `split side stratum lower upper
+/// count fraction`, then per valid split (folder name) and side (`all`,
+/// train, test, validation or fold_<k>; empty sides left out) one row per
+/// stratum: kept samples, and their share of the side.
+std::string strata_tsv(const std::vector<SplitResult>& splits, const Strata& strata,
+                       const SplitSetLayout& layout);
 
 }  // namespace cleave

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cleave/graph.hpp"
@@ -141,6 +142,9 @@ struct SplitSetLayout {
   /// K > 0: k-fold sets; side[v] is the fold (0..K-1) or kDropped, folders
   /// hold fold_<k>.txt and stats.tsv has one fold_<k> count column per fold.
   int folds = 0;
+  /// More files of the set (name in the set's folder, content), written with
+  /// the rest: e.g. strata.tsv of min-cut partitions with labels.
+  std::vector<std::pair<std::string, std::string>> extra_files;
 };
 
 /// @brief Writes a split set with the given layout (stats.tsv, one folder per

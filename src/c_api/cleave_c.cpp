@@ -515,7 +515,10 @@ void cleave_partition_options_init(cleave_partition_options* opt) {
                                   d.mutation_aware ? 1 : 0,
                                   0,
                                   0,
-                                  nullptr};
+                                  nullptr,
+                                  nullptr,
+                                  5,
+                                  0};
 }
 
 cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* opt,
@@ -540,6 +543,14 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
                    "folds must be 0 (train/test) or 2 to 100 (got {})", opt->folds);
     CLEAVE_EXPECTS(opt->folds == 0 || (n_targets == 1 && targets[0] == 0),
                    "k-fold partitions take the single target 0");
+    CLEAVE_EXPECTS(!opt->stratify || opt->labels != nullptr, "stratify needs labels");
+    CLEAVE_EXPECTS(!opt->stratify || (n_targets == 1 && targets[0] == 0),
+                   "stratify takes the single target 0 (moves toward a target overlap would "
+                   "undo it)");
+    std::optional<cleave::Strata> strata;
+    if (opt->labels != nullptr)
+      strata = cleave::make_strata(std::span<const double>(opt->labels, gr.num_nodes()), gr.ids(),
+                                   opt->strata);
     cleave::PartitionOptions po;
     po.test_fraction = opt->test_fraction;
     po.valid_fraction = opt->valid_fraction;
@@ -556,10 +567,14 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
         cleave::check_cancelled(cleave::current_call_hooks());
         h->splits.push_back(
             cleave::partition_folds(gr, opt->folds, po, seeds[i], static_cast<int>(i)));
+        if (opt->stratify)
+          cleave::stratify_folds(gr, h->splits.back(), opt->folds, *strata, po.tolerance);
       }
     } else {
-      const auto zero =
+      auto zero =
           cleave::partition_splits(gr, po, std::vector<uint64_t>(seeds, seeds + n_seeds), progress);
+      if (opt->stratify)
+        for (auto& z : zero) cleave::stratify_split(gr, z, *strata, po);
       for (size_t i = 0; i < n_targets; ++i)
         for (const auto& z : zero)
           h->splits.push_back(cleave::partition_with_overlap(gr, z, targets[i], po.test_fraction,
@@ -572,8 +587,15 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
     layout.validation = true;
     layout.method = "partition";
     layout.options_json = fmt::format(
-        "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}}}",
+        "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}",
         po.test_fraction, po.valid_fraction, po.tolerance, po.tries);
+    if (strata) {
+      layout.options_json += fmt::format(
+          ", \"stratify\": {}, \"strata\": {}", opt->stratify != 0,
+          strata->classes ? std::string("\"classes\"") : fmt::format("{}", strata->size()));
+      layout.extra_files.emplace_back("strata.tsv", cleave::strata_tsv(h->splits, *strata, layout));
+    }
+    layout.options_json += "}";
     h->layout = std::move(layout);
     *out = register_handle(std::move(h), handle_kind::splits);
   });

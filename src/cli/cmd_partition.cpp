@@ -4,14 +4,17 @@
 //   OUT/stats.tsv                      target repeat seed valid kept ... overlap_meansim
 //   OUT/ov_0.00_r<k>/{train,test}.txt  (+ validation.txt with --valid-fraction)
 //   OUT/manifest.json
+//   OUT/strata.tsv                     with labels: split side stratum lower upper count fraction
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cleave/error.hpp"
+#include "cleave/io.hpp"
 #include "cleave/partition.hpp"
 #include "cleave/util.hpp"
 #include "cli/commands.hpp"
@@ -31,6 +34,14 @@ std::vector<OptionSpec> partition_options() {
       {"repeats", "N", "N repeats with seeds 42, 44, ... (instead of --seeds)", ""},
       {"tolerance", "F", "accepted distance of each side's fraction from the one asked", "0.02"},
       {"tries", "N", "METIS bisections tried per cut, fewest removals wins (0: by size)", "0"},
+      {"stratify", "",
+       "keep the label distribution (classes, or quantile bins of a numeric label) close across "
+       "sides by moving whole kept components between them (needs labels)",
+       ""},
+      {"strata", "N",
+       "quantile bins of a numeric label for --stratify and strata.tsv (integer labels with at "
+       "most 20 values are classes)",
+       "5"},
   };
 }
 
@@ -42,6 +53,13 @@ std::vector<OptionSpec> partition_cmd_options() {
       {"seeds", "LIST", "one seed per repeat, comma separated", "42,44,46"},
   };
   for (auto& s : partition_options()) o.push_back(s);
+  o.push_back({"labels", "FILE",
+               "CSV of labels joined to the graph's ids (first column = id): strata.tsv reports "
+               "the label distribution per side; needed by --stratify",
+               ""});
+  o.push_back(
+      {"label-column", "NAME", "label column of the --labels file (default: the second)", ""});
+  o.push_back({"labels-id-column", "NAME", "id column of the --labels file", ""});
   o.push_back({"folds", "K",
                "K folds with no edge between any two (fold_<k>.txt) instead of train/test", "0"});
   for (auto& s : common_options()) o.push_back(s);
@@ -83,10 +101,52 @@ std::vector<double> targets_from(const Args& a) {
   return ts;
 }
 
+std::optional<Strata> strata_from(const Args& a, const Graph& g, const Samples* samples) {
+  const bool stratify = a.flag("stratify");
+  if (samples == nullptr || !samples->has_labels()) {
+    CLEAVE_EXPECTS(!stratify, "option --stratify needs labels ({})",
+                   samples ? "a label column, --label-column or --labels" : "--labels FILE");
+    CLEAVE_EXPECTS(!a.has("strata"), "option --strata needs labels ({})",
+                   samples ? "a label column, --label-column or --labels" : "--labels FILE");
+    return std::nullopt;
+  }
+  CLEAVE_EXPECTS(samples->size() == g.num_nodes(), "{} labels for a graph of {} samples",
+                 samples->size(), g.num_nodes());
+  Strata st = make_strata(samples->labels, samples->ids,
+                          static_cast<uint32_t>(a.integer("strata", 2, 100)));
+  CLEAVE_EXPECTS(!st.classes || !a.has("strata"),
+                 "option --strata: the labels are {} classes (integers, at most {} values); "
+                 "quantile bins are for numeric labels",
+                 st.size(), Strata::kMaxClasses);
+  return st;
+}
+
+std::optional<Strata> strata_from(const Args& a, const Graph& g) {
+  CLEAVE_EXPECTS(a.has("labels") || (!a.has("label-column") && !a.has("labels-id-column")),
+                 "options --label-column and --labels-id-column need --labels");
+  if (!a.has("labels")) return strata_from(a, g, nullptr);
+  Samples s;
+  s.ids = g.ids();
+  join_labels(s, a.str("labels"), a.str_or("labels-id-column", ""), a.str_or("label-column", ""));
+  return strata_from(a, g, &s);
+}
+
+void check_stratify(const Args& a, const std::vector<double>& targets) {
+  if (!a.flag("stratify")) return;
+  for (double t : targets)
+    CLEAVE_EXPECTS(t == 0.0,
+                   "option --stratify applies to zero-overlap splits only (--target-overlap {} "
+                   "moves single samples after stratification and would undo it)",
+                   t);
+}
+
 std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
                                          const std::vector<uint64_t>& seeds,
-                                         const std::vector<double>& targets) {
-  const auto zero = partition_splits(g, opt, seeds, !Progress::quiet());
+                                         const std::vector<double>& targets,
+                                         const Strata* stratify) {
+  auto zero = partition_splits(g, opt, seeds, !Progress::quiet());
+  if (stratify)
+    for (auto& z : zero) stratify_split(g, z, *stratify, opt);
   std::vector<SplitResult> splits;
   for (double t : targets)
     for (const auto& z : zero) {
@@ -107,8 +167,12 @@ std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions&
     const double tf = static_cast<double>(s.test) / kept;
     const double vf = static_cast<double>(s.validation) / kept;
     const double slack = std::max(opt.tolerance * kept, 1.0);  // as the library counts
-    if (std::abs(tf - opt.test_fraction) * kept > slack ||
-        (opt.valid_fraction > 0 && std::abs(vf - opt.valid_fraction) * kept > slack))
+    // In samples, with room for rounding: a side one sample off on a small
+    // set is within the slack.
+    const double test_off = std::abs(static_cast<double>(s.test) - opt.test_fraction * kept);
+    const double valid_off =
+        std::abs(static_cast<double>(s.validation) - opt.valid_fraction * kept);
+    if (test_off > slack + 1e-9 || (opt.valid_fraction > 0 && valid_off > slack + 1e-9))
       warn(fmt::format(
           "seed {}: test fraction {:.3f}, validation fraction {:.3f}: outside the tolerance of "
           "{} (the graph's components allow no closer split)",
@@ -128,6 +192,27 @@ SplitSetLayout partition_layout(const PartitionOptions& opt) {
       "\"engine\": \"metis\"}}",
       opt.test_fraction, opt.valid_fraction, opt.tolerance, opt.tries);
   return l;
+}
+
+void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& splits,
+                       const Strata& st, bool stratified) {
+  std::printf("strata: %zu %s%s (strata.tsv)\n", st.size(),
+              st.classes ? "classes" : "quantile bins of the label",
+              stratified ? ", stratified" : ", not stratified");
+  const std::size_t sides = layout.folds > 0 ? static_cast<std::size_t>(layout.folds) : 3;
+  for (const auto& r : splits)
+    if (r.valid)
+      std::printf("%s: largest difference of a stratum's share on a side from all kept: %.4f\n",
+                  split_dir_name(r.p, r.repeat, layout.dir_prefix).c_str(),
+                  max_strata_difference(r.side, sides, st));
+  layout.extra_files.emplace_back("strata.tsv", strata_tsv(splits, st, layout));
+  // The manifest's options say how the sides were chosen.
+  CLEAVE_EXPECTS(!layout.options_json.empty() && layout.options_json.back() == '}',
+                 "partition options are not a JSON object");
+  layout.options_json.pop_back();
+  layout.options_json +=
+      fmt::format(", \"stratify\": {}, \"strata\": {}}}", stratified,
+                  st.classes ? std::string("\"classes\"") : fmt::format("{}", st.size()));
 }
 
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits) {
@@ -159,13 +244,19 @@ int cmd_partition(const Args& a) {
   CLEAVE_EXPECTS(folds == 0 || (!a.has("valid-fraction") && !a.has("target-overlap") &&
                                 !a.has("test-fraction")),
                  "option --folds replaces --test-fraction, --valid-fraction and --target-overlap");
+  check_stratify(a, targets);
   Graph g = Graph::load(graph_path);
+  const auto strata = strata_from(a, g);
+  const Strata* stratify = a.flag("stratify") ? &*strata : nullptr;
   if (folds > 0) {
     std::vector<SplitResult> splits;
-    for (std::size_t i = 0; i < seeds.size(); ++i)
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
       splits.push_back(partition_folds(g, folds, opt, seeds[i], static_cast<int>(i)));
+      if (stratify) stratify_folds(g, splits.back(), folds, *stratify, opt.tolerance);
+    }
     SplitSetLayout layout = partition_layout(opt);
     layout.folds = static_cast<int>(folds);
+    if (strata) add_strata_report(layout, splits, *strata, stratify != nullptr);
     const std::string inputs =
         fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
                     json_escape(std::filesystem::absolute(graph_path).string()),
@@ -180,12 +271,14 @@ int cmd_partition(const Args& a) {
     std::printf("wrote %zu fold sets to %s\n", splits.size(), a.str("out").c_str());
     return 0;
   }
-  const auto splits = make_partitions(g, opt, seeds, targets);
+  const auto splits = make_partitions(g, opt, seeds, targets, stratify);
   const std::string inputs =
       fmt::format("{{\"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
                   json_escape(std::filesystem::absolute(graph_path).string()),
                   hex64(checksum_file(graph_path)), g.meta().parameters);
-  write_split_set(a.str("out"), g, splits, partition_layout(opt), inputs);
+  SplitSetLayout layout = partition_layout(opt);
+  if (strata) add_strata_report(layout, splits, *strata, stratify != nullptr);
+  write_split_set(a.str("out"), g, splits, layout, inputs);
   print_partitions(g, splits);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;

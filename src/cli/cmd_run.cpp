@@ -85,15 +85,17 @@ int cmd_run(const Args& a) {
   CLEAVE_EXPECTS(method == "spectra" || method == "partition",
                  "option --method: unknown method '{}' (spectra or partition)", method);
   const bool by_cut = method == "partition";
-  const bool partition_only =
-      a.has("repeats") || a.has("tolerance") || a.has("tries") || a.has("target-overlap");
+  const bool partition_only = a.has("repeats") || a.has("tolerance") || a.has("tries") ||
+                              a.has("target-overlap") || a.has("stratify") || a.has("strata");
   CLEAVE_EXPECTS(by_cut || !partition_only,
-                 "options --repeats, --tolerance, --tries and --target-overlap need --method "
-                 "partition");
+                 "options --repeats, --tolerance, --tries, --target-overlap, --stratify and "
+                 "--strata need --method partition");
   CLEAVE_EXPECTS(!by_cut || !a.has("sp"), "option --sp applies to --method spectra only");
   const PartitionOptions popt = by_cut ? partition_options_from(a) : PartitionOptions{};
   auto seeds = by_cut ? partition_seeds_from(a) : seeds_from(a);
   const auto targets = by_cut ? targets_from(a) : std::vector<double>{};
+  if (by_cut) check_stratify(a, targets);
+  if (by_cut && a.has("strata")) (void)a.integer("strata", 2, 100);
   (void)a.integer("k", 1, 1 << 20);
   (void)a.integer("bootstrap", 0, 1000000);
   std::error_code ec;
@@ -102,8 +104,12 @@ int cmd_run(const Args& a) {
 
   stage("reading input");
   Dataset in = load_input(a);
+  CLEAVE_EXPECTS(!a.flag("stratify") || in.samples.has_labels(),
+                 "option --stratify needs labels (a label column, --label-column or --labels)");
   const fs::path graph_path = out / "graph.cgr";
   Graph g = graph_for_run(a, in, graph_path);
+  const auto strata = by_cut ? strata_from(a, g, &in.samples) : std::nullopt;
+  const Strata* stratify = a.flag("stratify") ? &*strata : nullptr;
   if (dist::is_root()) {
     GraphStats gs = graph_stats(g);
     if (!Progress::quiet())
@@ -128,15 +134,17 @@ int cmd_run(const Args& a) {
   }
   if (!dist::is_root()) return 0;
   const dist::Solo solo;
-  auto splits = by_cut ? make_partitions(g, popt, seeds, targets) : std::move(spectra);
+  auto splits = by_cut ? make_partitions(g, popt, seeds, targets, stratify) : std::move(spectra);
   std::string inputs = fmt::format(
       "{{\"input\": {}, \"graph\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": "
       "{}}}}}",
       dataset_json(in), json_escape(fs::absolute(graph_path).string()),
       hex64(checksum_file(graph_path)), g.meta().parameters);
-  if (by_cut)
-    write_split_set(out / "splits", g, splits, partition_layout(popt), inputs);
-  else
+  if (by_cut) {
+    SplitSetLayout layout = partition_layout(popt);
+    if (strata) add_strata_report(layout, splits, *strata, stratify != nullptr);
+    write_split_set(out / "splits", g, splits, layout, inputs);
+  } else
     write_split_set(out / "splits", g, splits, sopt, inputs);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;

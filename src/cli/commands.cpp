@@ -253,7 +253,8 @@ const std::vector<Command>& commands() {
        "  cleave partition --graph mols.cgr --out parts\n"
        "  cleave partition --graph mols.cgr --test-fraction 0.1 --valid-fraction 0.1 --repeats 5 "
        "--out parts\n"
-       "  cleave partition --graph mols.cgr --target-overlap 0,0.25,0.5,0.75,1 --out spectrum\n",
+       "  cleave partition --graph mols.cgr --target-overlap 0,0.25,0.5,0.75,1 --out spectrum\n"
+       "  cleave partition --graph mols.cgr --labels labels.csv --stratify --out parts\n",
        cmd_partition},
       {"baseline", "score a nearest-neighbour predictor on every split", baseline_cmd_options,
        "  cleave baseline --input molecules.csv --splits splits --out scores.csv\n", cmd_baseline},

@@ -77,9 +77,20 @@ std::vector<uint64_t> partition_seeds_from(const Args& a);
 /// warns about sides out of tolerance and targets not reached.
 /// --target-overlap (default: 0 only).
 std::vector<double> targets_from(const Args& a);
+/// With `stratify`, each zero-overlap split is stratified (stratify_split).
 std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions& opt,
                                          const std::vector<uint64_t>& seeds,
-                                         const std::vector<double>& targets);
+                                         const std::vector<double>& targets,
+                                         const Strata* stratify = nullptr);
+/// Strata of the labels of `samples` (graph node order) with --strata bins;
+/// none without labels (then --stratify and --strata are errors).
+std::optional<Strata> strata_from(const Args& a, const Graph& g, const Samples* samples);
+/// --stratify refuses target overlaps above 0.
+void check_stratify(const Args& a, const std::vector<double>& targets);
+/// Adds strata.tsv to the layout and prints, per split, the largest
+/// difference of a side's stratum share from the overall one.
+void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& splits,
+                       const Strata& st, bool stratified);
 /// The split-set layout of min-cut partitions (column `target`, folders `ov_`).
 SplitSetLayout partition_layout(const PartitionOptions& opt);
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits);

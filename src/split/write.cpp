@@ -190,6 +190,8 @@ void write_split_set(const fs::path& out_dir, const Graph& g,
                       false);
     write_file_atomic(tmp / "manifest.json", manifest_json(g, splits, layout, manifest_inputs_json),
                       false);
+    for (const auto& [name, content] : layout.extra_files)
+      write_file_atomic(tmp / name, content, false);
     sync_filesystem(tmp);  // every file durable before the set becomes visible
     // Swap the finished set in; an older set is moved aside first since a
     // directory cannot be renamed over a non-empty one.

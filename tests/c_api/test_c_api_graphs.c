@@ -356,6 +356,41 @@ int main(void) {
     CHECK(used[0] && used[1] && used[2]);
     cleave_splits_destroy(sp);
     free(side);
+    /* Stratified folds: the same kept samples, and strata.tsv in the set. */
+    double* lab = malloc(N * sizeof(double));
+    for (int i = 0; i < N; ++i) lab[i] = (double)(i % 3 == 0);
+    int8_t* plain = malloc(N);
+    CHECK(cleave_partition(g, &po, &zero, 1, seeds, 1, &sp) == CLEAVE_OK);
+    CHECK(cleave_splits_assignment(sp, 0, plain, N) == CLEAVE_OK);
+    cleave_splits_destroy(sp);
+    po.labels = lab;
+    po.stratify = 1;
+    CHECK(cleave_partition(g, &po, &zero, 1, seeds, 1, &sp) == CLEAVE_OK);
+    int8_t* strat = malloc(N);
+    CHECK(cleave_splits_assignment(sp, 0, strat, N) == CLEAVE_OK);
+    for (int i = 0; i < N; ++i) CHECK((plain[i] < 0) == (strat[i] < 0));
+    char dir[] = "/tmp/cleave_c_strata_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char set[sizeof dir + 8], tsv[sizeof dir + 24];
+    snprintf(set, sizeof set, "%s/set", dir);
+    snprintf(tsv, sizeof tsv, "%s/set/strata.tsv", dir);
+    CHECK(cleave_splits_write(sp, set) == CLEAVE_OK);
+    FILE* f = fopen(tsv, "r");
+    char head[64] = {0};
+    CHECK(f != NULL && fgets(head, sizeof head, f) != NULL);
+    CHECK(strcmp(head, "split\tside\tstratum\tlower\tupper\tcount\tfraction\n") == 0);
+    if (f) fclose(f);
+    cleave_splits_destroy(sp);
+    char rm[sizeof dir + 16];
+    snprintf(rm, sizeof rm, "rm -rf %s", dir);
+    CHECK(system(rm) == 0);
+    po.labels = NULL;
+    EXPECT(cleave_partition(g, &po, &zero, 1, seeds, 1, &sp), CLEAVE_ERROR_INVALID_ARGUMENT,
+           "needs labels");
+    po.stratify = 0;
+    free(lab);
+    free(plain);
+    free(strat);
     po.folds = 1;
     EXPECT(cleave_partition(g, &po, &zero, 1, seeds, 2, &sp), CLEAVE_ERROR_INVALID_ARGUMENT,
            "folds");

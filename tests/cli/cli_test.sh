@@ -204,6 +204,57 @@ n=$("$BIN" edges --graph "$WORK/run/graph.cgr" | awk -F'\t' -v d="$WORK/part4/ov
   ($1 in f) && ($2 in f) && f[$1] != f[$2] { n++ } END { print n + 0 }')
 [ -s "$WORK/part4/ov_0.00_r0/fold_2.txt" ] && [ "$n" = 0 ] && ok ||
   bad "partition --folds: missing fold file or $n edges between folds"
+# --stratify: whole kept components move between sides so that each side's
+# label distribution follows the whole; nothing more is removed, no edge
+# joins two sides, strata.tsv reports the strata per side.
+cut -d, -f1,3 "$DATA/cli_mols.csv" >"$WORK/labels.csv"
+"$BIN" partition --graph "$WORK/run/graph.cgr" --valid-fraction 0.1 --repeats 2 --threads 1 \
+  --labels "$WORK/labels.csv" --stratify --strata 3 --out "$WORK/part5" >"$WORK/part5.log" 2>&1 ||
+  bad "partition --stratify failed: $(cat "$WORK/part5.log")"
+[ "$(head -1 "$WORK/part5/strata.tsv")" = "$(printf 'split\tside\tstratum\tlower\tupper\tcount\tfraction')" ] &&
+  grep -q "largest difference of a stratum's share" "$WORK/part5.log" && ok ||
+  bad "partition --stratify: strata.tsv or summary missing: $(head -3 "$WORK/part5/strata.tsv")"
+for r in 0 1; do
+  n=$(side_edges "$WORK/part5/ov_0.00_r$r")
+  [ "$n" = 0 ] && ok || bad "partition --stratify: $n edges between sides in repeat $r"
+done
+[ "$(cut -f5 "$WORK/part5/stats.tsv")" = "$(cut -f5 "$WORK/part1/stats.tsv")" ] && ok ||
+  bad "partition --stratify kept other samples than without: $(cut -f5 "$WORK/part5/stats.tsv")"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --valid-fraction 0.1 --repeats 2 \
+  --threads 2 --labels "$WORK/labels.csv" --stratify --strata 3 --out "$WORK/part6" >/dev/null 2>&1 ||
+  bad "partition --stratify on 2 threads failed"
+diff -r "$WORK/part5" "$WORK/part6" >/dev/null && ok || bad "partition --stratify differs on 1 and 2 threads"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --labels "$WORK/labels.csv" --seeds 1 \
+  --out "$WORK/part7" >/dev/null 2>&1 && [ -s "$WORK/part7/strata.tsv" ] && ok ||
+  bad "partition --labels without --stratify: no strata.tsv"
+"$BIN" partition --quiet --graph "$WORK/run/graph.cgr" --labels "$WORK/labels.csv" --folds 3 \
+  --stratify --seeds 5 --out "$WORK/part8" >/dev/null 2>&1 &&
+  grep -q "fold_2" "$WORK/part8/strata.tsv" && ok || bad "partition --folds --stratify failed"
+"$BIN" run --quiet --input "$DATA/cli_mols.csv" --threshold 0.3 --method partition --seeds 7 \
+  --stratify --out "$WORK/runstrat" >"$WORK/runstrat.log" 2>&1 &&
+  [ -s "$WORK/runstrat/splits/strata.tsv" ] && ok ||
+  bad "run --method partition --stratify: $(tail -3 "$WORK/runstrat.log")"
+grep -q '"stratify": true, "strata": 3' "$WORK/part5/manifest.json" && ok ||
+  bad "partition --stratify: the manifest does not say so: $(grep -o '"options": {[^}]*}' "$WORK/part5/manifest.json")"
+cut -d, -f1 "$DATA/cli_mols.csv" | awk 'NR == 1 { print "id,label"; next } { print $1 "," (NR % 2) }' >"$WORK/classes.csv"
+expect_error "partition --strata with class labels" "quantile bins are for numeric labels" "$WORK/o28" -- \
+  partition --graph "$WORK/run/graph.cgr" --labels "$WORK/classes.csv" --strata 4 --out "$WORK/o28"
+expect_error "partition --label-column without --labels" "need --labels" "$WORK/o29" -- \
+  partition --graph "$WORK/run/graph.cgr" --label-column label --out "$WORK/o29"
+expect_error "partition --stratify without labels" "--stratify needs labels" "$WORK/o23" -- \
+  partition --graph "$WORK/run/graph.cgr" --stratify --out "$WORK/o23"
+head -20 "$WORK/labels.csv" >"$WORK/labels_short.csv"
+expect_error "partition labels missing an id" "labels_short.csv: sample '[^']+' has no label" \
+  "$WORK/o24" -- partition --graph "$WORK/run/graph.cgr" --labels "$WORK/labels_short.csv" \
+  --stratify --out "$WORK/o24"
+{ cat "$WORK/labels.csv"; echo "extra,high"; } >"$WORK/labels_bad.csv"
+expect_error "partition label not a number" "labels_bad.csv:48: .*not a number" "$WORK/o25" -- \
+  partition --graph "$WORK/run/graph.cgr" --labels "$WORK/labels_bad.csv" --out "$WORK/o25"
+expect_error "partition --stratify with a target overlap" "zero-overlap splits only" "$WORK/o26" -- \
+  partition --graph "$WORK/run/graph.cgr" --labels "$WORK/labels.csv" --stratify \
+  --target-overlap 0,0.5 --out "$WORK/o26"
+expect_error "run --stratify needs the method" "need --method partition" "$WORK/o27" -- \
+  run --input "$DATA/cli_mols.csv" --stratify --out "$WORK/o27"
 expect_error "partition fractions leave no train" "leave nothing for train" "$WORK/o20" -- \
   partition --graph "$WORK/run/graph.cgr" --test-fraction 0.5 --valid-fraction 0.5 --out "$WORK/o20"
 expect_error "partition seeds and repeats" "either --seeds or --repeats" "$WORK/o21" -- \
