@@ -15,6 +15,7 @@
 #include "cleave/partition.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/util.hpp"
+#include "common/real_data.hpp"
 
 namespace cleave::test {
 namespace {
@@ -211,14 +212,6 @@ TEST(PartitionStrata, SameOnOneAndTwoThreads) {
 }
 
 #if CLEAVE_HAVE_RDKIT
-/// tests/data/real/NAME when vendored, else the shared data; empty if neither.
-fs::path real_molecules(const std::string& name) {
-  for (const fs::path p : {fs::path(CLEAVE_TEST_DATA) / "real" / name,
-                           fs::path(CLEAVE_SHARED_DATA) / "molecules" / name})
-    if (fs::exists(p)) return p;
-  return {};
-}
-
 /// Max stratum difference of plain and stratified splits (worst over seeds).
 std::pair<double, double> real_balance(const fs::path& path) {
   const MoleculeSet m = read_molecules(path, {});
@@ -244,8 +237,7 @@ std::pair<double, double> real_balance(const fs::path& path) {
 }
 
 TEST(PartitionStrata, ClintoxBinaryLabel) {
-  const fs::path p = real_molecules("moleculenet_clintox.csv");
-  if (p.empty()) GTEST_SKIP() << "moleculenet_clintox.csv not found";
+  const fs::path p = test::real_data("molecules/moleculenet_clintox.csv");
   const auto [before, after] = real_balance(p);
   // Measured: 0.0222 before (worst of three seeds), 0.0001 after.
   EXPECT_LE(after, 0.002);
@@ -253,8 +245,7 @@ TEST(PartitionStrata, ClintoxBinaryLabel) {
 }
 
 TEST(PartitionStrata, EsolQuantileBins) {
-  const fs::path p = real_molecules("moleculenet_esol.csv");
-  if (p.empty()) GTEST_SKIP() << "moleculenet_esol.csv not found";
+  const fs::path p = test::real_data("molecules/moleculenet_esol.csv");
   const auto [before, after] = real_balance(p);
   // Measured: 0.0676 before, 0.0016 after (5 quantile bins).
   EXPECT_LE(after, 0.005);
