@@ -108,8 +108,10 @@ void warn(const std::string& message);
 /// call): progress bars made on the calling thread report to `progress`
 /// instead of stderr (nothing is printed while hooks are installed),
 /// warn() on that thread goes to `log`, and long loops (tiles of all-pairs
-/// work, splits, partitions) stop with errc::cancelled once `cancelled`
-/// returns true. Any member may be empty.
+/// work, rows of sequence alignment, splits, partitions) stop with
+/// errc::cancelled once `cancelled` returns true. Any member may be empty.
+/// `cancelled` is polled on the calling thread, and may also be polled on
+/// the worker threads of a tile scheduler.
 struct CallHooks {
   std::function<void(const std::string& stage, uint64_t done, uint64_t total)> progress;
   std::function<bool()> cancelled;
