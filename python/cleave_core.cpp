@@ -1,19 +1,21 @@
 // cleave._core: the nanobind module under the Python package `cleave`.
 //
-// Every input kind calls the library's public C++ API (include/cleave/*.hpp)
-// directly: read_fasta / sequences_from_strings + sequence_graph,
-// fingerprint_graph, embedding_graph, read_dms + mutation_graph,
-// Graph::from_edges, Partitioner, partition_split, evaluate. The one
-// exception is SMILES held in memory: the library has no public entry point
-// for them yet, so Graph.from_smiles fingerprints them with the batch
-// function that read_molecules itself uses (src/io/morgan.hpp) and applies
-// read_molecules' rules (empty SMILES, strict or skip, duplicate ids) here.
-// Nothing here uses code under src/cli.
+// Every input kind calls the library's public C++ API (include/cleave/*.hpp).
+// Graphs come from its dataset entry points (cleave/dataset.hpp), as the CLI
+// and the C API do: dataset_from_smiles, dataset_from_sequences and
+// dataset_from_embeddings for data in memory, load_dataset / graph_from_file
+// for FASTA, NPY, DMS and pairs files, then dataset_graph, so that defaults,
+// validation and messages are the library's. Bit fingerprints in memory,
+// which have no such entry point, become a Dataset here and go through
+// dataset_graph too; Graph.from_edges uses Graph::from_edges. Splits use
+// Partitioner, partition_split and evaluate. Nothing here uses src/cli.
 //
-// Long calls release the GIL. The sweep runs in chunks of splits and checks
-// for Ctrl-C (PyErr_CheckSignals) between chunks; the library has no cancel
-// hook for graph building, so a KeyboardInterrupt there is raised when the
-// graph is done (documented on each constructor).
+// Long calls release the GIL. A graph build runs with a Context whose cancel
+// hook, polled by the library on the calling thread (between tiles, rows of
+// a CPU alignment tile, rows of the sequence prefilter and its alignments),
+// briefly takes the GIL to run PyErr_CheckSignals: Ctrl-C stops the build
+// with errc::cancelled and the KeyboardInterrupt is raised in its place. The
+// sweep runs in chunks of splits and checks for Ctrl-C between chunks.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -23,6 +25,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -32,10 +35,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "cleave/context.hpp"
+#include "cleave/dataset.hpp"
 #include "cleave/embedding.hpp"
 #include "cleave/error.hpp"
 #include "cleave/eval.hpp"
@@ -47,30 +53,17 @@
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
 #include "cleave/version.hpp"
-#include "io/morgan.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
 
 namespace {
 
-// ------------------------------------------------------------ CLI defaults
-// The CLI keeps these defaults and ranges in src/cli only (input.cpp:
-// input_options, graph_options, build_graph; commands.cpp: split_options).
-// They are mirrored here, in this one place, until the library owns them
-// (issue 10, item 1). Defaults the library already holds (SplitOptions,
-// default_sweep, default_seeds, default_identity_threshold, AlignOptions,
-// PartitionOptions) are read from it instead.
+// ------------------------------------------------------------ CLI ranges
+// The CLI keeps these ranges of `cleave partition` in src/cli only
+// (cmd_partition.cpp); mirrored here until the library owns them. Graph
+// defaults and ranges are the library's (include/cleave/dataset.hpp).
 namespace cli {
-constexpr double kFingerprintThreshold = 0.4;  // --threshold for SMILES/FPS
-constexpr double kEmbeddingThreshold = 0.9;    // --threshold for NPY (cosine)
-constexpr unsigned kRadius = 2;                // --radius
-constexpr unsigned kNBits = 2048;              // --nbits
-constexpr unsigned kMaxRadius = 16;            // --radius range 0..16
-constexpr unsigned kMinNBits = 8;              // --nbits range 8..2^20
-constexpr unsigned kMaxNBits = 1u << 20;
-constexpr int kMaxGap = 1000;          // --gap-open / --gap-extend range 0..1000
-constexpr int kMaxScore = 1000;        // --match / --mismatch range -1000..1000
 constexpr double kMaxTolerance = 0.5;  // partition --tolerance range 0..0.5
 constexpr uint32_t kMaxTries = 1000;   // partition --tries range 0..1000
 }  // namespace cli
@@ -172,141 +165,107 @@ cleave::Backend parse_backend(const std::string& name) {
   return cleave::backend_from_name(name);
 }
 
-void check_threshold(double t, double lo, const char* what) {
-  if (!(t >= lo && t <= 1.0))
-    throw nb::value_error(("threshold must be in [" + std::to_string(lo).substr(0, lo < 0 ? 4 : 3) +
-                           ", 1] for " + what + ", got " + std::to_string(t))
-                              .c_str());
+void queue_warning(const std::string& message) {
+  std::lock_guard<std::mutex> lock(g_warn_mutex);
+  g_warnings.push_back(message);
 }
 
-std::vector<std::string> index_ids(std::size_t n) {
-  std::vector<std::string> ids;
-  ids.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
-  return ids;
-}
-
-/// ids or "0".."n-1"; checks count, empties and duplicates.
-std::vector<std::string> resolve_ids(const std::optional<std::vector<std::string>>& ids,
-                                     std::size_t n, const char* what) {
-  if (!ids) return index_ids(n);
-  if (ids->size() != n)
-    throw nb::value_error(
-        (std::to_string(ids->size()) + " ids given for " + std::to_string(n) + " " + what).c_str());
-  std::unordered_map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& id = (*ids)[i];
-    if (id.empty()) throw nb::value_error(("id " + std::to_string(i) + " is empty").c_str());
-    if (id.find_first_of("\n\r") != std::string::npos)
-      throw nb::value_error(("id " + std::to_string(i) + " holds a line break").c_str());
-    auto [it, fresh] = seen.emplace(id, i);
-    if (!fresh)
-      throw nb::value_error(("duplicate id '" + id + "' (at " + std::to_string(it->second) +
-                             " and " + std::to_string(i) + ")")
-                                .c_str());
+/// @brief Ctrl-C during a graph build. The build runs without the GIL and
+/// polls the Context's cancel hook on the calling thread; the hook takes the
+/// GIL (at most every 50 ms) to run Python's signal handlers, and when one
+/// raised (KeyboardInterrupt) it keeps that error and answers true, so that
+/// the library stops with errc::cancelled and the error is raised instead.
+class Interrupt {
+ public:
+  /// The hook: polled on the thread that made this object, and answered
+  /// from the flag on any other (a tile scheduler's workers).
+  bool poll() {
+    if (std::this_thread::get_id() != owner_ || raised_.load()) return raised_.load();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(50)) return false;
+    last_ = now;
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+      error_.emplace();  // takes the raised exception from the thread state
+      raised_ = true;
+    }
+    return raised_.load();
   }
-  return *ids;
-}
 
-cleave::SimilarityOptions fp_options(const std::string& measure, double threshold,
-                                     const std::string& backend, uint64_t max_memory,
-                                     bool progress) {
-  cleave::SimilarityOptions opt;
-  opt.measure = cleave::measure_from_name(measure);
-  if (opt.measure != cleave::Measure::tanimoto && opt.measure != cleave::Measure::dice &&
-      opt.measure != cleave::Measure::cosine)
-    throw nb::value_error(
-        ("measure " + measure + " does not apply to fingerprints (use tanimoto, dice or cosine)")
-            .c_str());
-  check_threshold(threshold, 0.0, "fingerprints");
-  opt.threshold = threshold;
-  opt.backend = parse_backend(backend);
-  opt.max_memory = max_memory;
-  opt.progress = progress;
-  return opt;
-}
+  /// Raises the kept error (call with the GIL held); nothing when none.
+  void raise_if_interrupted() {
+    if (!error_) return;
+    nb::python_error e = std::move(*error_);
+    error_.reset();
+    throw e;
+  }
 
-cleave::Graph finish(cleave::Graph g, std::vector<std::string> ids, const std::string& params) {
-  cleave::GraphMeta meta = g.meta();
-  meta.parameters = params;
-  g.set_meta(std::move(meta));
-  g.set_ids(std::move(ids));
-  return g;
-}
+ private:
+  std::thread::id owner_ = std::this_thread::get_id();
+  std::chrono::steady_clock::time_point last_{};
+  std::atomic<bool> raised_{false};
+  std::optional<nb::python_error> error_;
+};
 
-std::string json_str(const std::string& s) {
-  return "\"" + cleave::json_escape(s) + "\"";
+/// @brief One call into the library's dataset entry points: the Context
+/// (backend, memory budget, checkpoint folder, progress bars on stderr),
+/// its warnings as CleaveWarning and its cancel hook on Ctrl-C.
+class Call {
+ public:
+  Call(const std::string& backend, uint64_t max_memory, bool progress,
+       const std::optional<std::string>& work_dir = std::nullopt) {
+    ctx.backend = parse_backend(backend);
+    ctx.max_memory = max_memory;
+    if (work_dir) ctx.work_dir = *work_dir;
+    ctx.progress = progress;
+    ctx.log = queue_warning;
+    ctx.cancelled = [this] { return interrupt_.poll(); };
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  /// f() without the GIL; KeyboardInterrupt when Ctrl-C cancelled it.
+  template <class F>
+  auto run(F&& f) {
+    try {
+      return without_gil(std::forward<F>(f));
+    } catch (const cleave::error& e) {
+      if (e.code() == cleave::errc::cancelled) interrupt_.raise_if_interrupted();
+      throw;
+    }
+  }
+
+  cleave::Context ctx;
+
+ private:
+  Interrupt interrupt_;
+};
+
+std::vector<std::string> ids_or_empty(const std::optional<std::vector<std::string>>& ids) {
+  return ids ? *ids : std::vector<std::string>{};
 }
 
 // ------------------------------------------------------------ graph constructors
 
-cleave::Graph graph_from_fps(cleave::Fingerprints fps, std::vector<std::string> ids,
-                             const std::string& source_json, double threshold,
-                             const std::string& measure, const std::string& backend,
-                             uint64_t max_memory, bool progress) {
-  auto opt = fp_options(measure, threshold, backend, max_memory, progress);
-  if (fps.size() < 2)
-    throw nb::value_error(
-        ("needs at least 2 samples, found " + std::to_string(fps.size())).c_str());
-  cleave::Graph g = without_gil([&] { return cleave::fingerprint_graph(fps, opt); });
-  return finish(std::move(g), std::move(ids),
-                "{\"input\": " + source_json + ", \"measure\": \"" +
-                    cleave::measure_name(opt.measure) +
-                    "\", \"threshold\": " + fmt::format("{}", threshold) +
-                    ", \"nbits\": " + std::to_string(fps.n_bits) + "}");
-}
-
 cleave::Graph from_smiles(const std::vector<std::string>& smiles,
-                          const std::optional<std::vector<std::string>>& ids_in, double threshold,
+                          const std::optional<std::vector<std::string>>& ids, double threshold,
                           unsigned radius, unsigned nbits, const std::string& measure, bool strict,
                           const std::string& backend, uint64_t max_memory, bool progress) {
-  if (radius > cli::kMaxRadius)
-    throw nb::value_error(("radius must be in [0, 16], got " + std::to_string(radius)).c_str());
-  if (nbits < cli::kMinNBits || nbits > cli::kMaxNBits)
-    throw nb::value_error(("nbits must be in [8, 1048576], got " + std::to_string(nbits)).c_str());
-  if (!cleave::have_rdkit()) throw nb::value_error("cleave was built without RDKit: no SMILES");
-  std::vector<std::string> ids = resolve_ids(ids_in, smiles.size(), "SMILES");
-  fp_options(measure, threshold, backend, max_memory, progress);  // validate before the work
-  const uint32_t w = (nbits + 63) / 64;
-  std::vector<uint64_t> words(smiles.size() * w, 0);
-  std::vector<std::string> failure;
-  without_gil([&] {
-    cleave::io_detail::RdkitQuiet quiet;
-    cleave::io_detail::morgan_batch(smiles, radius, nbits, w, words.data(), failure);
-    return 0;
+  cleave::DatasetOptions o;
+  o.molecules.radius = radius;
+  o.molecules.n_bits = nbits;
+  o.molecules.strict = strict;
+  o.molecules.measure = cleave::measure_from_name(measure);
+  o.molecules.threshold = threshold;
+  Call call(backend, max_memory, progress);
+  return call.run([&] {
+    const auto data = cleave::dataset_from_smiles(smiles, ids_or_empty(ids), o, call.ctx);
+    return cleave::dataset_graph(data, o, call.ctx);
   });
-  cleave::Fingerprints fps;
-  fps.n_bits = nbits;
-  fps.words_per_fp = w;
-  std::vector<std::string> kept_ids;
-  std::size_t skipped = 0;
-  std::string notes;
-  for (std::size_t k = 0; k < smiles.size(); ++k) {
-    std::string why = failure.size() > k ? failure[k] : std::string();
-    if (smiles[k].empty() && why.empty()) why = "empty SMILES";
-    if (!why.empty()) {
-      if (strict)
-        throw nb::value_error(
-            ("SMILES " + std::to_string(k) + " (" + ids[k] + "): " + why).c_str());
-      if (++skipped <= 5) notes += "\n  " + std::to_string(k) + ": " + ids[k] + ": " + why;
-      continue;
-    }
-    kept_ids.push_back(ids[k]);
-    fps.words.insert(fps.words.end(), words.begin() + k * w, words.begin() + (k + 1) * w);
-  }
-  if (skipped)
-    cleave::warn(fmt::format("skipped {} unparseable SMILES (strict=True fails instead):{}",
-                             skipped, notes));
-  flush_warnings();
-  return graph_from_fps(std::move(fps), std::move(kept_ids),
-                        fmt::format("{{\"source\": \"smiles\", \"samples\": {}, \"skipped\": {}, "
-                                    "\"radius\": {}}}",
-                                    smiles.size(), skipped, radius),
-                        threshold, measure, backend, max_memory, progress);
 }
 
 cleave::Graph from_fingerprints(const nb::handle& bits_in,
-                                const std::optional<std::vector<std::string>>& ids_in,
+                                const std::optional<std::vector<std::string>>& ids,
                                 double threshold, const std::string& measure,
                                 const std::string& backend, uint64_t max_memory, bool progress) {
   nb::module_ np = nb::module_::import_("numpy");
@@ -317,85 +276,65 @@ cleave::Graph from_fingerprints(const nb::handle& bits_in,
   if (!all_ok) throw nb::value_error("fingerprint values must be 0 or 1 (or bool)");
   auto bits = contiguous<uint8_t>(raw, "uint8", 2, "fingerprints");
   const std::size_t n = bits.shape[0], nbits = bits.shape[1];
-  if (nbits == 0 || nbits > cli::kMaxNBits)
-    throw nb::value_error(
-        ("fingerprints must have 1 to 1048576 bits, got " + std::to_string(nbits)).c_str());
-  auto ids = resolve_ids(ids_in, n, "fingerprints");
+  if (nbits == 0 || nbits > std::numeric_limits<uint32_t>::max())
+    throw nb::value_error("fingerprints need at least one bit column");
+  // The library has no in-memory entry point for bits: the dataset is made
+  // here, as the FPS reader makes it, and dataset_graph does the rest.
+  cleave::Dataset data;
+  data.format = cleave::InputFormat::fps;
+  data.samples.ids = cleave::checked_sample_ids(ids_or_empty(ids), n);
+  if (n < 2) throw nb::value_error(fmt::format("needs at least 2 samples, found {}", n).c_str());
   cleave::Fingerprints fps;
   fps.n_bits = static_cast<uint32_t>(nbits);
   fps.words_per_fp = static_cast<uint32_t>((nbits + 63) / 64);
   fps.words.assign(n * fps.words_per_fp, 0);
   const uint8_t* d = bits.data;
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t b = 0; b < nbits; ++b) {
-      const uint8_t v = d[i * nbits + b];
-      if (v > 1)
-        throw nb::value_error(("fingerprint " + std::to_string(i) + " bit " + std::to_string(b) +
-                               " is " + std::to_string(v) + ", not 0 or 1")
-                                  .c_str());
-      if (v) fps.words[i * fps.words_per_fp + b / 64] |= uint64_t{1} << (b % 64);
-    }
-  return graph_from_fps(std::move(fps), std::move(ids),
-                        fmt::format("{{\"source\": \"fingerprints\", \"samples\": {}}}", n),
-                        threshold, measure, backend, max_memory, progress);
-}
-
-cleave::Graph embedding_graph_of(cleave::EmbeddingSet set, std::vector<std::string> ids,
-                                 const std::string& source_json, double threshold,
-                                 const std::string& backend, uint64_t max_memory, bool progress) {
-  check_threshold(threshold, -1.0, "cosine similarity of embeddings");
-  if (set.n < 2)
-    throw nb::value_error(("needs at least 2 samples, found " + std::to_string(set.n)).c_str());
-  cleave::SimilarityOptions opt;
-  opt.measure = cleave::Measure::cosine;
-  opt.threshold = threshold;
-  opt.backend = parse_backend(backend);
-  opt.max_memory = max_memory;
-  opt.progress = progress;
-  const uint32_t dim = set.dim;
-  cleave::Graph g = without_gil([&] {
-    cleave::validate_embeddings(set);
-    return cleave::embedding_graph(set, opt);
-  });
-  return finish(std::move(g), std::move(ids),
-                fmt::format("{{\"input\": {}, \"measure\": \"cosine\", \"threshold\": {}, "
-                            "\"dim\": {}}}",
-                            source_json, threshold, dim));
+    for (std::size_t b = 0; b < nbits; ++b)
+      if (d[i * nbits + b]) fps.words[i * fps.words_per_fp + b / 64] |= uint64_t{1} << (b % 64);
+  cleave::Checksum c;
+  c.update_value(n);
+  c.update_value(fps.n_bits);
+  c.update(fps.words.data(), fps.words.size() * sizeof(uint64_t));
+  data.samples.checksum = c.digest();
+  data.fps = std::move(fps);
+  cleave::DatasetOptions o;
+  o.molecules.measure = cleave::measure_from_name(measure);
+  o.molecules.threshold = threshold;
+  Call call(backend, max_memory, progress);
+  return call.run([&] { return cleave::dataset_graph(data, o, call.ctx); });
 }
 
 cleave::Graph from_embeddings(const nb::handle& x_in,
-                              const std::optional<std::vector<std::string>>& ids_in,
-                              double threshold, const std::string& backend, uint64_t max_memory,
-                              bool progress) {
+                              const std::optional<std::vector<std::string>>& ids, double threshold,
+                              const std::string& backend, uint64_t max_memory, bool progress) {
   auto x = contiguous<float>(x_in, "float32", 2, "embeddings");
   const std::size_t n = x.shape[0], dim = x.shape[1];
   if (dim == 0 || dim > std::numeric_limits<uint32_t>::max())
-    throw nb::value_error("embeddings need at least one column");
-  auto ids = resolve_ids(ids_in, n, "embedding rows");
-  cleave::EmbeddingSet set;
-  set.n = n;
-  set.dim = static_cast<uint32_t>(dim);
-  set.values.assign(x.data, x.data + n * dim);
-  set.source = "<embeddings>";
-  cleave::Checksum c;
-  c.update_value(set.n);
-  c.update_value(set.dim);
-  c.update(set.values.data(), set.values.size() * sizeof(float));
-  set.checksum = c.digest();
-  return embedding_graph_of(std::move(set), std::move(ids),
-                            fmt::format("{{\"source\": \"embeddings\", \"samples\": {}}}", n),
-                            threshold, backend, max_memory, progress);
+    throw nb::value_error("embeddings need 1 to 2^32 - 1 columns");
+  cleave::DatasetOptions o;
+  o.embeddings.threshold = threshold;
+  Call call(backend, max_memory, progress);
+  return call.run([&] {
+    const auto data =
+        cleave::dataset_from_embeddings(x.data, n, static_cast<uint32_t>(dim), ids_or_empty(ids));
+    return cleave::dataset_graph(data, o, call.ctx);
+  });
 }
 
 cleave::Graph from_npy(const nb::object& path, const std::optional<std::vector<std::string>>& ids,
                        double threshold, const std::string& backend, uint64_t max_memory,
                        bool progress) {
   const std::string p = path_string(path);
-  cleave::EmbeddingSet set = without_gil([&] { return cleave::read_npy(p); });
-  auto resolved = resolve_ids(ids, set.n, "embedding rows");
-  return embedding_graph_of(std::move(set), std::move(resolved),
-                            "{\"path\": " + json_str(p) + ", \"format\": \"npy\"}", threshold,
-                            backend, max_memory, progress);
+  cleave::DatasetOptions o;
+  o.format = cleave::InputFormat::npy;
+  o.embeddings.threshold = threshold;
+  Call call(backend, max_memory, progress);
+  return call.run([&] {
+    cleave::Dataset data = cleave::load_dataset(p, o, call.ctx);
+    if (ids) data.samples.ids = cleave::checked_sample_ids(*ids, data.samples.size());
+    return cleave::dataset_graph(data, o, call.ctx);
+  });
 }
 
 struct AlignArgs {
@@ -410,115 +349,79 @@ struct AlignArgs {
   bool progress;
 };
 
-cleave::Graph sequence_graph_of(cleave::Sequences seqs, const AlignArgs& a,
-                                const std::string& source_json) {
-  cleave::AlignOptions opt;
-  opt.mode = cleave::align_mode_from_name(a.align);
-  if (a.gap_open) {
-    if (*a.gap_open < 0 || *a.gap_open > cli::kMaxGap)
-      throw nb::value_error("gap_open must be in [0, 1000]");
-    opt.gap_open = *a.gap_open;
-  }
-  if (a.gap_extend) {
-    if (*a.gap_extend < 0 || *a.gap_extend > cli::kMaxGap)
-      throw nb::value_error("gap_extend must be in [0, 1000]");
-    opt.gap_extend = *a.gap_extend;
-  }
-  if (std::abs(a.match) > cli::kMaxScore || std::abs(a.mismatch) > cli::kMaxScore)
-    throw nb::value_error("match and mismatch must be in [-1000, 1000]");
-  opt.match = a.match;
-  opt.mismatch = a.mismatch;
-  opt.identity = cleave::identity_kind_from_name(a.identity);
-  opt.threshold = a.threshold ? *a.threshold : cleave::default_identity_threshold(seqs.alphabet);
-  check_threshold(opt.threshold, 0.0, "sequence identity");
-  opt.search = cleave::search_mode_from_name(a.search);
-  if (a.sensitivity) {
-    if (opt.search == cleave::SearchMode::exhaustive)
-      throw nb::value_error("sensitivity sets the prefilter, which search='exhaustive' turns off");
-    if (!(*a.sensitivity >= 1.0 && *a.sensitivity <= 9.0))
-      throw nb::value_error("sensitivity must be in [1, 9]");
-    opt.sensitivity = *a.sensitivity;
-  }
-  opt.backend = parse_backend(a.backend);
-  opt.progress = a.progress;
-  opt.max_memory = a.max_memory;
-  if (a.work_dir) opt.work_dir = *a.work_dir;
-  if (seqs.size() < 2)
+/// A gap cost argument: None is the library's "alphabet's default" (-1).
+int gap_cost(const std::optional<int>& v, const char* name) {
+  if (!v) return -1;
+  if (*v < 0)
     throw nb::value_error(
-        ("needs at least 2 sequences, found " + std::to_string(seqs.size())).c_str());
-  const cleave::IdentityKind kind = cleave::resolved_identity(opt);
-  cleave::Graph g = without_gil([&] { return cleave::sequence_graph(seqs, opt); });
-  auto ids = seqs.samples.ids;
-  const std::string align_params = g.meta().parameters.empty() ? "{}" : g.meta().parameters;
-  return finish(std::move(g), std::move(ids),
-                fmt::format("{{\"input\": {}, \"measure\": \"identity\", \"threshold\": {}, "
-                            "\"align\": \"{}\", \"identity\": \"{}\", \"search\": \"{}\", "
-                            "\"alignment\": {}}}",
-                            source_json, opt.threshold, a.align, cleave::identity_kind_name(kind),
-                            cleave::search_mode_name(opt.search), align_params));
+        fmt::format("{} must be >= 0 (None: the alphabet's default), got {}", name, *v).c_str());
+  return *v;
 }
 
-cleave::FastaReadOptions fasta_options(const std::string& alphabet, const std::string& invalid) {
-  cleave::FastaReadOptions o;
-  o.alphabet = cleave::alphabet_from_name(alphabet);
-  o.invalid = cleave::invalid_residue_from_name(invalid);
+cleave::DatasetOptions sequence_options(const std::string& alphabet, const std::string& invalid,
+                                        const AlignArgs& a) {
+  cleave::DatasetOptions o;
+  cleave::SequenceSettings& s = o.sequences;
+  s.alphabet = cleave::alphabet_from_name(alphabet);
+  s.invalid = cleave::invalid_residue_from_name(invalid);
+  s.mode = cleave::align_mode_from_name(a.align);
+  s.gap_open = gap_cost(a.gap_open, "gap_open");
+  s.gap_extend = gap_cost(a.gap_extend, "gap_extend");
+  s.match = a.match;
+  s.mismatch = a.mismatch;
+  s.identity = cleave::identity_kind_from_name(a.identity);
+  s.search = cleave::search_mode_from_name(a.search);
+  if (a.sensitivity) {
+    // As the CLI's --sensitivity with --exhaustive: a setting that would do nothing.
+    if (s.search == cleave::SearchMode::exhaustive)
+      throw nb::value_error("sensitivity sets the prefilter, which search='exhaustive' turns off");
+    s.sensitivity = *a.sensitivity;
+  }
+  s.threshold = a.threshold;
   return o;
-}
-
-void warn_fasta(const cleave::Sequences& s, const std::string& where, const std::string& invalid) {
-  if (!s.n_skipped && !s.n_replaced) return;
-  std::string notes;
-  for (const auto& n : s.skipped_notes) notes += "\n  " + n;
-  cleave::warn(fmt::format("{}: {} records skipped, {} residues replaced (invalid='{}'){}", where,
-                           s.n_skipped, s.n_replaced, invalid, notes));
-  flush_warnings();
 }
 
 cleave::Graph from_fasta(const nb::object& path, const std::string& alphabet,
                          const std::string& invalid, const AlignArgs& a) {
   const std::string p = path_string(path);
-  auto ropt = fasta_options(alphabet, invalid);
-  cleave::Sequences seqs = without_gil([&] { return cleave::read_fasta(p, ropt); });
-  warn_fasta(seqs, p, invalid);
-  return sequence_graph_of(std::move(seqs), a,
-                           "{\"path\": " + json_str(p) + ", \"format\": \"fasta\"}");
+  cleave::DatasetOptions o = sequence_options(alphabet, invalid, a);
+  o.format = cleave::InputFormat::fasta;
+  Call call(a.backend, a.max_memory, a.progress, a.work_dir);
+  return call.run([&] { return cleave::graph_from_file(p, o, call.ctx); });
 }
 
 cleave::Graph from_sequences(const std::vector<std::string>& seqs,
-                             const std::optional<std::vector<std::string>>& ids_in,
+                             const std::optional<std::vector<std::string>>& ids,
                              const std::string& alphabet, const std::string& invalid,
                              const AlignArgs& a) {
-  auto ids = resolve_ids(ids_in, seqs.size(), "sequences");
-  auto ropt = fasta_options(alphabet, invalid);
-  cleave::Sequences s = cleave::sequences_from_strings(ids, seqs, ropt);
-  warn_fasta(s, "<sequences>", invalid);
-  return sequence_graph_of(
-      std::move(s), a, fmt::format("{{\"source\": \"sequences\", \"samples\": {}}}", seqs.size()));
+  const cleave::DatasetOptions o = sequence_options(alphabet, invalid, a);
+  Call call(a.backend, a.max_memory, a.progress, a.work_dir);
+  return call.run([&] {
+    const auto data = cleave::dataset_from_sequences(seqs, ids_or_empty(ids), o, call.ctx);
+    return cleave::dataset_graph(data, o, call.ctx);
+  });
 }
 
 cleave::Graph from_dms(const nb::object& path, const std::string& mutant_column,
                        const std::optional<std::string>& label_column) {
   const std::string p = path_string(path);
-  cleave::DmsReadOptions opt;
-  opt.mutant_column = mutant_column;
-  if (label_column) opt.label_column = *label_column;
-  cleave::MutationSet m = without_gil([&] { return cleave::read_dms(p, opt); });
-  if (m.samples.size() < 2)
-    throw nb::value_error(
-        (p + ": needs at least 2 samples, found " + std::to_string(m.samples.size())).c_str());
-  cleave::Graph g = without_gil([&] { return cleave::mutation_graph(m); });
-  return finish(std::move(g), m.samples.ids,
-                "{\"input\": {\"path\": " + json_str(p) +
-                    ", \"format\": \"dms\"}, \"measure\": \"mutation\"}");
+  cleave::DatasetOptions o;
+  o.format = cleave::InputFormat::dms;
+  o.mutations.mutant_column = mutant_column;
+  if (label_column) o.labels.column = *label_column;
+  Call call("auto", 0, false);
+  return call.run([&] { return cleave::graph_from_file(p, o, call.ctx); });
 }
 
 cleave::Graph from_pairs(const nb::object& path, const std::optional<nb::object>& ids_file,
                          std::optional<double> threshold) {
   const std::string p = path_string(path);
-  const std::string ids = ids_file ? path_string(*ids_file) : std::string();
-  const double t = threshold ? *threshold : std::numeric_limits<double>::denorm_min();
-  if (!std::isfinite(t)) throw nb::value_error("threshold must be a finite number");
-  return without_gil([&] { return cleave::read_pairs_graph(p, ids, t); });
+  cleave::DatasetOptions o;
+  o.format = cleave::InputFormat::pairs;
+  o.pairs.threshold = threshold;
+  if (ids_file) o.labels.ids_file = path_string(*ids_file);
+  Call call("auto", 0, false);
+  return call.run([&] { return cleave::graph_from_file(p, o, call.ctx); });
 }
 
 cleave::Graph from_edges(uint64_t n, const nb::handle& u_in, const nb::handle& v_in,
@@ -532,7 +435,7 @@ cleave::Graph from_edges(uint64_t n, const nb::handle& u_in, const nb::handle& v
   if (v.shape[0] != m || (w && w->shape[0] != m))
     throw nb::value_error("u, v and w must have the same length");
   if (n < 1 || n >= (uint64_t{1} << 32)) throw nb::value_error("n must be in [1, 2^32 - 1]");
-  auto ids = resolve_ids(ids_in, n, "nodes");
+  auto ids = cleave::checked_sample_ids(ids_in ? *ids_in : std::vector<std::string>{}, n);
   std::vector<cleave::Edge> edges;
   edges.reserve(m);
   cleave::GraphMeta meta;
@@ -775,6 +678,9 @@ NB_MODULE(_core, m) {
         case cleave::errc::out_of_memory:
           type = PyExc_MemoryError;
           break;
+        case cleave::errc::cancelled:  // a cancel hook (Call keeps the KeyboardInterrupt)
+          type = PyExc_KeyboardInterrupt;
+          break;
         case cleave::errc::internal:
         case cleave::errc::cuda:
           type = PyExc_RuntimeError;
@@ -792,10 +698,7 @@ NB_MODULE(_core, m) {
                                 "a CUDA fallback, a graph too dense for SPECTRA).",
                                 PyExc_UserWarning, nullptr);
   m.attr("CleaveWarning") = nb::handle(g_warning_category);
-  cleave::set_warning_sink([](const std::string& msg) {
-    std::lock_guard<std::mutex> lock(g_warn_mutex);
-    g_warnings.push_back(msg);
-  });
+  cleave::set_warning_sink(queue_warning);
 
   m.attr("__version__") = cleave::cleave_version_string();
   m.attr("DEFAULT_SEEDS") = nb::tuple(nb::cast(cleave::default_seeds()));
@@ -813,8 +716,9 @@ NB_MODULE(_core, m) {
       "An undirected overlap graph: one node a sample, an edge between two samples whose "
       "similarity reaches the threshold, weighted by that similarity.\n\n"
       "Build one with a ``from_*`` constructor or ``Graph.load``. Every constructor releases the "
-      "GIL while it works; the library has no cancel hook for graph building, so Ctrl-C takes "
-      "effect when the graph is done. Bad arguments or input raise ValueError, unreadable files "
+      "GIL while it works and honours Ctrl-C while it compares samples (between tiles of "
+      "all-pairs work and rows of sequence alignment): the build stops and "
+      "KeyboardInterrupt is raised. Bad arguments or input raise ValueError, unreadable files "
       "OSError, both with the library's message.")
       .def_prop_ro("n_nodes", &cleave::Graph::num_nodes, "Number of nodes (samples).")
       .def_prop_ro("n_edges", &cleave::Graph::num_edges, "Number of undirected edges.")
@@ -892,9 +796,11 @@ NB_MODULE(_core, m) {
                                 g.meta().threshold);
            })
       .def_static("from_smiles", &from_smiles, "smiles"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cli::kFingerprintThreshold, "radius"_a = cli::kRadius,
-                  "nbits"_a = cli::kNBits, "measure"_a = "tanimoto", "strict"_a = false,
-                  "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
+                  "threshold"_a = cleave::kDefaultFingerprintThreshold,
+                  "radius"_a = cleave::MoleculeSettings{}.radius,
+                  "nbits"_a = cleave::MoleculeSettings{}.n_bits, "measure"_a = "tanimoto",
+                  "strict"_a = false, "backend"_a = "auto", "max_memory"_a = 0,
+                  "progress"_a = false,
                   "Graph of molecules given as SMILES strings: RDKit Morgan bit fingerprints "
                   "(radius, nbits) compared by measure (tanimoto, dice or cosine); an edge "
                   "when similarity >= threshold. The defaults are `cleave graph`'s.\n\n"
@@ -903,20 +809,20 @@ NB_MODULE(_core, m) {
                   "strict, which raises ValueError. backend: auto, cpu or cuda; max_memory: "
                   "bytes for the all-pairs work (0 = a quarter of RAM).")
       .def_static("from_fingerprints", &from_fingerprints, "bits"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cli::kFingerprintThreshold, "measure"_a = "tanimoto",
+                  "threshold"_a = cleave::kDefaultFingerprintThreshold, "measure"_a = "tanimoto",
                   "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
                   "Graph of bit fingerprints: a 2-D array (n samples x n bits) of 0/1 values "
                   "(bool or integer; e.g. RDKit's ConvertToNumpyArray rows), compared by "
                   "measure (tanimoto, dice or cosine). ids default to '0'..'n-1'.")
       .def_static("from_embeddings", &from_embeddings, "x"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cli::kEmbeddingThreshold, "backend"_a = "auto",
+                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "backend"_a = "auto",
                   "max_memory"_a = 0, "progress"_a = false,
                   "Graph of dense embeddings (2-D float array, one row a sample, converted to "
                   "float32) by cosine similarity; an edge when cosine >= threshold (default "
                   "0.9, as `cleave graph` on NPY input). Rows with NaN, infinity or zero norm "
                   "raise ValueError. ids default to '0'..'n-1'.")
       .def_static("from_npy", &from_npy, "path"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cli::kEmbeddingThreshold, "backend"_a = "auto",
+                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "backend"_a = "auto",
                   "max_memory"_a = 0, "progress"_a = false,
                   "Graph of the embeddings in a .npy file (float32 or float16, C order), as "
                   "`cleave graph --input FILE.npy`.")
@@ -935,9 +841,10 @@ NB_MODULE(_core, m) {
           },
           "path"_a, "threshold"_a = nb::none(), "alphabet"_a = "auto", "invalid"_a = "error",
           "align"_a = "global", "gap_open"_a = nb::none(), "gap_extend"_a = nb::none(),
-          "match"_a = cleave::AlignOptions{}.match, "mismatch"_a = cleave::AlignOptions{}.mismatch,
-          "identity"_a = "auto", "search"_a = "auto", "sensitivity"_a = nb::none(),
-          "backend"_a = "auto", "max_memory"_a = 0, "work_dir"_a = nb::none(), "progress"_a = false,
+          "match"_a = cleave::SequenceSettings{}.match,
+          "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
+          "search"_a = "auto", "sensitivity"_a = nb::none(), "backend"_a = "auto",
+          "max_memory"_a = 0, "work_dir"_a = nb::none(), "progress"_a = false,
           "Graph of the sequences in a FASTA file (plain or gzip) by pairwise alignment "
           "identity, as `cleave graph --input FILE.fasta`: an edge when identity >= threshold "
           "(None: 0.3 for proteins, 0.9 for DNA).\n\n"
@@ -963,8 +870,8 @@ NB_MODULE(_core, m) {
           },
           "sequences"_a, "ids"_a = nb::none(), "threshold"_a = nb::none(), "alphabet"_a = "auto",
           "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
-          "gap_extend"_a = nb::none(), "match"_a = cleave::AlignOptions{}.match,
-          "mismatch"_a = cleave::AlignOptions{}.mismatch, "identity"_a = "auto",
+          "gap_extend"_a = nb::none(), "match"_a = cleave::SequenceSettings{}.match,
+          "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
           "search"_a = "auto", "sensitivity"_a = nb::none(), "backend"_a = "auto",
           "max_memory"_a = 0, "work_dir"_a = nb::none(), "progress"_a = false,
           "Graph of protein or DNA sequences given as strings (ids default to '0'..'n-1'); "

@@ -29,8 +29,11 @@ struct Context {
   std::function<void(const std::string&)> log;
   /// Progress of each stage (label, done, total) instead of bars on stderr.
   std::function<void(const std::string& stage, uint64_t done, uint64_t total)> on_progress;
-  /// Polled between tiles, splits and partitions: true stops the call with
-  /// errc::cancelled (a resumable graph build keeps its finished tiles).
+  /// Polled between tiles (and rows of a CPU alignment tile), rows of the
+  /// sequence prefilter and its alignments, splits and partitions: true
+  /// stops the call with errc::cancelled (a resumable graph build keeps its
+  /// finished tiles). Called on the calling thread (and on a tile
+  /// scheduler's workers).
   std::function<bool()> cancelled;
 
   /// Sends a warning to log, or to cleave::warn.

@@ -133,8 +133,14 @@ const char* input_format_name(InputFormat f);
 Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& opt,
                      const Context& ctx = {});
 
+/// The ids of n samples given in memory: "0", "1", ... when ids is empty;
+/// otherwise exactly n (errc::invalid_argument), each non-empty, without
+/// line breaks, and unique (errc::format naming "<memory>" and the 1-based
+/// record, as the readers do).
+std::vector<std::string> checked_sample_ids(std::vector<std::string> ids, std::size_t n);
+
 /// Datasets from memory, one entry per sample. ids may be empty (then "0",
-/// "1", ...); otherwise one per sample, unique. The rules, settings and
+/// "1", ...); otherwise checked_sample_ids' rules hold. The rules, settings and
 /// checks of the file readers (opt.molecules, opt.sequences), with messages
 /// naming "<memory>" and the 1-based record. format is csv for SMILES,
 /// fasta for sequences, npy for embeddings.

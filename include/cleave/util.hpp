@@ -106,14 +106,19 @@ void warn(const std::string& message);
 
 /// @brief Hooks of one library call (the C API installs them for every
 /// call): progress bars made on the calling thread report to `progress`
-/// instead of stderr (nothing is printed while hooks are installed),
-/// warn() on that thread goes to `log`, and long loops (tiles of all-pairs
-/// work, splits, partitions) stop with errc::cancelled once `cancelled`
-/// returns true. Any member may be empty.
+/// instead of stderr (nothing is printed while hooks are installed, unless
+/// `bars`), warn() on that thread goes to `log`, and long loops (tiles of
+/// all-pairs work, rows of sequence alignment, splits, partitions) stop
+/// with errc::cancelled once `cancelled` returns true. Any member may be
+/// empty. `cancelled` is polled on the calling thread, and may also be
+/// polled on the worker threads of a tile scheduler.
 struct CallHooks {
   std::function<void(const std::string& stage, uint64_t done, uint64_t total)> progress;
   std::function<bool()> cancelled;
   std::function<void(const std::string&)> log;
+  /// Without a `progress` callback: bars on stderr as when no hooks are
+  /// installed (a Context with progress on and only other hooks).
+  bool bars = false;
 };
 
 /// Installs hooks on the calling thread for the scope's lifetime (nests:

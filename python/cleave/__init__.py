@@ -4,7 +4,8 @@ The graph and split engines are cleave's C++ library (module ``cleave._core``);
 this package adds the pandas view of a split set and a scikit-learn style
 splitter. Bad arguments raise ValueError, unreadable files OSError, each with
 the library's message; library warnings (skipped records, a CUDA fallback)
-are issued as :class:`CleaveWarning`.
+are issued as :class:`CleaveWarning`. Graph builds and sweeps release the GIL
+and stop on Ctrl-C with KeyboardInterrupt.
 
 Example::
 

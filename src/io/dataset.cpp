@@ -2,6 +2,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -56,8 +58,8 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
   Dataset in;
   in.path = path;
   std::error_code ec;
-  CLEAVE_EXPECTS(std::filesystem::is_regular_file(path, ec), "cannot read input {}: no such file",
-                 path.string());
+  if (!std::filesystem::is_regular_file(path, ec))
+    CLEAVE_FAIL(io, "cannot read input {}: no such file", path.string());
   in.format = opt.format == InputFormat::automatic ? detect_format(path) : opt.format;
   const LabelSettings& labels = opt.labels;
   switch (in.format) {
@@ -77,7 +79,7 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
       MoleculeSet m = read_molecules(path, r);
       in.n_skipped = m.n_skipped;
       if (m.n_skipped)
-        ctx.warn(fmt::format("skipped {} unparseable SMILES (use --strict to fail instead):{}",
+        ctx.warn(fmt::format("skipped {} unparseable SMILES (strict mode fails instead):{}",
                              m.n_skipped, notes_text(m.skipped_notes)));
       in.samples = std::move(m.samples);
       in.fps = std::move(m.fps);
@@ -114,9 +116,9 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
       in.n_skipped = seqs.n_skipped;
       if (seqs.n_skipped || seqs.n_replaced) {
         const char* policy = seqs.n_skipped ? "skip" : "replace";
-        ctx.warn(fmt::format("{}: {} records skipped, {} residues replaced (--invalid {}){}",
-                             path.string(), seqs.n_skipped, seqs.n_replaced, policy,
-                             notes_text(seqs.skipped_notes)));
+        ctx.warn(fmt::format(
+            "{}: {} records skipped, {} residues replaced (invalid residues: {}){}", path.string(),
+            seqs.n_skipped, seqs.n_replaced, policy, notes_text(seqs.skipped_notes)));
       }
       in.samples = seqs.samples;
       in.sequences = std::move(seqs);
@@ -146,17 +148,29 @@ Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& op
   return in;
 }
 
-namespace {
-
-/// ids, or "0", "1", ... when empty; a count other than n is an error.
-std::vector<std::string> ids_or_numbers(std::vector<std::string> ids, std::size_t n) {
+std::vector<std::string> checked_sample_ids(std::vector<std::string> ids, std::size_t n) {
   if (ids.empty()) {
     ids.reserve(n);
     for (std::size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
+    return ids;
   }
   CLEAVE_EXPECTS(ids.size() == n, "{} ids for {} samples", ids.size(), n);
+  std::unordered_map<std::string_view, std::size_t> first;
+  first.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string& id = ids[i];
+    if (id.empty()) CLEAVE_FORMAT_ERROR("<memory>", i + 1, "empty id");
+    if (id.find_first_of("\n\r") != std::string::npos)
+      CLEAVE_FORMAT_ERROR("<memory>", i + 1, "id holds a line break");
+    const auto [it, fresh] = first.emplace(id, i);
+    if (!fresh)
+      CLEAVE_FORMAT_ERROR("<memory>", i + 1, "duplicate id '{}' (first at record {})", id,
+                          it->second + 1);
+  }
   return ids;
 }
+
+namespace {
 
 void check_size(const Dataset& in) {
   CLEAVE_EXPECTS(in.samples.size() >= 2, "<memory>: needs at least 2 samples, found {}",
@@ -174,7 +188,8 @@ Dataset dataset_from_smiles(const std::vector<std::string>& smiles, std::vector<
   r.n_bits = opt.molecules.n_bits;
   r.strict = opt.molecules.strict;
   r.max_smiles_length = opt.molecules.max_smiles_length;
-  MoleculeSet m = molecules_from_smiles(smiles, ids_or_numbers(std::move(ids), smiles.size()), r);
+  MoleculeSet m =
+      molecules_from_smiles(smiles, checked_sample_ids(std::move(ids), smiles.size()), r);
   Dataset in;
   in.format = InputFormat::csv;
   in.n_skipped = m.n_skipped;
@@ -195,7 +210,7 @@ Dataset dataset_from_sequences(const std::vector<std::string>& sequences,
   r.alphabet = opt.sequences.alphabet;
   r.invalid = opt.sequences.invalid;
   Sequences seqs =
-      sequences_from_strings(ids_or_numbers(std::move(ids), sequences.size()), sequences, r);
+      sequences_from_strings(checked_sample_ids(std::move(ids), sequences.size()), sequences, r);
   Dataset in;
   in.format = InputFormat::fasta;
   in.n_skipped = seqs.n_skipped;
@@ -222,7 +237,7 @@ Dataset dataset_from_embeddings(const float* values, uint64_t n, uint32_t dim,
   emb.checksum = embedding_checksum(emb);
   Dataset in;
   in.format = InputFormat::npy;
-  in.samples.ids = ids_or_numbers(std::move(ids), n);
+  in.samples.ids = checked_sample_ids(std::move(ids), n);
   in.samples.checksum = emb.checksum;
   in.embeddings = std::move(emb);
   check_size(in);

@@ -121,12 +121,14 @@ class Builder {
       const Pending& r = rows_batch_[k];
       if (smiles_[k].empty() && failure_[k].empty()) failure_[k] = "empty SMILES";
       if (!failure_[k].empty()) {
-        if (opt_.strict) CLEAVE_FORMAT_ERROR(file_, r.line, "{}: {}", r.id, failure_[k]);
+        const std::string shown =
+            smiles_[k].size() > 60 ? smiles_[k].substr(0, 57) + "..." : smiles_[k];
+        if (opt_.strict)
+          CLEAVE_FORMAT_ERROR(file_, r.line, "{}: {} '{}'", r.id, failure_[k], shown);
         ++out_.n_skipped;
         if (out_.skipped_notes.size() < kMaxNotes)
           out_.skipped_notes.push_back(
-              fmt::format("{}:{}: {}: {} '{}'", file_, r.line, r.id, failure_[k],
-                          smiles_[k].size() > 60 ? smiles_[k].substr(0, 57) + "..." : smiles_[k]));
+              fmt::format("{}:{}: {}: {} '{}'", file_, r.line, r.id, failure_[k], shown));
         continue;
       }
       out_.samples.ids.push_back(r.id);

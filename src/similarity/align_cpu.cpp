@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cleave/error.hpp"
+#include "cleave/util.hpp"
 #include "similarity/align_common.hpp"
 
 namespace cleave::align_detail {
@@ -101,6 +102,9 @@ class CpuSequenceComputer final : public SequenceComputerBase {
     std::vector<int32_t> lens;
     std::vector<kernels::AlignStats> stats;
     for (uint64_t i = tile.row0; i < tile.row1; ++i) {
+      // A tile of long sequences takes many seconds: the cancel hook is
+      // polled per row too (an unfinished tile is never checkpointed).
+      check_cancelled(hooks_);
       const uint64_t j0 = std::max(tile.col0, i + 1);
       if (j0 >= tile.col1) continue;
       ptrs.clear();
@@ -115,6 +119,9 @@ class CpuSequenceComputer final : public SequenceComputerBase {
       for (uint64_t j = j0; j < tile.col1; ++j) record_pair(seqs_, i, j, stats[j - j0], opt_, out);
     }
   }
+
+ private:
+  const CallHooks* hooks_ = current_call_hooks();  ///< of the thread that made the computer
 };
 
 }  // namespace

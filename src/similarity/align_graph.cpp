@@ -10,6 +10,7 @@
 #include "dist/bytes.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/seq_prefilter.hpp"
+#include "util/parallel_cancel.hpp"
 
 #if CLEAVE_HAVE_CUDA
 #include "similarity/align_cuda.hpp"
@@ -79,6 +80,9 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
                   "candidate pairs)",
                   counts.seed_hits, counts.diagonal_hits, counts.ungapped, counts.candidates),
       static_cast<uint64_t>(n));
+  // Rows add to their thread's results, which are merged order-free (the
+  // edges are sorted below): skipped rows only matter when cancelled.
+  ParallelCancel cancel;
 #pragma omp parallel num_threads(threads)
   {
     TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
@@ -87,6 +91,7 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
     std::vector<kernels::AlignStats> stats;
 #pragma omp for schedule(dynamic, 8)
     for (int64_t i = 0; i < n; ++i) {
+      if (cancel.stopped()) continue;
       const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
       ptrs.clear();
       lens.clear();
@@ -104,6 +109,7 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
       if (opt.progress) progress.advance();
     }
   }
+  cancel.check();
   progress.finish();
   GraphMeta meta;
   meta.measure = Measure::identity;

@@ -12,6 +12,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
+#include "util/parallel_cancel.hpp"
 
 namespace cleave::align_detail {
 
@@ -243,14 +244,21 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
   const auto al = seed_alphabet(seqs.alphabet, p.reduce);
   CLEAVE_EXPECTS(!p.patterns.empty(), "the prefilter needs at least one seed pattern");
   if (threads <= 0) threads = omp_get_max_threads();
+  const CallHooks* hooks = current_call_hooks();
   std::vector<SeedIndex> index;
-  for (const auto& pattern : p.patterns) index.push_back(build_index(seqs, al, pattern, threads));
+  for (const auto& pattern : p.patterns) {
+    check_cancelled(hooks);
+    index.push_back(build_index(seqs, al, pattern, threads));
+  }
   const auto n = static_cast<int64_t>(seqs.size());
   const int64_t rows = std::min<int64_t>(n, range.rows_end);
 
   std::vector<std::vector<uint32_t>> found(static_cast<std::size_t>(n));
   PrefilterCounts total;
   Progress bar("sequence prefilter", static_cast<uint64_t>(rows));
+  // Rows are independent (found[i] is row i's alone): skipping the rest
+  // once cancelled changes nothing that is kept.
+  ParallelCancel cancel;
 #pragma omp parallel num_threads(threads)
   {
     std::vector<Track> track(static_cast<std::size_t>(n));
@@ -260,6 +268,7 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t i = 0; i < rows; ++i) {
+      if (cancel.stopped()) continue;
       if (range.parts > 1 && !in_share(i, range.part, range.parts)) {
         if (progress) bar.advance();
         continue;
@@ -339,6 +348,7 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
       total.candidates += mine.candidates;
     }
   }
+  cancel.check();
   bar.finish();
   if (counts) *counts = total;
   Candidates c;

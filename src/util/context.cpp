@@ -14,7 +14,7 @@ void Context::warn(const std::string& message) const {
 
 namespace {
 CallHooks hooks_of(const Context& ctx) {
-  return CallHooks{ctx.on_progress, ctx.cancelled, ctx.log};
+  return CallHooks{ctx.on_progress, ctx.cancelled, ctx.log, ctx.progress};
 }
 bool has_hooks(const Context& ctx) {
   return ctx.on_progress || ctx.cancelled || ctx.log;

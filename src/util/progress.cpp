@@ -66,7 +66,7 @@ void Progress::finish() {
 }
 
 void Progress::draw(bool final) {
-  if (hooks_) {
+  if (hooks_ && (hooks_->progress || !hooks_->bars)) {
     // A caller's progress callback, at most every 0.1 s and once at the end.
     if (!hooks_->progress) return;
     const double t = now_s();

@@ -1,7 +1,12 @@
 """Graphs built through the Python package equal those of `cleave graph` on
 the same input (nodes, ids, edges, weights, measure, threshold), and bad
-arguments raise the documented exceptions with the library's message."""
+arguments raise the documented exceptions with the library's message; Ctrl-C
+stops a graph build."""
 import gzip
+import os
+import signal
+import threading
+import time
 import warnings
 
 import numpy as np
@@ -138,7 +143,7 @@ def test_errors(data, tmp_path):
     cases = [
         (lambda: cleave.Graph.from_smiles(smiles, threshold=1.5), ValueError, "threshold"),
         (lambda: cleave.Graph.from_smiles(smiles, radius=17), ValueError, "radius"),
-        (lambda: cleave.Graph.from_smiles(smiles, nbits=4), ValueError, "nbits"),
+        (lambda: cleave.Graph.from_smiles(smiles, nbits=4), ValueError, "fingerprint size"),
         (lambda: cleave.Graph.from_smiles(smiles, measure="euclid"), ValueError, "euclid"),
         (lambda: cleave.Graph.from_smiles(smiles, measure="mutation"), ValueError, "mutation"),
         (lambda: cleave.Graph.from_smiles(smiles, backend="tpu"), ValueError, "tpu"),
@@ -190,3 +195,28 @@ def test_readme_tutorial_is_the_example_script():
     block = readme[start:readme.index("<!-- end tutorial -->")]
     code = block.split("```python\n", 1)[1].rsplit("```", 1)[0]
     assert code == (ROOT / "python" / "examples" / "tutorial.py").read_text()
+
+
+def test_ctrl_c_interrupts_a_graph_build():
+    # Exhaustive alignment of 2,000 random proteins (2 million pairs) takes
+    # far longer than the signal's delay: the library polls the binding's
+    # cancel hook between tiles and rows of a tile, and stops within a row.
+    rng = np.random.default_rng(7)
+    letters = np.frombuffer(b"ACDEFGHIKLMNPQRSTVWY", np.uint8)
+    seqs = [r.tobytes().decode() for r in letters[rng.integers(0, 20, (2000, 120))]]
+    delay = 0.3
+    t = threading.Timer(delay, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    t.start()
+    with pytest.raises(KeyboardInterrupt):
+        cleave.Graph.from_sequences(seqs, search="exhaustive")
+    elapsed = time.monotonic() - start
+    t.join()
+    # A tenth of the sequences is a hundredth of the pairs.
+    one = time.monotonic()
+    part = cleave.Graph.from_sequences(seqs[:200], search="exhaustive")
+    whole = 100 * (time.monotonic() - one)
+    assert part.n_nodes == 200
+    assert elapsed < delay + whole / 10, (elapsed, whole)
+    # The module still works after an interrupted build.
+    assert cleave.Graph.from_sequences(seqs[:20], search="exhaustive").n_nodes == 20

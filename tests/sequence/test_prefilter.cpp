@@ -1,16 +1,21 @@
 /// @file test_prefilter.cpp
 /// @brief The seed prefilter against a direct restatement of its rules (every
 /// seed pair of every sequence pair enumerated, no index, no per-target
-/// state), the exact length bound, thread independence, and the
-/// prefiltered graph against the exhaustive one on real proteins.
+/// state), the exact length bound, thread independence, the prefiltered
+/// graph against the exhaustive one on real proteins, and a Context's cancel
+/// hook polled while the prefilter and its alignments run, and per row of an
+/// exhaustive tile.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "cleave/context.hpp"
+#include "cleave/dataset.hpp"
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "seq_test_util.hpp"
@@ -265,4 +270,109 @@ TEST(SeqPrefilter, GraphOnRealProteinsKeepsExhaustiveEdges) {
     opt.search = SearchMode::automatic;
     EXPECT_EQ(sequence_graph(s, opt).num_edges(), full.num_edges());
   }
+}
+
+namespace {
+
+void expect_same_graph(const Graph& a, const Graph& b) {
+  ASSERT_EQ(a.num_nodes(), b.num_nodes());
+  ASSERT_EQ(a.num_edges(), b.num_edges());
+  EXPECT_TRUE(std::equal(a.offsets().begin(), a.offsets().end(), b.offsets().begin()));
+  EXPECT_TRUE(std::equal(a.columns().begin(), a.columns().end(), b.columns().begin()));
+  EXPECT_TRUE(std::equal(a.weights().begin(), a.weights().end(), b.weights().begin()));
+  EXPECT_EQ(a.meta().histogram.counts, b.meta().histogram.counts);
+  EXPECT_EQ(a.meta().parameters, b.meta().parameters);
+  EXPECT_EQ(a.ids(), b.ids());
+}
+
+/// Builds the graph with a hook that cancels on its stop_at-th poll; the
+/// polls made.
+uint64_t cancelled_build(const Dataset& data, const DatasetOptions& o, Context ctx,
+                         uint64_t stop_at) {
+  std::atomic<uint64_t> polls{0};
+  ctx.cancelled = [&] { return ++polls >= stop_at; };
+  try {
+    dataset_graph(data, o, ctx);
+    ADD_FAILURE() << "not cancelled at poll " << stop_at;
+  } catch (const cleave::error& e) {
+    EXPECT_EQ(e.code(), errc::cancelled) << e.what();
+  }
+  return polls.load();
+}
+
+}  // namespace
+
+TEST(SeqPrefilter, CancelHookStopsAPrefilteredGraph) {
+  Progress::set_quiet(true);
+  const Sequences s =
+      seqtest::random_sequences(500, 60, 160, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 71);
+  std::vector<std::string> ids, letters;
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    ids.push_back(s.samples.ids[k]);
+    letters.push_back(s.letters(k));
+  }
+  DatasetOptions o;
+  o.sequences.search = SearchMode::prefilter;
+  Context plain;
+  plain.backend = Backend::cpu;
+  plain.threads = 1;  // one thread: every row is polled, so the count is fixed
+  plain.progress = false;
+  const Dataset data = dataset_from_sequences(letters, ids, o, plain);
+  const Graph want = dataset_graph(data, o, plain);
+  ASSERT_GT(want.num_edges(), 10u);
+
+  // A hook that never cancels changes nothing, on one thread or two.
+  for (int threads : {1, 2}) {
+    std::atomic<uint64_t> polls{0};
+    Context ctx = plain;
+    ctx.threads = threads;
+    ctx.cancelled = [&] {
+      ++polls;
+      return false;
+    };
+    expect_same_graph(dataset_graph(data, o, ctx), want);
+    // Once on entry, once per seed pattern, then per row of the prefilter
+    // and of the alignment of its candidates (all rows on one thread).
+    if (threads == 1) EXPECT_EQ(polls.load(), 1 + 3 + 2 * s.size());
+    EXPECT_GT(polls.load(), 1 + 3);  // thread 0 polls the rows it takes
+  }
+  // Cancelled in the seed index, the prefilter's scan, the alignments and
+  // at the last row: errc::cancelled, and no poll after the one that said so.
+  const uint64_t total = 1 + 3 + 2 * s.size();
+  for (uint64_t stop_at : {uint64_t{2}, uint64_t{5}, total / 2, total - 1, total})
+    EXPECT_EQ(cancelled_build(data, o, plain, stop_at), stop_at);
+  Context two = plain;
+  two.threads = 2;
+  EXPECT_EQ(cancelled_build(data, o, two, 6), 6u);
+}
+
+TEST(SeqCancel, ExhaustiveTilesPollPerRow) {
+  // The tile scheduler polls per tile, the CPU aligner once per row of a
+  // tile, so a cancel lands within a tile.
+  Progress::set_quiet(true);
+  const Sequences s =
+      seqtest::random_sequences(300, 40, 90, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 5);
+  std::vector<std::string> letters;
+  for (std::size_t k = 0; k < s.size(); ++k) letters.push_back(s.letters(k));
+  DatasetOptions o;
+  o.sequences.search = SearchMode::exhaustive;
+  Context ctx;
+  ctx.backend = Backend::cpu;
+  ctx.threads = 1;
+  ctx.progress = false;
+  const Dataset data = dataset_from_sequences(letters, {}, o, ctx);
+  const Graph want = dataset_graph(data, o, ctx);
+  std::atomic<uint64_t> polls{0};
+  Context counted = ctx;
+  counted.cancelled = [&] {
+    ++polls;
+    return false;
+  };
+  expect_same_graph(dataset_graph(data, o, counted), want);
+  const uint64_t total = polls.load();
+  EXPECT_GE(total, s.size());
+  // Workers of the tile scheduler poll too: a few polls may follow the stop.
+  const uint64_t at = cancelled_build(data, o, ctx, total / 2);
+  EXPECT_GE(at, total / 2);
+  EXPECT_LT(at, total);
 }
