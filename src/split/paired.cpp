@@ -320,11 +320,12 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
     r.side.assign(n, kDropped);
     const bool entities_valid = (!use_d || sd[k].valid) && (!use_t || st[k].valid);
     for (std::size_t p = 0; p < n && entities_valid; ++p) {
-      const int8_t a = use_d ? sd[k].side[d.drug[p]] : kDropped;
-      const int8_t b = use_t ? st[k].side[d.target[p]] : kDropped;
+      constexpr int8_t dropped = kDropped;  // an int8_t, as the sides are
+      const int8_t a = use_d ? sd[k].side[d.drug[p]] : dropped;
+      const int8_t b = use_t ? st[k].side[d.target[p]] : dropped;
       r.side[p] = cold == ColdSide::drug     ? a
                   : cold == ColdSide::target ? b
-                                             : (a == b ? a : kDropped);
+                                             : (a == b ? a : dropped);
     }
     for (int8_t s : r.side) {
       r.train += s == kTrain;
