@@ -34,6 +34,10 @@ struct PrefilterParams {
   int32_t gapped_band = 0;    ///< half-width of the banded local alignment on the hit diagonal
   int32_t min_gapped = 0;     ///< its score, at least (0: no banded stage)
   double length_ratio = 0.0;  ///< pairs with shorter/longer below this cannot reach the threshold
+  /// Targets per block of the seed scan (0: as many as keep the scan's
+  /// per-target memory within the L2 cache). The candidates do not depend
+  /// on it; tests set small blocks to check exactly that.
+  uint32_t scan_block = 0;
 };
 
 /// Settings for a sensitivity in [1, 9] (higher finds more distant pairs
