@@ -128,7 +128,7 @@ int32_t direct_banded(const Sequences& s, std::size_t i, std::size_t j, int32_t 
 /// (in the window around it) and banded score both reach their bars.
 bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
                       const align_detail::PrefilterParams& p, const kernels::ScoreScheme& sc,
-                      const DirectCodes& codes) {
+                      const DirectCodes& codes, align_detail::PrefilterCounts& counts) {
   const uint32_t ni = s.length(i), nj = s.length(j);
   if (std::min(ni, nj) < p.length_ratio * std::max(ni, nj)) return false;
   struct Hit {
@@ -145,7 +145,8 @@ bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
         hits.push_back(
             {static_cast<int32_t>(x), static_cast<int32_t>(x) - static_cast<int32_t>(y)});
     }
-  bool have_event = false;
+  counts.seed_hits += hits.size();
+  bool have_event = false, pass = false;
   int32_t event_d = 0;
   for (std::size_t h = 0; h < hits.size(); ++h) {
     const Hit& b = hits[h];
@@ -155,11 +156,12 @@ bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
     if (!twice || (have_event && std::abs(b.d - event_d) <= p.band)) continue;
     have_event = true;
     event_d = b.d;
-    if (direct_ungapped(s, i, j, b.d, b.x, p.window, sc) >= p.min_ungapped &&
-        (p.min_gapped == 0 || direct_banded(s, i, j, b.d, p.gapped_band, sc) >= p.min_gapped))
-      return true;
+    ++counts.diagonal_hits;
+    pass = pass ||
+           (direct_ungapped(s, i, j, b.d, b.x, p.window, sc) >= p.min_ungapped &&
+            (p.min_gapped == 0 || direct_banded(s, i, j, b.d, p.gapped_band, sc) >= p.min_gapped));
   }
-  return false;
+  return pass;
 }
 
 void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
@@ -170,16 +172,20 @@ void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
   ASSERT_EQ(c.offsets.size(), s.size() + 1);
   EXPECT_EQ(counts.candidates, c.count());
   const DirectCodes codes = direct_codes(s, p.patterns);
+  align_detail::PrefilterCounts direct;
   uint64_t found = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     std::vector<uint32_t> want;
     for (std::size_t j = i + 1; j < s.size(); ++j)
-      if (direct_candidate(s, i, j, p, sc, codes)) want.push_back(static_cast<uint32_t>(j));
+      if (direct_candidate(s, i, j, p, sc, codes, direct)) want.push_back(static_cast<uint32_t>(j));
     const std::vector<uint32_t> got(c.cols.begin() + static_cast<int64_t>(c.offsets[i]),
                                     c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]));
     ASSERT_EQ(got, want) << "query " << i << " seeds " << p.patterns.size();
     found += got.size();
   }
+  // Every seed hit and every (pair, diagonal) event, not only the outcome.
+  EXPECT_EQ(counts.seed_hits, direct.seed_hits);
+  EXPECT_EQ(counts.diagonal_hits, direct.diagonal_hits);
   EXPECT_GT(found, 0u) << "the test data makes no candidate at all";
   EXPECT_LT(found, s.size() * (s.size() - 1) / 2) << "the filter drops nothing";
   // The same on one thread, and with the targets scanned in small blocks.
@@ -302,7 +308,7 @@ TEST(SeqPrefilter, LongSequencesEqualDirectRules) {
   for (uint32_t n : {32767u, 32768u, 70000u}) {
     const auto s = long_set(n, 36 + n);
     auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
-    p.min_ungapped = 20;
+    p.min_ungapped = 60;
     p.min_gapped = 0;  // the full-matrix restatement of the banded score is too slow here
     expect_direct(s, p);
     // The pairs of the long sequence with the copies of its ends (a
