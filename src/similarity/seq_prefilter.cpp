@@ -69,9 +69,10 @@ void seed_codes(const uint8_t* s, uint32_t n, const SeedAlphabet& al,
 /// Best score of an ungapped segment on diagonal d (position x of a faces
 /// x - d of b) within the window of 2w + 1 positions centred on x, shifted
 /// to lie inside the diagonal where it is long enough: Kadane's maximum
-/// subarray.
+/// subarray. The best only grows along the window, so the scan stops as
+/// soon as it reaches `enough`: only whether it does matters.
 int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                      int32_t x, int32_t w, const kernels::ScoreScheme& sc) {
+                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
   const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
   int32_t x0 = x - w, x1 = x + w + 1;
   if (x0 < lo) x1 += lo - x0, x0 = lo;
@@ -82,14 +83,17 @@ int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb
     run += sc.score(a[y], b[y - d]);
     if (run < 0) run = 0;
     if (run > best) best = run;
+    if (best >= enough) break;
   }
   return best;
 }
 
 /// Best local alignment score (affine gaps, parasail's costs) of the
-/// cells within `w` diagonals of diagonal d: Smith-Waterman in a band.
+/// cells within `w` diagonals of diagonal d: Smith-Waterman in a band,
+/// stopped after the first row where the best reaches `enough`.
 int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                     int32_t w, const kernels::ScoreScheme& sc, std::vector<int32_t>& buf) {
+                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
+                     std::vector<int32_t>& buf) {
   // Row x holds y = x - d - w + k, k in [0, 2w]; the previous row's k is
   // the diagonal predecessor, its k + 1 the cell above.
   const int32_t width = 2 * w + 1;
@@ -101,27 +105,27 @@ int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
   int32_t best = 0;
   const int32_t x0 = std::max(0, d - w), x1 = std::min(na, nb + d + w);
   for (int32_t x = x0; x < x1; ++x) {
+    // Cells k of this row with y = y0 + k inside b: [klo, khi). Those
+    // outside hold H = 0 and no gap state; they lie at the row's ends, so
+    // the left neighbour of the first inside cell is one of them. h[width]
+    // and f[width] stay 0 and -inf: the cell above the last one.
+    const int32_t y0 = x - d - w;
+    const int32_t klo = std::clamp(-y0, 0, width), khi = std::clamp(nb - y0, klo, width);
+    for (int32_t k = 0; k < klo; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    const int8_t* row = sc.m + a[x] * sc.size;
     int32_t e = kernels::kNegInf32, left = 0;
-    for (int32_t k = 0; k < width; ++k) {
-      const int32_t y = x - d - w + k;
-      const int32_t hd = h[k];  // (x - 1, y - 1)
-      if (y < 0 || y >= nb) {
-        h[k] = 0;
-        f[k] = kernels::kNegInf32;
-        left = 0;
-        e = kernels::kNegInf32;
-        continue;
-      }
-      const int32_t up = k + 1 < width ? h[k + 1] : 0;  // (x - 1, y), read before it is overwritten
-      const int32_t fu = k + 1 < width ? f[k + 1] : kernels::kNegInf32;
-      const int32_t fv = std::max(up - open, fu - ext);
+    for (int32_t k = klo; k < khi; ++k) {
+      const int32_t hd = h[k];                                       // (x - 1, y - 1)
+      const int32_t fv = std::max(h[k + 1] - open, f[k + 1] - ext);  // from (x - 1, y)
       e = std::max(left - open, e - ext);
-      int32_t v = std::max({0, hd + sc.score(a[x], b[y]), e, fv});
+      const int32_t v = std::max({0, hd + row[b[y0 + k]], e, fv});
       h[k] = v;
       f[k] = fv;
       left = v;
       best = std::max(best, v);
     }
+    for (int32_t k = khi; k < width; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    if (best >= enough) break;
   }
   return best;
 }
@@ -453,12 +457,13 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         if (!pass.empty() && pass.back() == ev.j) continue;
         const uint8_t* b = seqs.data(ev.j);
         const auto nb = static_cast<int32_t>(seqs.length(ev.j));
-        if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc) <
-            p.min_ungapped)
+        if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc,
+                          p.min_ungapped) < p.min_ungapped)
           continue;
         ++mine.ungapped;
-        if (p.min_gapped > 0 && banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d,
-                                             p.gapped_band, sc, band_buf) < p.min_gapped)
+        if (p.min_gapped > 0 &&
+            banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d, p.gapped_band, sc, p.min_gapped,
+                         band_buf) < p.min_gapped)
           continue;
         pass.push_back(ev.j);
       }
