@@ -66,70 +66,6 @@ void seed_codes(const uint8_t* s, uint32_t n, const SeedAlphabet& al,
   }
 }
 
-/// Best score of an ungapped segment on diagonal d (position x of a faces
-/// x - d of b) within the window of 2w + 1 positions centred on x, shifted
-/// to lie inside the diagonal where it is long enough: Kadane's maximum
-/// subarray. The best only grows along the window, so the scan stops as
-/// soon as it reaches `enough`: only whether it does matters.
-int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
-  const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
-  int32_t x0 = x - w, x1 = x + w + 1;
-  if (x0 < lo) x1 += lo - x0, x0 = lo;
-  if (x1 > hi) x0 -= x1 - hi, x1 = hi;
-  x0 = std::max(x0, lo);
-  int32_t run = 0, best = 0;
-  for (int32_t y = x0; y < x1; ++y) {
-    run += sc.score(a[y], b[y - d]);
-    if (run < 0) run = 0;
-    if (run > best) best = run;
-    if (best >= enough) break;
-  }
-  return best;
-}
-
-/// Best local alignment score (affine gaps, parasail's costs) of the
-/// cells within `w` diagonals of diagonal d: Smith-Waterman in a band,
-/// stopped after the first row where the best reaches `enough`.
-int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
-                     std::vector<int32_t>& buf) {
-  // Row x holds y = x - d - w + k, k in [0, 2w]; the previous row's k is
-  // the diagonal predecessor, its k + 1 the cell above.
-  const int32_t width = 2 * w + 1;
-  buf.assign(static_cast<std::size_t>(2 * (width + 1)), 0);
-  int32_t* h = buf.data();              // H of the previous row, then this one
-  int32_t* f = buf.data() + width + 1;  // vertical gap state
-  for (int32_t k = 0; k <= width; ++k) f[k] = kernels::kNegInf32;
-  const int32_t open = sc.gap_open, ext = sc.gap_extend;
-  int32_t best = 0;
-  const int32_t x0 = std::max(0, d - w), x1 = std::min(na, nb + d + w);
-  for (int32_t x = x0; x < x1; ++x) {
-    // Cells k of this row with y = y0 + k inside b: [klo, khi). Those
-    // outside hold H = 0 and no gap state; they lie at the row's ends, so
-    // the left neighbour of the first inside cell is one of them. h[width]
-    // and f[width] stay 0 and -inf: the cell above the last one.
-    const int32_t y0 = x - d - w;
-    const int32_t klo = std::clamp(-y0, 0, width), khi = std::clamp(nb - y0, klo, width);
-    for (int32_t k = 0; k < klo; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
-    const int8_t* row = sc.m + a[x] * sc.size;
-    int32_t e = kernels::kNegInf32, left = 0;
-    for (int32_t k = klo; k < khi; ++k) {
-      const int32_t hd = h[k];                                       // (x - 1, y - 1)
-      const int32_t fv = std::max(h[k + 1] - open, f[k + 1] - ext);  // from (x - 1, y)
-      e = std::max(left - open, e - ext);
-      const int32_t v = std::max({0, hd + row[b[y0 + k]], e, fv});
-      h[k] = v;
-      f[k] = fv;
-      left = v;
-      best = std::max(best, v);
-    }
-    for (int32_t k = khi; k < width; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
-    if (best >= enough) break;
-  }
-  return best;
-}
-
 /// How many earlier seed hits of a pair a new hit is compared with: enough
 /// that random hits of the same target between two hits on one diagonal
 /// rarely push the first out of memory.
@@ -352,6 +288,66 @@ class HitScan {
 };
 
 }  // namespace
+
+/// Kadane's maximum subarray along the window; the best only grows, so the
+/// scan stops as soon as it reaches `enough`.
+int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
+  const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
+  int32_t x0 = x - w, x1 = x + w + 1;
+  if (x0 < lo) x1 += lo - x0, x0 = lo;
+  if (x1 > hi) x0 -= x1 - hi, x1 = hi;
+  x0 = std::max(x0, lo);
+  int32_t run = 0, best = 0;
+  for (int32_t y = x0; y < x1; ++y) {
+    run += sc.score(a[y], b[y - d]);
+    if (run < 0) run = 0;
+    if (run > best) best = run;
+    if (best >= enough) break;
+  }
+  return best;
+}
+
+/// Smith-Waterman in a band, stopped after the first row where the best
+/// reaches `enough`.
+int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
+                     std::vector<int32_t>& buf) {
+  // Row x holds y = x - d - w + k, k in [0, 2w]; the previous row's k is
+  // the diagonal predecessor, its k + 1 the cell above.
+  const int32_t width = 2 * w + 1;
+  buf.assign(static_cast<std::size_t>(2 * (width + 1)), 0);
+  int32_t* h = buf.data();              // H of the previous row, then this one
+  int32_t* f = buf.data() + width + 1;  // vertical gap state
+  for (int32_t k = 0; k <= width; ++k) f[k] = kernels::kNegInf32;
+  const int32_t open = sc.gap_open, ext = sc.gap_extend;
+  int32_t best = 0;
+  const int32_t x0 = std::max(0, d - w), x1 = std::min(na, nb + d + w);
+  for (int32_t x = x0; x < x1; ++x) {
+    // Cells k of this row with y = y0 + k inside b: [klo, khi). Those
+    // outside hold H = 0 and no gap state; they lie at the row's ends, so
+    // the left neighbour of the first inside cell is one of them. h[width]
+    // and f[width] stay 0 and -inf: the cell above the last one.
+    const int32_t y0 = x - d - w;
+    const int32_t klo = std::clamp(-y0, 0, width), khi = std::clamp(nb - y0, klo, width);
+    for (int32_t k = 0; k < klo; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    const int8_t* row = sc.m + a[x] * sc.size;
+    int32_t e = kernels::kNegInf32, left = 0;
+    for (int32_t k = klo; k < khi; ++k) {
+      const int32_t hd = h[k];                                       // (x - 1, y - 1)
+      const int32_t fv = std::max(h[k + 1] - open, f[k + 1] - ext);  // from (x - 1, y)
+      e = std::max(left - open, e - ext);
+      const int32_t v = std::max({0, hd + row[b[y0 + k]], e, fv});
+      h[k] = v;
+      f[k] = fv;
+      left = v;
+      best = std::max(best, v);
+    }
+    for (int32_t k = khi; k < width; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    if (best >= enough) break;
+  }
+  return best;
+}
 
 PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, double threshold,
                                  double sensitivity, int32_t dna_match, int32_t dna_mismatch) {

@@ -66,6 +66,21 @@ struct PrefilterCounts {
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score
 };
 
+/// Best score of an ungapped segment on diagonal d (position x of a faces
+/// x - d of b) within the window of 2w + 1 positions centred on x, shifted
+/// to lie inside the diagonal where it is long enough. Only whether it
+/// reaches `enough` matters: once it does, the value returned is some score
+/// >= enough; below it, the best itself.
+int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough);
+
+/// Best local alignment score (affine gaps, parasail's costs) of the cells
+/// within `w` diagonals of diagonal d, with `enough` as for ungapped_best.
+/// `buf` is scratch.
+int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
+                     std::vector<int32_t>& buf);
+
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
 /// ranks in turn, so early rows (the ones with the most later sequences to
 /// meet) are spread over every rank.
