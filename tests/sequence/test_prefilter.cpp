@@ -286,35 +286,41 @@ TEST(SeqPrefilter, DiagonalScoresEqualFullMatrices) {
   // verdict with the exact best below it.
   const auto s =
       seqtest::random_sequences(12, 5, 40, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 38);
-  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
   std::vector<int32_t> buf;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    for (std::size_t j = 0; j < s.size(); ++j) {
-      const auto ni = static_cast<int32_t>(s.length(i)), nj = static_cast<int32_t>(s.length(j));
-      for (int32_t d = -nj + 1; d < ni; ++d)
-        for (int32_t w : {0, 1, 3, 8}) {
-          const int32_t full =
-              align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, INT32_MAX, buf);
-          ASSERT_EQ(full, direct_banded(s, i, j, d, w, sc))
-              << i << " " << j << " " << d << " " << w;
-          for (int32_t bar : {1, full, full + 1}) {
-            const int32_t got =
-                align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, bar, buf);
-            ASSERT_EQ(got >= bar, full >= bar);
-            if (full < bar) ASSERT_EQ(got, full);
+  // Default costs, an extension dearer than an opening, and equal ones.
+  for (auto [open, ext] : {std::pair{-1, -1}, std::pair{1, 5}, std::pair{3, 3}}) {
+    AlignOptions opt;
+    opt.gap_open = open;
+    opt.gap_extend = ext;
+    const auto sc = align_detail::make_scheme(s.alphabet, opt);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        const auto ni = static_cast<int32_t>(s.length(i)), nj = static_cast<int32_t>(s.length(j));
+        for (int32_t d = -nj + 1; d < ni; ++d)
+          for (int32_t w : {0, 1, 3, 8}) {
+            const int32_t full =
+                align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, INT32_MAX, buf);
+            ASSERT_EQ(full, direct_banded(s, i, j, d, w, sc))
+                << i << " " << j << " " << d << " " << w;
+            for (int32_t bar : {1, full, full + 1}) {
+              const int32_t got =
+                  align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, bar, buf);
+              ASSERT_EQ(got >= bar, full >= bar);
+              if (full < bar) ASSERT_EQ(got, full);
+            }
+            const int32_t x = std::clamp(d + w, 0, ni - 1);
+            const int32_t ung =
+                align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, INT32_MAX);
+            ASSERT_EQ(ung, direct_ungapped(s, i, j, d, x, w, sc)) << i << " " << j << " " << d;
+            for (int32_t bar : {1, ung, ung + 1}) {
+              const int32_t got =
+                  align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, bar);
+              ASSERT_EQ(got >= bar, ung >= bar);
+              if (ung < bar) ASSERT_EQ(got, ung);
+            }
           }
-          const int32_t x = std::clamp(d + w, 0, ni - 1);
-          const int32_t ung =
-              align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, INT32_MAX);
-          ASSERT_EQ(ung, direct_ungapped(s, i, j, d, x, w, sc)) << i << " " << j << " " << d;
-          for (int32_t bar : {1, ung, ung + 1}) {
-            const int32_t got =
-                align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, bar);
-            ASSERT_EQ(got >= bar, ung >= bar);
-            if (ung < bar) ASSERT_EQ(got, ung);
-          }
-        }
-    }
+      }
+  }
 }
 
 TEST(SeqPrefilter, RepeatsEqualDirectRules) {
