@@ -79,10 +79,11 @@ constexpr int kHitMemory = 4;
 /// last kHitMemory hits, the newest position and a mask of the ring slots
 /// that hold hits at it say exactly which earlier hits lie at another
 /// position. The per-target memory is the scan's random access (one load
-/// per seed hit); at 48 bytes a target, 20,000 targets filled 1 MiB per
-/// thread and most of those loads missed the L2 cache (bench/RESULTS.md
-/// section 8). MMseqs2 (Steinegger and Soding 2017) likewise keeps its
-/// per-target diagonal memory to 16-bit fields for the same reason.
+/// per seed hit); at 48 bytes a target, 20,000 targets filled about 1 MiB
+/// per thread, the whole L2 of the machine measured (bench/RESULTS.md
+/// section 8). MMseqs2's prefilter (Steinegger and Soding 2017) likewise
+/// keeps 16-bit diagonals in its per-target counters and gathers hits in
+/// cache-sized bins.
 template <typename D>
 struct Track {
   D d[kHitMemory];  ///< diagonals of the last hits, hit h in slot h % kHitMemory
