@@ -474,30 +474,42 @@ std::vector<std::vector<uint32_t>> prefilter_targets(const Scorer& scorer, const
 
 /// Aligns every query with its candidate targets, each pair ordered as the
 /// graph orders it (the lower sample index as s1) when `by_index`, else the
-/// query first.
+/// query first. The pairs with the target first are gathered by target, so
+/// that each target meets all its queries in one batch of SIMD lanes rather
+/// than one pair a batch; the Searcher's result does not depend on the
+/// order of offers.
 void sweep_candidates(const Scorer& scorer, const Block& q, const Block& t,
                       const std::vector<std::vector<uint32_t>>& cand, bool by_index,
                       Searcher& searcher) {
   const auto n = static_cast<std::ptrdiff_t>(q.size());
+  const auto target_first = [&](std::ptrdiff_t i, uint32_t j) {
+    return by_index && !(t.index[j] > q.index[i]);
+  };
+  std::vector<std::vector<uint32_t>> reversed(by_index ? t.size() : 0);
+  for (std::ptrdiff_t i = 0; i < n; ++i)
+    for (uint32_t j : cand[static_cast<std::size_t>(i)])
+      if (target_first(i, j)) reversed[j].push_back(static_cast<uint32_t>(i));
+  const auto nr = static_cast<std::ptrdiff_t>(reversed.size());
 #pragma omp parallel
   {
     Partial& p = searcher.partial();
     std::vector<uint32_t> after;
-    std::vector<double> one;
-#pragma omp for schedule(dynamic, 4)
+#pragma omp for schedule(dynamic, 4) nowait
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       after.clear();
-      for (uint32_t j : cand[static_cast<std::size_t>(i)]) {
-        if (!by_index || t.index[j] > q.index[i]) {
-          after.push_back(j);
-          continue;
-        }
-        scorer.score_list(t, j, q, {static_cast<uint32_t>(i)}, one, p.scratch);
-        searcher.offer(p, q.pos[i], t.pos[j], one[0]);
-      }
+      for (uint32_t j : cand[static_cast<std::size_t>(i)])
+        if (!target_first(i, j)) after.push_back(j);
       scorer.score_list(q, static_cast<uint64_t>(i), t, after, p.sims, p.scratch);
       for (std::size_t k = 0; k < after.size(); ++k)
         searcher.offer(p, q.pos[i], t.pos[after[k]], p.sims[k]);
+    }
+#pragma omp for schedule(dynamic, 4)
+    for (std::ptrdiff_t j = 0; j < nr; ++j) {
+      const auto& qs = reversed[static_cast<std::size_t>(j)];
+      if (qs.empty()) continue;
+      scorer.score_list(t, static_cast<uint64_t>(j), q, qs, p.sims, p.scratch);
+      for (std::size_t k = 0; k < qs.size(); ++k)
+        searcher.offer(p, q.pos[qs[k]], t.pos[j], p.sims[k]);
     }
   }
 }

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <type_traits>
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
@@ -65,80 +67,44 @@ void seed_codes(const uint8_t* s, uint32_t n, const SeedAlphabet& al,
   }
 }
 
-/// Best score of an ungapped segment on diagonal d (position x of a faces
-/// x - d of b) within the window of 2w + 1 positions centred on x, shifted
-/// to lie inside the diagonal where it is long enough: Kadane's maximum
-/// subarray.
-int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                      int32_t x, int32_t w, const kernels::ScoreScheme& sc) {
-  const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
-  int32_t x0 = x - w, x1 = x + w + 1;
-  if (x0 < lo) x1 += lo - x0, x0 = lo;
-  if (x1 > hi) x0 -= x1 - hi, x1 = hi;
-  x0 = std::max(x0, lo);
-  int32_t run = 0, best = 0;
-  for (int32_t y = x0; y < x1; ++y) {
-    run += sc.score(a[y], b[y - d]);
-    if (run < 0) run = 0;
-    if (run > best) best = run;
-  }
-  return best;
-}
-
-/// Best local alignment score (affine gaps, parasail's costs) of the
-/// cells within `w` diagonals of diagonal d: Smith-Waterman in a band.
-int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
-                     int32_t w, const kernels::ScoreScheme& sc, std::vector<int32_t>& buf) {
-  // Row x holds y = x - d - w + k, k in [0, 2w]; the previous row's k is
-  // the diagonal predecessor, its k + 1 the cell above.
-  const int32_t width = 2 * w + 1;
-  buf.assign(static_cast<std::size_t>(2 * (width + 1)), 0);
-  int32_t* h = buf.data();              // H of the previous row, then this one
-  int32_t* f = buf.data() + width + 1;  // vertical gap state
-  for (int32_t k = 0; k <= width; ++k) f[k] = kernels::kNegInf32;
-  const int32_t open = sc.gap_open, ext = sc.gap_extend;
-  int32_t best = 0;
-  const int32_t x0 = std::max(0, d - w), x1 = std::min(na, nb + d + w);
-  for (int32_t x = x0; x < x1; ++x) {
-    int32_t e = kernels::kNegInf32, left = 0;
-    for (int32_t k = 0; k < width; ++k) {
-      const int32_t y = x - d - w + k;
-      const int32_t hd = h[k];  // (x - 1, y - 1)
-      if (y < 0 || y >= nb) {
-        h[k] = 0;
-        f[k] = kernels::kNegInf32;
-        left = 0;
-        e = kernels::kNegInf32;
-        continue;
-      }
-      const int32_t up = k + 1 < width ? h[k + 1] : 0;  // (x - 1, y), read before it is overwritten
-      const int32_t fu = k + 1 < width ? f[k + 1] : kernels::kNegInf32;
-      const int32_t fv = std::max(up - open, fu - ext);
-      e = std::max(left - open, e - ext);
-      int32_t v = std::max({0, hd + sc.score(a[x], b[y]), e, fv});
-      h[k] = v;
-      f[k] = fv;
-      left = v;
-      best = std::max(best, v);
-    }
-  }
-  return best;
-}
-
 /// How many earlier seed hits of a pair a new hit is compared with: enough
 /// that random hits of the same target between two hits on one diagonal
 /// rarely push the first out of memory.
 constexpr int kHitMemory = 4;
 
-/// Per target, what the scan of the current query saw last.
+/// Per target, what the scan of the current query saw last, in 16 bytes
+/// when every sequence is shorter than 2^15 (D = int16_t: each diagonal and
+/// query position fits), else in 28 (D = int32_t). The scan meets a
+/// target's hits in query-position order, so the hits at the current
+/// position are the newest ones: instead of the position of each of the
+/// last kHitMemory hits, the newest position and a mask of the ring slots
+/// that hold hits at it say exactly which earlier hits lie at another
+/// position. The per-target memory is the scan's random access (one load
+/// per seed hit); at 48 bytes a target, 20,000 targets filled about 1 MiB
+/// per thread, the whole L2 of the machine measured (bench/RESULTS.md
+/// section 8). MMseqs2's prefilter (Steinegger and Soding 2017) likewise
+/// keeps 16-bit diagonals in its per-target counters and gathers hits in
+/// cache-sized bins.
+template <typename D>
 struct Track {
-  uint32_t stamp = 0;  ///< query + 1 when the fields belong to this query
-  uint32_t n = 0;      ///< hits seen (the ring holds the last kHitMemory)
-  int32_t d[kHitMemory];
-  uint32_t x[kHitMemory];
-  int32_t cand_d = 0;  ///< diagonal of the last (pair, diagonal) event
-  bool has_cand = false;
+  D d[kHitMemory];  ///< diagonals of the last hits, hit h in slot h % kHitMemory
+  D last_x;         ///< query position of the newest hit
+  D cand_d;         ///< diagonal of the last (pair, diagonal) event
+  /// Bits 0-2: hits seen, counted 0..7 with 8 folded to 4 (the slot of the
+  /// next hit is the count mod kHitMemory, min(count, 4) slots are filled);
+  /// bits 3-6: slots holding hits at last_x; bit 7: an event was recorded;
+  /// bits 8-31: the stamp, the fields belong to the scan whose stamp it is.
+  uint32_t meta = 0;
 };
+static_assert(sizeof(Track<int16_t>) == 16);
+
+constexpr uint32_t kCountMask = 7, kSameShift = 3, kHasCand = 0x80, kStampShift = 8;
+constexpr uint32_t kStampEnd = uint32_t{1} << (32 - kStampShift);
+
+/// Bytes of per-target memory one block of the scan covers: the hits of a
+/// query are gathered for the targets of one block at a time, so the
+/// memory they touch stays in the L2 cache whatever the number of targets.
+constexpr std::size_t kBlockBytes = std::size_t{256} << 10;
 
 struct Event {
   uint32_t j;
@@ -193,7 +159,197 @@ SeedIndex build_index(const Sequences& seqs, const SeedAlphabet& al, const std::
   return ix;
 }
 
+/// One thread's search for two hits on one diagonal. The hits of a query
+/// come in query-position order, every pattern at each position, and for
+/// each the bucket's postings in (target, position) order; what a target
+/// sees depends only on its own hits in that order, so the scan may visit
+/// the targets in blocks (every position of the query against the targets
+/// of one block, then the next block) without changing a single event.
+template <typename D>
+class HitScan {
+ public:
+  using Length = std::make_unsigned_t<D>;
+
+  HitScan(const Sequences& seqs, const std::vector<SeedIndex>& index, const PrefilterParams& p,
+          uint32_t block)
+      : seqs_(seqs), index_(index), p_(p), block_(block), track_(seqs.size()), len_(seqs.size()) {
+    for (std::size_t j = 0; j < seqs.size(); ++j) {
+      len_[j] = static_cast<Length>(seqs.length(j));
+      max_len_ = std::max(max_len_, seqs.length(j));
+    }
+  }
+
+  /// Appends the (pair, diagonal) events of query i against the targets
+  /// j >= first to `events`; counts the seed hits within the length bound.
+  void run(int64_t i, uint32_t first, std::vector<Event>& events, uint64_t& seed_hits) {
+    if (++stamp_ == kStampEnd) {  // every stamp used: forget them all
+      for (Track<D>& t : track_) t.meta = 0;
+      stamp_ = 1;
+    }
+    const uint32_t ni = seqs_.length(static_cast<std::size_t>(i));
+    // The lengths nj that pass the length bound form one interval [lo, hi]
+    // (the bound only rises as nj moves away from ni); the same test as
+    // ever, found by bisection, then one comparison per hit.
+    const auto fits = [&](uint32_t nj) {
+      return !(std::min(ni, nj) < p_.length_ratio * std::max(ni, nj));
+    };
+    if (ni == 0 || !fits(ni)) return;
+    uint32_t a = 0, b = ni;  // the first that fits in [0, ni]
+    while (a < b) {
+      const uint32_t mid = a + (b - a) / 2;
+      fits(mid) ? b = mid : a = mid + 1;
+    }
+    const uint32_t lo = a;
+    a = ni, b = max_len_;  // the last that fits in [ni, longest]
+    while (a < b) {
+      const uint32_t mid = b - (b - a) / 2;
+      fits(mid) ? a = mid : b = mid - 1;
+    }
+    const uint32_t hi = a;
+    // Per (position, pattern), the postings of targets >= first still to
+    // visit: [cur, end).
+    const std::size_t np = index_.size();
+    cur_.resize(std::size_t{ni} * np);
+    end_.resize(std::size_t{ni} * np);
+    const uint64_t at = seqs_.offsets[static_cast<std::size_t>(i)];
+    for (uint32_t x = 0; x < ni; ++x)
+      for (std::size_t q = 0; q < np; ++q) {
+        const SeedIndex& ix = index_[q];
+        const uint32_t c = ix.codes[at + x];
+        const std::size_t slot = x * np + q;
+        if (c == kNoCode) {
+          cur_[slot] = end_[slot] = 0;
+          continue;
+        }
+        const auto from = ix.seq.begin() + static_cast<int64_t>(ix.start[c]);
+        const auto to = ix.seq.begin() + static_cast<int64_t>(ix.start[c + 1]);
+        cur_[slot] = static_cast<uint64_t>(std::lower_bound(from, to, first) - ix.seq.begin());
+        end_[slot] = ix.start[c + 1];
+      }
+    const uint64_t n = seqs_.size();
+    const int32_t band = p_.band;
+    for (uint64_t j0 = first; j0 < n; j0 += block_) {
+      const auto j1 = static_cast<uint32_t>(std::min<uint64_t>(n, j0 + block_));
+      for (uint32_t x = 0; x < ni; ++x)
+        for (std::size_t q = 0; q < np; ++q) {
+          const std::size_t slot = x * np + q;
+          const uint32_t* seq = index_[q].seq.data();
+          const uint32_t* pos = index_[q].pos.data();
+          uint64_t k = cur_[slot];
+          const uint64_t e = end_[slot];
+          for (; k < e && seq[k] < j1; ++k) {
+            const uint32_t j = seq[k];
+            if (static_cast<uint32_t>(len_[j]) - lo > hi - lo) continue;
+            ++seed_hits;
+            const int32_t d = static_cast<int32_t>(x) - static_cast<int32_t>(pos[k]);
+            hit(track_[j], j, d, x, band, events);
+          }
+          cur_[slot] = k;
+        }
+    }
+  }
+
+ private:
+  /// One seed hit (x, d) of target j: the rule of the old per-target ring
+  /// (an earlier hit among the last kHitMemory at another query position
+  /// within `band` diagonals makes a diagonal hit; it is an event unless
+  /// within `band` of the last event's diagonal), on the compact memory.
+  void hit(Track<D>& t, uint32_t j, int32_t d, uint32_t x, int32_t band,
+           std::vector<Event>& events) const {
+    uint32_t m = t.meta;
+    if ((m >> kStampShift) != stamp_) m = stamp_ << kStampShift;
+    const uint32_t count = m & kCountMask;
+    const auto xd = static_cast<D>(x);
+    // Slots holding hits at this very position: the newest ones.
+    const uint32_t here = count != 0 && t.last_x == xd ? (m >> kSameShift) & 0xF : 0;
+    const uint32_t seen = std::min<uint32_t>(count, kHitMemory);
+    bool twice = false;
+    for (uint32_t r = 0; r < seen; ++r)
+      twice = twice || (((here >> r) & 1) == 0 && std::abs(d - int32_t{t.d[r]}) <= band);
+    if (twice && ((m & kHasCand) == 0 || std::abs(d - int32_t{t.cand_d}) > band)) {
+      events.push_back({j, d, static_cast<int32_t>(x)});
+      t.cand_d = static_cast<D>(d);
+      m |= kHasCand;
+    }
+    const uint32_t slot = count % kHitMemory;
+    t.d[slot] = static_cast<D>(d);
+    t.last_x = xd;
+    const uint32_t next = count + 1 == 2 * kHitMemory ? kHitMemory : count + 1;
+    t.meta = (m & ~(kHasCand - 1)) | ((here | (1u << slot)) << kSameShift) | next;
+  }
+
+  const Sequences& seqs_;
+  const std::vector<SeedIndex>& index_;
+  const PrefilterParams& p_;
+  uint32_t block_;
+  std::vector<Track<D>> track_;
+  std::vector<Length> len_;
+  uint32_t max_len_ = 0;
+  std::vector<uint64_t> cur_, end_;
+  uint32_t stamp_ = 0;
+};
+
 }  // namespace
+
+/// Kadane's maximum subarray along the window; the best only grows, so the
+/// scan stops as soon as it reaches `enough`.
+int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
+  const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
+  int32_t x0 = x - w, x1 = x + w + 1;
+  if (x0 < lo) x1 += lo - x0, x0 = lo;
+  if (x1 > hi) x0 -= x1 - hi, x1 = hi;
+  x0 = std::max(x0, lo);
+  int32_t run = 0, best = 0;
+  for (int32_t y = x0; y < x1; ++y) {
+    run += sc.score(a[y], b[y - d]);
+    if (run < 0) run = 0;
+    if (run > best) best = run;
+    if (best >= enough) break;
+  }
+  return best;
+}
+
+/// Smith-Waterman in a band, stopped after the first row where the best
+/// reaches `enough`.
+int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
+                     std::vector<int32_t>& buf) {
+  // Row x holds y = x - d - w + k, k in [0, 2w]; the previous row's k is
+  // the diagonal predecessor, its k + 1 the cell above.
+  const int32_t width = 2 * w + 1;
+  buf.assign(static_cast<std::size_t>(2 * (width + 1)), 0);
+  int32_t* h = buf.data();              // H of the previous row, then this one
+  int32_t* f = buf.data() + width + 1;  // vertical gap state
+  for (int32_t k = 0; k <= width; ++k) f[k] = kernels::kNegInf32;
+  const int32_t open = sc.gap_open, ext = sc.gap_extend;
+  int32_t best = 0;
+  const int32_t x0 = std::max(0, d - w), x1 = std::min(na, nb + d + w);
+  for (int32_t x = x0; x < x1; ++x) {
+    // Cells k of this row with y = y0 + k inside b: [klo, khi). Those
+    // outside hold H = 0 and no gap state; they lie at the row's ends, so
+    // the left neighbour of the first inside cell is one of them. h[width]
+    // and f[width] stay 0 and -inf: the cell above the last one.
+    const int32_t y0 = x - d - w;
+    const int32_t klo = std::clamp(-y0, 0, width), khi = std::clamp(nb - y0, klo, width);
+    for (int32_t k = 0; k < klo; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    const int8_t* row = sc.m + a[x] * sc.size;
+    int32_t e = kernels::kNegInf32, left = 0;
+    for (int32_t k = klo; k < khi; ++k) {
+      const int32_t hd = h[k];                                       // (x - 1, y - 1)
+      const int32_t fv = std::max(h[k + 1] - open, f[k + 1] - ext);  // from (x - 1, y)
+      e = std::max(left - open, e - ext);
+      const int32_t v = std::max({0, hd + row[b[y0 + k]], e, fv});
+      h[k] = v;
+      f[k] = fv;
+      left = v;
+      best = std::max(best, v);
+    }
+    for (int32_t k = khi; k < width; ++k) h[k] = 0, f[k] = kernels::kNegInf32;
+    if (best >= enough) break;
+  }
+  return best;
+}
 
 PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, double threshold,
                                  double sensitivity, int32_t dna_match, int32_t dna_mismatch) {
@@ -259,9 +415,23 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
   // Rows are independent (found[i] is row i's alone): skipping the rest
   // once cancelled changes nothing that is kept.
   ParallelCancel cancel;
+  // Every diagonal and query position fits 16 bits when every sequence
+  // is shorter than 2^15; else the 32-bit memory.
+  uint32_t longest = 0;
+  for (int64_t i = 0; i < n; ++i) longest = std::max(longest, seqs.length(i));
+  const bool narrow = longest <= uint32_t{std::numeric_limits<int16_t>::max()};
+  const auto block = [&](std::size_t bytes) {
+    return static_cast<uint32_t>(p.scan_block > 0 ? p.scan_block
+                                                  : std::max<std::size_t>(1, kBlockBytes / bytes));
+  };
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<Track> track(static_cast<std::size_t>(n));
+    std::optional<HitScan<int16_t>> scan16;
+    std::optional<HitScan<int32_t>> scan32;
+    if (narrow)
+      scan16.emplace(seqs, index, p, block(sizeof(Track<int16_t>)));
+    else
+      scan32.emplace(seqs, index, p, block(sizeof(Track<int32_t>)));
     std::vector<Event> events;
     std::vector<uint32_t> pass;
     std::vector<int32_t> band_buf;
@@ -275,46 +445,12 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
       }
       // Postings from this sequence on (a bucket is sorted by sequence).
       const auto first = std::max(static_cast<uint32_t>(i + 1), range.cols_begin);
-      const auto stamp = static_cast<uint32_t>(i + 1);
       const uint32_t ni = seqs.length(i);
       events.clear();
-      // Hits in query-position order, every pattern at each position.
-      for (uint32_t x = 0; x < ni; ++x) {
-        for (const SeedIndex& ix : index) {
-          const uint32_t c = ix.codes[seqs.offsets[i] + x];
-          if (c == kNoCode) continue;
-          const uint64_t e = ix.start[c + 1];
-          uint64_t k = static_cast<uint64_t>(
-              std::lower_bound(ix.seq.begin() + static_cast<int64_t>(ix.start[c]),
-                               ix.seq.begin() + static_cast<int64_t>(e), first) -
-              ix.seq.begin());
-          for (; k < e; ++k) {
-            const uint32_t j = ix.seq[k];
-            const uint32_t nj = seqs.length(j);
-            if (std::min(ni, nj) < p.length_ratio * std::max(ni, nj)) continue;
-            ++mine.seed_hits;
-            const int32_t d = static_cast<int32_t>(x) - static_cast<int32_t>(ix.pos[k]);
-            Track& t = track[j];
-            if (t.stamp != stamp) {
-              t.stamp = stamp;
-              t.n = 0;
-              t.has_cand = false;
-            }
-            bool twice = false;
-            const uint32_t seen = std::min<uint32_t>(t.n, kHitMemory);
-            for (uint32_t r = 0; r < seen; ++r)
-              twice = twice || (x != t.x[r] && std::abs(d - t.d[r]) <= p.band);
-            if (twice && (!t.has_cand || std::abs(d - t.cand_d) > p.band)) {
-              events.push_back({j, d, static_cast<int32_t>(x)});
-              t.cand_d = d;
-              t.has_cand = true;
-            }
-            t.d[t.n % kHitMemory] = d;
-            t.x[t.n % kHitMemory] = x;
-            ++t.n;
-          }
-        }
-      }
+      if (narrow)
+        scan16->run(i, first, events, mine.seed_hits);
+      else
+        scan32->run(i, first, events, mine.seed_hits);
       mine.diagonal_hits += events.size();
       // A pair passes on its first event, in (target, diagonal, position)
       // order, that clears both scores.
@@ -327,12 +463,13 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         if (!pass.empty() && pass.back() == ev.j) continue;
         const uint8_t* b = seqs.data(ev.j);
         const auto nb = static_cast<int32_t>(seqs.length(ev.j));
-        if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc) <
-            p.min_ungapped)
+        if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc,
+                          p.min_ungapped) < p.min_ungapped)
           continue;
         ++mine.ungapped;
-        if (p.min_gapped > 0 && banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d,
-                                             p.gapped_band, sc, band_buf) < p.min_gapped)
+        if (p.min_gapped > 0 &&
+            banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d, p.gapped_band, sc, p.min_gapped,
+                         band_buf) < p.min_gapped)
           continue;
         pass.push_back(ev.j);
       }

@@ -34,6 +34,10 @@ struct PrefilterParams {
   int32_t gapped_band = 0;    ///< half-width of the banded local alignment on the hit diagonal
   int32_t min_gapped = 0;     ///< its score, at least (0: no banded stage)
   double length_ratio = 0.0;  ///< pairs with shorter/longer below this cannot reach the threshold
+  /// Targets per block of the seed scan (0: as many as keep the scan's
+  /// per-target memory within the L2 cache). The candidates do not depend
+  /// on it; tests set small blocks to check exactly that.
+  uint32_t scan_block = 0;
 };
 
 /// Settings for a sensitivity in [1, 9] (higher finds more distant pairs
@@ -61,6 +65,21 @@ struct PrefilterCounts {
   uint64_t ungapped = 0;       ///< of those, passing the ungapped score
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score
 };
+
+/// Best score of an ungapped segment on diagonal d (position x of a faces
+/// x - d of b) within the window of 2w + 1 positions centred on x, shifted
+/// to lie inside the diagonal where it is long enough. Only whether it
+/// reaches `enough` matters: once it does, the value returned is some score
+/// >= enough; below it, the best itself.
+int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                      int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough);
+
+/// Best local alignment score (affine gaps, parasail's costs) of the cells
+/// within `w` diagonals of diagonal d, with `enough` as for ungapped_best.
+/// `buf` is scratch.
+int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                     int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
+                     std::vector<int32_t>& buf);
 
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
 /// ranks in turn, so early rows (the ones with the most later sequences to

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,8 @@ namespace {
 
 /// Seed code of window x of s for one pattern, or -1 where it holds a
 /// residue that breaks seeds. Reduced letters by group, written out again.
-long long direct_code(const Sequences& s, std::size_t i, uint32_t x, const std::string& pattern) {
-  const std::string letters = s.letters(i);
+long long direct_code(const Sequences& s, const std::string& letters, uint32_t x,
+                      const std::string& pattern) {
   if (x + pattern.size() > letters.size()) return -1;
   static const char* kGroups[] = {"LVIM", "C", "A", "G", "ST", "P", "FYW", "EDNQBZ", "KR", "H"};
   long long code = 0;
@@ -48,6 +49,31 @@ long long direct_code(const Sequences& s, std::size_t i, uint32_t x, const std::
     code = code * (s.alphabet == Alphabet::dna ? 4 : 10) + r;
   }
   return code;
+}
+
+/// Seed codes of every sequence, per pattern: at each position, and the
+/// positions of each code in increasing order.
+struct DirectCodes {
+  std::vector<std::vector<std::vector<long long>>> at;  ///< [sequence][pattern][position]
+  std::vector<std::vector<std::map<long long, std::vector<uint32_t>>>> where;
+};
+
+DirectCodes direct_codes(const Sequences& s, const std::vector<std::string>& patterns) {
+  DirectCodes c;
+  c.at.resize(s.size());
+  c.where.resize(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const std::string letters = s.letters(i);
+    for (const auto& pattern : patterns) {
+      auto& at = c.at[i].emplace_back();
+      auto& where = c.where[i].emplace_back();
+      for (uint32_t x = 0; x < s.length(i); ++x) {
+        at.push_back(direct_code(s, letters, x, pattern));
+        if (at.back() >= 0) where[at.back()].push_back(x);
+      }
+    }
+  }
+  return c;
 }
 
 /// Best ungapped segment on diagonal d, every start and end tried, within
@@ -106,7 +132,8 @@ int32_t direct_banded(const Sequences& s, std::size_t i, std::size_t j, int32_t 
 /// previous event's diagonal; the pair passes when an event's ungapped score
 /// (in the window around it) and banded score both reach their bars.
 bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
-                      const align_detail::PrefilterParams& p, const kernels::ScoreScheme& sc) {
+                      const align_detail::PrefilterParams& p, const kernels::ScoreScheme& sc,
+                      const DirectCodes& codes, align_detail::PrefilterCounts& counts) {
   const uint32_t ni = s.length(i), nj = s.length(j);
   if (std::min(ni, nj) < p.length_ratio * std::max(ni, nj)) return false;
   struct Hit {
@@ -114,15 +141,17 @@ bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
   };
   std::vector<Hit> hits;
   for (uint32_t x = 0; x < ni; ++x)
-    for (const auto& pattern : p.patterns) {
-      const long long cx = direct_code(s, i, x, pattern);
+    for (std::size_t q = 0; q < p.patterns.size(); ++q) {
+      const long long cx = codes.at[i][q][x];
       if (cx < 0) continue;
-      for (uint32_t y = 0; y < nj; ++y)
-        if (direct_code(s, j, y, pattern) == cx)
-          hits.push_back(
-              {static_cast<int32_t>(x), static_cast<int32_t>(x) - static_cast<int32_t>(y)});
+      const auto at = codes.where[j][q].find(cx);
+      if (at == codes.where[j][q].end()) continue;
+      for (uint32_t y : at->second)
+        hits.push_back(
+            {static_cast<int32_t>(x), static_cast<int32_t>(x) - static_cast<int32_t>(y)});
     }
-  bool have_event = false;
+  counts.seed_hits += hits.size();
+  bool have_event = false, pass = false;
   int32_t event_d = 0;
   for (std::size_t h = 0; h < hits.size(); ++h) {
     const Hit& b = hits[h];
@@ -132,11 +161,12 @@ bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
     if (!twice || (have_event && std::abs(b.d - event_d) <= p.band)) continue;
     have_event = true;
     event_d = b.d;
-    if (direct_ungapped(s, i, j, b.d, b.x, p.window, sc) >= p.min_ungapped &&
-        (p.min_gapped == 0 || direct_banded(s, i, j, b.d, p.gapped_band, sc) >= p.min_gapped))
-      return true;
+    ++counts.diagonal_hits;
+    pass = pass ||
+           (direct_ungapped(s, i, j, b.d, b.x, p.window, sc) >= p.min_ungapped &&
+            (p.min_gapped == 0 || direct_banded(s, i, j, b.d, p.gapped_band, sc) >= p.min_gapped));
   }
-  return false;
+  return pass;
 }
 
 void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
@@ -146,22 +176,79 @@ void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
   const auto c = align_detail::prefilter_candidates(s, sc, p, 2, false, &counts);
   ASSERT_EQ(c.offsets.size(), s.size() + 1);
   EXPECT_EQ(counts.candidates, c.count());
+  const DirectCodes codes = direct_codes(s, p.patterns);
+  align_detail::PrefilterCounts direct;
   uint64_t found = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     std::vector<uint32_t> want;
     for (std::size_t j = i + 1; j < s.size(); ++j)
-      if (direct_candidate(s, i, j, p, sc)) want.push_back(static_cast<uint32_t>(j));
+      if (direct_candidate(s, i, j, p, sc, codes, direct)) want.push_back(static_cast<uint32_t>(j));
     const std::vector<uint32_t> got(c.cols.begin() + static_cast<int64_t>(c.offsets[i]),
                                     c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]));
     ASSERT_EQ(got, want) << "query " << i << " seeds " << p.patterns.size();
     found += got.size();
   }
+  // Every seed hit and every (pair, diagonal) event, not only the outcome.
+  EXPECT_EQ(counts.seed_hits, direct.seed_hits);
+  EXPECT_EQ(counts.diagonal_hits, direct.diagonal_hits);
   EXPECT_GT(found, 0u) << "the test data makes no candidate at all";
   EXPECT_LT(found, s.size() * (s.size() - 1) / 2) << "the filter drops nothing";
-  // The same on one thread.
+  // The same on one thread, and with the targets scanned in small blocks.
   const auto one = align_detail::prefilter_candidates(s, sc, p, 1, false);
   EXPECT_EQ(one.cols, c.cols);
   EXPECT_EQ(one.offsets, c.offsets);
+  for (uint32_t block : {1u, 3u}) {
+    auto pb = p;
+    pb.scan_block = block;
+    const auto b = align_detail::prefilter_candidates(s, sc, pb, 2, false);
+    EXPECT_EQ(b.cols, c.cols) << "block " << block;
+    EXPECT_EQ(b.offsets, c.offsets) << "block " << block;
+  }
+}
+
+/// The sequences of s, then `extra` (letters), as one set.
+Sequences with_extra(const Sequences& s, const std::vector<std::string>& extra) {
+  std::vector<std::string> ids, seqs;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    ids.push_back("s" + std::to_string(i));
+    seqs.push_back(s.letters(i));
+  }
+  for (const auto& e : extra) {
+    ids.push_back("x" + std::to_string(ids.size()));
+    seqs.push_back(e);
+  }
+  FastaReadOptions opt;
+  opt.alphabet = s.alphabet;
+  return sequences_from_strings(ids, seqs, opt);
+}
+
+/// A copy of `base` with about one residue in `every` substituted.
+std::string mutated(const std::string& base, std::mt19937_64& rng, unsigned every) {
+  static const std::string kLetters = "ACDEFGHIKLMNPQRSTVWY";
+  std::string s = base;
+  for (char& c : s)
+    if (rng() % every == 0) c = kLetters[rng() % kLetters.size()];
+  return s;
+}
+
+/// A random protein of n residues followed, before and after it, by
+/// mutated copies of its first and last 150 residues: hits on diagonals
+/// within a few residues of +-(n - 150) and near 0.
+Sequences long_set(uint32_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  static const std::string kLetters = "ACDEFGHIKLMNPQRSTVWY";
+  std::string big;
+  for (uint32_t x = 0; x < n; ++x) big += kLetters[rng() % kLetters.size()];
+  const std::string head = big.substr(0, 150), tail = big.substr(n - 150);
+  std::string other;
+  for (int x = 0; x < 150; ++x) other += kLetters[rng() % kLetters.size()];
+  const std::vector<std::string> seqs = {mutated(tail, rng, 8), big, mutated(head, rng, 8),
+                                         mutated(tail, rng, 6), other};
+  std::vector<std::string> ids;
+  for (std::size_t k = 0; k < seqs.size(); ++k) ids.push_back("l" + std::to_string(k));
+  FastaReadOptions opt;
+  opt.alphabet = Alphabet::protein;
+  return sequences_from_strings(ids, seqs, opt);
 }
 
 }  // namespace
@@ -195,6 +282,123 @@ TEST(SeqPrefilter, EqualsDirectRulesDna) {
     p.min_ungapped = 10;
     p.min_gapped = sens > 5 ? 20 : 0;
     expect_direct(s, p);
+  }
+}
+
+TEST(SeqPrefilter, DiagonalScoresEqualFullMatrices) {
+  // Both scores on every diagonal of short pairs, bands reaching past
+  // either end, against the restatements; and stopped at a bar, the same
+  // verdict with the exact best below it.
+  const auto s =
+      seqtest::random_sequences(12, 5, 40, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 38);
+  std::vector<int32_t> buf;
+  // Default costs, an extension dearer than an opening, and equal ones.
+  for (auto [open, ext] : {std::pair{-1, -1}, std::pair{1, 5}, std::pair{3, 3}}) {
+    AlignOptions opt;
+    opt.gap_open = open;
+    opt.gap_extend = ext;
+    const auto sc = align_detail::make_scheme(s.alphabet, opt);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        const auto ni = static_cast<int32_t>(s.length(i)), nj = static_cast<int32_t>(s.length(j));
+        for (int32_t d = -nj + 1; d < ni; ++d)
+          for (int32_t w : {0, 1, 3, 8}) {
+            const int32_t full =
+                align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, INT32_MAX, buf);
+            ASSERT_EQ(full, direct_banded(s, i, j, d, w, sc))
+                << i << " " << j << " " << d << " " << w;
+            for (int32_t bar : {1, full, full + 1}) {
+              const int32_t got =
+                  align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, bar, buf);
+              ASSERT_EQ(got >= bar, full >= bar);
+              if (full < bar) ASSERT_EQ(got, full);
+            }
+            const int32_t x = std::clamp(d + w, 0, ni - 1);
+            const int32_t ung =
+                align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, INT32_MAX);
+            ASSERT_EQ(ung, direct_ungapped(s, i, j, d, x, w, sc)) << i << " " << j << " " << d;
+            for (int32_t bar : {1, ung, ung + 1}) {
+              const int32_t got =
+                  align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, bar);
+              ASSERT_EQ(got >= bar, ung >= bar);
+              if (ung < bar) ASSERT_EQ(got, ung);
+            }
+          }
+      }
+  }
+}
+
+TEST(SeqPrefilter, RepeatsEqualDirectRules) {
+  // Low-complexity sequences give a target many hits at one query position
+  // (every pattern, every repeat) and push hits out of the 4-hit memory:
+  // which earlier hits lie at another position must stay exact.
+  const auto base =
+      seqtest::random_sequences(24, 20, 60, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 35);
+  std::string lv, st, mixed;
+  for (int k = 0; k < 12; ++k) lv += "LLVIM", st += "STSTG", mixed += k % 3 ? "LVKR" : "STAP";
+  const auto s = with_extra(base, {lv, lv.substr(3) + "KRKR", st, st + lv.substr(0, 20), mixed,
+                                   mixed.substr(2) + st.substr(0, 10)});
+  for (int32_t band : {0, 1, 2}) {
+    auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
+    p.band = band;
+    p.min_ungapped = 12;
+    p.min_gapped = 25;
+    p.window = 10;
+    p.gapped_band = 3;
+    expect_direct(s, p);
+  }
+}
+
+TEST(SeqPrefilter, LongSequencesEqualDirectRules) {
+  // 32,767 residues: the longest kept in 16-bit diagonals and positions,
+  // hits near both ends of that range; 32,768 and 70,000 (past 2^16): the
+  // 32-bit memory. The rules are the same in all three.
+  for (uint32_t n : {32767u, 32768u, 70000u}) {
+    const auto s = long_set(n, 36 + n);
+    auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
+    p.min_ungapped = 60;
+    p.min_gapped = 0;  // the full-matrix restatement of the banded score is too slow here
+    expect_direct(s, p);
+    // The pairs of the long sequence with the copies of its ends (a
+    // random 150 residues may meet it too, by chance).
+    const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+    const auto c = align_detail::prefilter_candidates(s, sc, p, 1, false);
+    const auto has = [&](uint32_t i, uint32_t j) {
+      return std::find(c.cols.begin() + static_cast<int64_t>(c.offsets[i]),
+                       c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]),
+                       j) != c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]);
+    };
+    EXPECT_TRUE(has(0, 1) && has(1, 2) && has(1, 3) && has(0, 3)) << n;
+  }
+}
+
+TEST(SeqPrefilter, TargetBlocksLeaveEveryCountAlone) {
+  // Blocks of any size, also cut inside a run of one target's postings and
+  // with a query range as search sets it: the same candidates and counts.
+  const auto s =
+      seqtest::random_sequences(300, 15, 90, "ARNDCQEGHILKMFPSTWYVBZX", Alphabet::protein, 37);
+  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 9.0);
+  p.min_ungapped = 12;
+  p.min_gapped = 25;
+  for (align_detail::PrefilterRange range :
+       {align_detail::PrefilterRange{}, align_detail::PrefilterRange{120, 120, 0, 1},
+        align_detail::PrefilterRange{UINT32_MAX, 0, 1, 2}}) {
+    align_detail::PrefilterCounts want;
+    const auto c = align_detail::prefilter_candidates(s, sc, p, 2, false, &want, range);
+    ASSERT_GT(c.count(), 0u);
+    for (uint32_t block : {1u, 2u, 7u, 64u, 299u, 300u}) {
+      auto pb = p;
+      pb.scan_block = block;
+      align_detail::PrefilterCounts got;
+      const auto b = align_detail::prefilter_candidates(s, sc, pb, 2, false, &got, range);
+      EXPECT_EQ(b.cols, c.cols) << block;
+      EXPECT_EQ(b.offsets, c.offsets) << block;
+      EXPECT_EQ(got.seed_hits, want.seed_hits) << block;
+      EXPECT_EQ(got.diagonal_hits, want.diagonal_hits) << block;
+      EXPECT_EQ(got.ungapped, want.ungapped) << block;
+      EXPECT_EQ(got.candidates, want.candidates) << block;
+    }
   }
 }
 
