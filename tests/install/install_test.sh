@@ -2,7 +2,8 @@
 # The installed package from a user's side: `cmake --install` into a
 # temporary prefix, then the C program consumer.c built against it twice,
 # once with nothing but find_package(cleave) and once with nothing but
-# pkg-config, each run on small datasets and compared with the CLI (node and
+# pkg-config, each run on small datasets (molecules, proteins, DNA,
+# embeddings and a deep mutational scan) and compared with the CLI (node and
 # edge counts, and the whole split set but its manifest). Also checks that
 # libcleave.so exports exactly the C API and carries a versioned SONAME.
 # usage: install_test.sh BUILD_DIR CLEAVE_BIN TEST_DATA_DIR VERSION
@@ -103,6 +104,9 @@ check "$DATA/cli_mols.csv" csv
 check "$DATA/seq_proteins.fasta" fasta
 check "$DATA/seq_dna.fasta" fasta
 check "$DATA/npy_f4.npy" npy
+# A deep mutational scan: the first 400 variants of the vendored GB1 set.
+head -n 401 "$DATA/real/dms/GB1_Wu_2016_FLIP_subset.csv" >"$WORK/gb1_400.csv"
+check "$WORK/gb1_400.csv" dms
 
 echo "install: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
