@@ -581,8 +581,25 @@ SplitSet spectra_splits(const cleave::Graph& g, const std::optional<std::vector<
 
 SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fraction,
                    const std::vector<uint64_t>& seeds, const std::vector<double>& target_overlap,
-                   double tolerance, uint32_t tries, bool mutation_aware) {
+                   double tolerance, uint32_t tries, bool mutation_aware,
+                   const std::optional<std::vector<double>>& labels, bool stratify,
+                   const std::optional<uint32_t>& strata) {
   if (seeds.empty()) throw nb::value_error("seeds needs at least one seed");
+  if (!labels && stratify) throw nb::value_error("stratify needs labels (one per graph node)");
+  if (!labels && strata) throw nb::value_error("strata needs labels (one per graph node)");
+  if (labels && labels->size() != g.num_nodes())
+    throw nb::value_error(
+        fmt::format("{} labels for a graph of {} nodes", labels->size(), g.num_nodes()).c_str());
+  if (strata && (*strata < 2 || *strata > 100))
+    throw nb::value_error(fmt::format("strata must be in [2, 100], got {}", *strata).c_str());
+  if (stratify)
+    for (double t : target_overlap)
+      if (t != 0.0)
+        throw nb::value_error(
+            fmt::format("stratify applies to zero-overlap splits only (target_overlap {} moves "
+                        "single samples after stratification and would undo it)",
+                        t)
+                .c_str());
   if (target_overlap.empty()) throw nb::value_error("target_overlap needs at least one value");
   for (std::size_t i = 0; i < target_overlap.size(); ++i) {
     const double t = target_overlap[i];
@@ -608,13 +625,25 @@ SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fr
   opt.tolerance = tolerance;
   opt.tries = tries;
   opt.mutation_aware = mutation_aware;
+  std::optional<cleave::Strata> st;
+  if (labels) {
+    st = cleave::make_strata(*labels, g.ids(), strata.value_or(5));
+    if (st->classes && strata)
+      throw nb::value_error(fmt::format("strata: the labels are {} classes (integers, at most {} "
+                                        "values); quantile bins are for numeric labels",
+                                        st->size(), cleave::Strata::kMaxClasses)
+                                .c_str());
+  }
   // As `cleave partition`: a zero-overlap split per seed, then one per
   // (target, seed), target-major, moved from it to the target overlap.
   std::vector<cleave::SplitResult> zero;
   for (std::size_t k = 0; k < seeds.size(); ++k) {
     check_signals();
-    zero.push_back(without_gil(
-        [&] { return cleave::partition_split(g, opt, seeds[k], static_cast<int>(k)); }));
+    zero.push_back(without_gil([&] {
+      cleave::SplitResult z = cleave::partition_split(g, opt, seeds[k], static_cast<int>(k));
+      if (stratify) cleave::stratify_split(g, z, *st, opt);
+      return z;
+    }));
   }
   SplitSet out;
   out.graph = g;
@@ -627,12 +656,22 @@ SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fr
     }
   out.layout.key = "target";
   out.layout.dir_prefix = "ov";
-  out.layout.validation = valid_fraction > 0.0;
+  out.layout.validation = true;  // as cleave partition: stats.tsv always has the column
   out.layout.method = "partition";
   out.layout.options_json = fmt::format(
       "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}, "
-      "\"mutation_aware\": {}}}",
+      "\"mutation_aware\": {}",
       test_fraction, valid_fraction, tolerance, tries, mutation_aware);
+  if (st) {
+    // As `cleave partition --labels`: strata.tsv beside stats.tsv, and the
+    // manifest says how the sides were chosen.
+    out.layout.extra_files.emplace_back("strata.tsv",
+                                        cleave::strata_tsv(out.splits, *st, out.layout));
+    out.layout.options_json +=
+        fmt::format(", \"stratify\": {}, \"strata\": {}", stratify,
+                    st->classes ? std::string("\"classes\"") : fmt::format("{}", st->size()));
+  }
+  out.layout.options_json += "}";
   return out;
 }
 
@@ -1067,12 +1106,18 @@ NB_MODULE(_core, m) {
         "seeds"_a = cleave::default_seeds(), "target_overlap"_a = std::vector<double>{0.0},
         "tolerance"_a = cleave::PartitionOptions{}.tolerance,
         "tries"_a = cleave::PartitionOptions{}.tries,
-        "mutation_aware"_a = cleave::PartitionOptions{}.mutation_aware,
+        "mutation_aware"_a = cleave::PartitionOptions{}.mutation_aware, "labels"_a = nb::none(),
+        "stratify"_a = false, "strata"_a = nb::none(),
         "Leakage-free splits by minimum cut, as `cleave partition`: no edge between train, "
         "test and validation, removing as few samples as possible; one split per (target, "
         "seed), target-major. target_overlap: overlap_frac to reach by moving samples from the "
         "zero-overlap split (default 0 only); tries: METIS bisections per cut (0: by size); "
-        "mutation_aware: on mutation graphs also solve on mutations and keep the better.");
+        "mutation_aware: on mutation graphs also solve on mutations and keep the better. "
+        "labels: one number per graph node; with them, write() adds strata.tsv (each side's "
+        "label distribution: classes when the labels are at most 20 distinct integers, else "
+        "`strata` quantile bins, default 5). stratify: move whole kept components between "
+        "sides so that each side's label distribution follows the whole (zero-overlap splits "
+        "only; kept samples unchanged), as `cleave partition --stratify`.");
   m.def("auspc", &auspc, "sp"_a, "scores"_a,
         "Area under the spectral performance curve: scores are averaged per spectral "
         "parameter (repeats), then integrated by the trapezoid rule over [min sp, max sp]; "

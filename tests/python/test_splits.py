@@ -110,6 +110,30 @@ def test_partition_equals_cli(cli, mol_graph, tmp_path):
     assert len(s.validation) > 0 and s.overlap_frac == 0.0
 
 
+def test_stratified_partition_equals_cli(cli, data, mol_graph, tmp_path):
+    cli("partition", "--quiet", "--graph", mol_graph, "--out", tmp_path / "cli",
+        "--labels", data / "cli_mols.csv", "--label-column", "label", "--stratify",
+        "--strata", 3)
+    g = cleave.Graph.load(mol_graph)
+    by_id = {}
+    for line in (data / "cli_mols.csv").read_text().splitlines()[1:]:
+        fields = line.split(",")
+        by_id[fields[0]] = float(fields[-1])
+    labels = [by_id[i] for i in g.ids]
+    parts = cleave.partition(g, labels=labels, stratify=True, strata=3)
+    parts.write(tmp_path / "py")
+    ours, theirs = split_files(tmp_path / "py"), split_files(tmp_path / "cli")
+    assert "strata.tsv" in ours and ours.keys() == theirs.keys() and ours == theirs
+    plain = cleave.partition(g, labels=labels)
+    assert [s.kept for s in plain] == [s.kept for s in parts]
+    with pytest.raises(ValueError, match="needs labels"):
+        cleave.partition(g, stratify=True)
+    with pytest.raises(ValueError, match="zero-overlap"):
+        cleave.partition(g, labels=labels, stratify=True, target_overlap=[0, 0.5])
+    with pytest.raises(ValueError, match="labels for a graph"):
+        cleave.partition(g, labels=labels[:-1])
+
+
 def test_auspc_equals_cli(cli, mol_graph, tmp_path):
     cli("split", "--quiet", "--graph", mol_graph, "--out", tmp_path / "splits")
     stats = pd.read_csv(tmp_path / "splits" / "stats.tsv", sep="\t")
