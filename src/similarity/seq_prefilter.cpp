@@ -12,6 +12,11 @@
 #include <optional>
 #include <type_traits>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CLEAVE_BAND_AVX2 1
+#endif
+
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "util/parallel_cancel.hpp"
@@ -351,6 +356,119 @@ int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
   return best;
 }
 
+void band_profile(const uint8_t* a, int32_t na, const kernels::ScoreScheme& sc,
+                  std::vector<int16_t>& prof) {
+  const int32_t stride = na + 2 * kBandPad;
+  prof.assign(static_cast<std::size_t>(sc.size) * static_cast<std::size_t>(stride), 0);
+  for (int32_t r = 0; r < sc.size; ++r)
+    for (int32_t x = 0; x < na; ++x)
+      prof[static_cast<std::size_t>(r * stride + kBandPad + x)] = sc.m[a[x] * sc.size + r];
+}
+
+bool band_simd_fits(int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
+#ifdef CLEAVE_BAND_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  return avx2 && w >= 0 && w <= kBandSimdMaxW && enough >= 1 && enough <= kBandSimdMaxBar &&
+         sc.gap_open >= 0 && sc.gap_extend >= 0 && sc.gap_open <= 4000 && sc.gap_extend <= 4000;
+#else
+  (void)w, (void)sc, (void)enough;
+  return false;
+#endif
+}
+
+#ifdef CLEAVE_BAND_AVX2
+namespace {
+
+/// Lanes moved s places up (lane k to k + s), zeros shifted in.
+template <int S>
+__attribute__((target("avx2"))) inline __m256i lanes_up(__m256i v) {
+  const __m256i lo = _mm256_permute2x128_si256(v, v, 0x08);  // [0, low half]
+  if constexpr (S == 8)
+    return lo;
+  else
+    return _mm256_alignr_epi8(v, lo, 16 - 2 * S);
+}
+
+/// Lanes moved one place down (lane k + 1 to k), `top` into lane 15.
+__attribute__((target("avx2"))) inline __m256i lanes_down1(__m256i v, int16_t top) {
+  const __m256i hi = _mm256_permute2x128_si256(v, v, 0x81);  // [high half, 0]
+  return _mm256_insert_epi16(_mm256_alignr_epi8(hi, v, 2), top, 15);
+}
+
+}  // namespace
+
+__attribute__((target("avx2"))) int32_t banded_local_avx2(const int16_t* prof, int32_t na,
+                                                          const uint8_t* b, int32_t nb, int32_t d,
+                                                          int32_t w, const kernels::ScoreScheme& sc,
+                                                          int32_t enough) {
+  CLEAVE_EXPECTS(band_simd_fits(w, sc, enough), "banded_local_avx2 does not fit these arguments");
+  const int32_t width = 2 * w + 1, stride = na + 2 * kBandPad;
+  const int16_t neg = std::numeric_limits<int16_t>::min();
+  const __m256i zero = _mm256_setzero_si256(), vneg = _mm256_set1_epi16(neg);
+  const __m256i open = _mm256_set1_epi16(static_cast<int16_t>(sc.gap_open));
+  const __m256i ext = _mm256_set1_epi16(static_cast<int16_t>(sc.gap_extend));
+  // Along a row a gap extends at min(open, extend) a cell: E of cell k is
+  // max(H - open, E - extend) of cell k - 1, and H >= E there.
+  const int16_t step = static_cast<int16_t>(std::min(sc.gap_open, sc.gap_extend));
+  const __m256i step1 = _mm256_set1_epi16(step), step2 = _mm256_set1_epi16(int16_t(2 * step)),
+                step4 = _mm256_set1_epi16(int16_t(4 * step)),
+                step8 = _mm256_set1_epi16(int16_t(8 * step));
+  const __m256i bar = _mm256_set1_epi16(static_cast<int16_t>(enough - 1));
+  const __m256i lane = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m256i h = zero, f = vneg, top = zero;
+  int32_t h16 = 0, f16 = neg, top16 = 0;  // cell 16 (only when the band is 17 wide)
+  const int32_t y0 = std::max(0, -d - w), y1 = std::min(nb, na - d + w);
+  for (int32_t y = y0; y < y1; ++y) {
+    // Row y holds x = x0 + k; the cell above cell k (y - 1) is k + 1 of the
+    // previous row, its diagonal predecessor k.
+    const int32_t x0 = y + d - w;
+    const int32_t klo = std::clamp(-x0, 0, width), khi = std::clamp(na - x0, klo, width);
+    const int16_t* s = prof + b[y] * stride + kBandPad + x0;
+    const __m256i inside =
+        _mm256_and_si256(_mm256_cmpgt_epi16(lane, _mm256_set1_epi16(int16_t(klo - 1))),
+                         _mm256_cmpgt_epi16(_mm256_set1_epi16(int16_t(khi)), lane));
+    const __m256i hu = lanes_down1(h, static_cast<int16_t>(h16));
+    const __m256i fu = lanes_down1(f, static_cast<int16_t>(f16));
+    const __m256i fv = _mm256_max_epi16(_mm256_subs_epi16(hu, open), _mm256_subs_epi16(fu, ext));
+    __m256i t = _mm256_max_epi16(
+        _mm256_max_epi16(
+            zero, _mm256_adds_epi16(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)))),
+        fv);
+    t = _mm256_and_si256(t, inside);
+    // The gap along the row as a prefix maximum in log2(16) steps, after
+    // the rest of the row (the scan of Khajeh-Saeed et al. 2010 and
+    // parasail's "scan", Daily 2016): p[k] = max over j <= k of
+    // t[j] - (k - j) step, and E of cell k + 1 is p[k] - open.
+    __m256i p = _mm256_max_epi16(t, _mm256_subs_epi16(lanes_up<1>(t), step1));
+    p = _mm256_max_epi16(p, _mm256_subs_epi16(lanes_up<2>(p), step2));
+    p = _mm256_max_epi16(p, _mm256_subs_epi16(lanes_up<4>(p), step4));
+    p = _mm256_max_epi16(p, _mm256_subs_epi16(lanes_up<8>(p), step8));
+    const __m256i e = _mm256_subs_epi16(lanes_up<1>(p), open);
+    h = _mm256_and_si256(_mm256_max_epi16(t, e), inside);
+    f = _mm256_blendv_epi8(vneg, fv, inside);
+    if (width == 17) {
+      if (klo <= 16 && 16 < khi) {
+        // Above it is outside the band (H = 0, no gap state): F = -open.
+        const int32_t t16 = std::max({0, h16 + s[16], -sc.gap_open});
+        const int32_t e16 = _mm256_extract_epi16(p, 15) - sc.gap_open;
+        h16 = std::max(t16, e16);
+        f16 = -sc.gap_open;
+        top16 = std::max(top16, h16);
+      } else {
+        h16 = 0, f16 = neg;
+      }
+    }
+    top = _mm256_max_epi16(top, h);
+    if (_mm256_movemask_epi8(_mm256_cmpgt_epi16(h, bar)) != 0 || h16 >= enough) break;
+  }
+  alignas(32) int16_t lanes[16];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), top);
+  int32_t best = top16;
+  for (int16_t v : lanes) best = std::max<int32_t>(best, v);
+  return best;
+}
+#endif
+
 PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, double threshold,
                                  double sensitivity, int32_t dna_match, int32_t dna_mismatch) {
   CLEAVE_EXPECTS(sensitivity >= 1.0 && sensitivity <= 9.0, "sensitivity must lie in [1, 9], got {}",
@@ -435,6 +553,10 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     std::vector<Event> events;
     std::vector<uint32_t> pass;
     std::vector<int32_t> band_buf;
+    std::vector<int16_t> prof;
+#ifdef CLEAVE_BAND_AVX2
+    const bool simd = p.min_gapped > 0 && band_simd_fits(p.gapped_band, sc, p.min_gapped);
+#endif
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t i = 0; i < rows; ++i) {
@@ -459,6 +581,7 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
       });
       pass.clear();
       const uint8_t* a = seqs.data(i);
+      bool have_prof = false;  // the query's profile, made at its first banded score
       for (const Event& ev : events) {
         if (!pass.empty() && pass.back() == ev.j) continue;
         const uint8_t* b = seqs.data(ev.j);
@@ -467,10 +590,19 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
                           p.min_ungapped) < p.min_ungapped)
           continue;
         ++mine.ungapped;
-        if (p.min_gapped > 0 &&
-            banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d, p.gapped_band, sc, p.min_gapped,
-                         band_buf) < p.min_gapped)
-          continue;
+        if (p.min_gapped > 0) {
+          int32_t gapped;
+#ifdef CLEAVE_BAND_AVX2
+          if (simd) {
+            if (!have_prof) band_profile(a, static_cast<int32_t>(ni), sc, prof), have_prof = true;
+            gapped = banded_local_avx2(prof.data(), static_cast<int32_t>(ni), b, nb, ev.d,
+                                       p.gapped_band, sc, p.min_gapped);
+          } else
+#endif
+            gapped = banded_local(a, static_cast<int32_t>(ni), b, nb, ev.d, p.gapped_band, sc,
+                                  p.min_gapped, band_buf);
+          if (gapped < p.min_gapped) continue;
+        }
         pass.push_back(ev.j);
       }
       mine.candidates += pass.size();

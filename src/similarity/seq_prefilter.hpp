@@ -81,6 +81,26 @@ int32_t banded_local(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb,
                      int32_t w, const kernels::ScoreScheme& sc, int32_t enough,
                      std::vector<int32_t>& buf);
 
+/// The banded score with the band's cells in AVX2 lanes (int16), rows
+/// along b and the band's cells along a, so that the scores of one row are
+/// one load from a query profile of a (Rognes and Seeberg 2000; Farrar
+/// 2007): prof[r * (na + 2 kBandPad) + kBandPad + x] = score(a[x], r),
+/// zero in the padding. The cells are those of banded_local transposed,
+/// which have the same H, so the verdict at `enough` and the best below it
+/// are banded_local's (past it, the value is another score >= enough).
+/// Only where band_simd_fits: AVX2 present, w <= kBandSimdMaxW (cells 0-15
+/// in lanes, cell 16 in a scalar) and 1 <= enough <= kBandSimdMaxBar
+/// (no cell before the stop exceeds enough + 127, inside int16), gap
+/// costs in [0, 4000] (8 extensions fit int16).
+constexpr int32_t kBandPad = 16, kBandSimdMaxW = 8, kBandSimdMaxBar = 16384;
+void band_profile(const uint8_t* a, int32_t na, const kernels::ScoreScheme& sc,
+                  std::vector<int16_t>& prof);
+bool band_simd_fits(int32_t w, const kernels::ScoreScheme& sc, int32_t enough);
+#if defined(__x86_64__) && defined(__GNUC__)
+int32_t banded_local_avx2(const int16_t* prof, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
+                          int32_t w, const kernels::ScoreScheme& sc, int32_t enough);
+#endif
+
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
 /// ranks in turn, so early rows (the ones with the most later sequences to
 /// meet) are spread over every rank.

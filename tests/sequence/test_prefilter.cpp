@@ -286,46 +286,70 @@ TEST(SeqPrefilter, EqualsDirectRulesDna) {
 }
 
 TEST(SeqPrefilter, DiagonalScoresEqualFullMatrices) {
-  // Both scores on every diagonal of short pairs, bands reaching past
-  // either end, against the restatements; and stopped at a bar, the same
-  // verdict with the exact best below it.
-  const auto s =
-      seqtest::random_sequences(12, 5, 40, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 38);
-  std::vector<int32_t> buf;
-  // Default costs, an extension dearer than an opening, and equal ones.
-  for (auto [open, ext] : {std::pair{-1, -1}, std::pair{1, 5}, std::pair{3, 3}}) {
-    AlignOptions opt;
-    opt.gap_open = open;
-    opt.gap_extend = ext;
-    const auto sc = align_detail::make_scheme(s.alphabet, opt);
-    for (std::size_t i = 0; i < s.size(); ++i)
-      for (std::size_t j = 0; j < s.size(); ++j) {
-        const auto ni = static_cast<int32_t>(s.length(i)), nj = static_cast<int32_t>(s.length(j));
-        for (int32_t d = -nj + 1; d < ni; ++d)
-          for (int32_t w : {0, 1, 3, 8}) {
-            const int32_t full =
-                align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, INT32_MAX, buf);
-            ASSERT_EQ(full, direct_banded(s, i, j, d, w, sc))
-                << i << " " << j << " " << d << " " << w;
-            for (int32_t bar : {1, full, full + 1}) {
-              const int32_t got =
-                  align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, bar, buf);
-              ASSERT_EQ(got >= bar, full >= bar);
-              if (full < bar) ASSERT_EQ(got, full);
+  // Both scores on every diagonal of short pairs (down to one residue),
+  // bands reaching past either end, against the restatements; and stopped
+  // at a bar (1, exactly the best, one above it), the same verdict with the
+  // exact best below it. The banded score both ways: banded_local, the
+  // scalar reference, and the AVX2 lanes on the query profile (where the
+  // machine has AVX2; "no bar" is its largest bar there, far above any
+  // score of these pairs).
+  const std::string letters = "ACDEFGHIKLMNPQRSTVWY";
+  int64_t simd_runs = 0;
+  for (const auto& s : {seqtest::random_sequences(12, 5, 40, letters, Alphabet::protein, 38),
+                        seqtest::random_sequences(10, 1, 4, letters, Alphabet::protein, 39)}) {
+    std::vector<int32_t> buf;
+    // Default costs, an extension dearer than an opening, and equal ones.
+    for (auto [open, ext] : {std::pair{-1, -1}, std::pair{1, 5}, std::pair{3, 3}}) {
+      AlignOptions opt;
+      opt.gap_open = open;
+      opt.gap_extend = ext;
+      const auto sc = align_detail::make_scheme(s.alphabet, opt);
+      std::vector<int16_t> prof;
+      for (std::size_t i = 0; i < s.size(); ++i)
+        for (std::size_t j = 0; j < s.size(); ++j) {
+          const auto ni = static_cast<int32_t>(s.length(i)), nj = static_cast<int32_t>(s.length(j));
+          align_detail::band_profile(s.data(i), ni, sc, prof);
+          // The score of one way, 0 the reference, 1 the AVX2 lanes.
+          const auto banded = [&](int way, int32_t d, int32_t w, int32_t bar) {
+#if defined(__x86_64__) && defined(__GNUC__)
+            if (way == 1)
+              return align_detail::banded_local_avx2(prof.data(), ni, s.data(j), nj, d, w, sc,
+                                                     std::min(bar, align_detail::kBandSimdMaxBar));
+#endif
+            return align_detail::banded_local(s.data(i), ni, s.data(j), nj, d, w, sc, bar, buf);
+          };
+          for (int32_t d = -nj + 1; d < ni; ++d)
+            for (int32_t w : {0, 1, 3, 8}) {
+              const int32_t want = direct_banded(s, i, j, d, w, sc);
+              for (int way = 0; way < 2; ++way) {
+                if (way == 1 && !align_detail::band_simd_fits(w, sc, 1)) continue;
+                simd_runs += way;
+                const int32_t full = banded(way, d, w, INT32_MAX);
+                ASSERT_EQ(full, want) << way << ": " << i << " " << j << " " << d << " " << w;
+                for (int32_t bar : {1, full, full + 1}) {
+                  if (way == 1 && bar < 1) continue;
+                  const int32_t got = banded(way, d, w, bar);
+                  ASSERT_EQ(got >= bar, full >= bar) << way << ": " << bar;
+                  if (full < bar) ASSERT_EQ(got, full) << way << ": " << bar;
+                }
+              }
+              const int32_t x = std::clamp(d + w, 0, ni - 1);
+              const int32_t ung =
+                  align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, INT32_MAX);
+              ASSERT_EQ(ung, direct_ungapped(s, i, j, d, x, w, sc)) << i << " " << j << " " << d;
+              for (int32_t bar : {1, ung, ung + 1}) {
+                const int32_t got =
+                    align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, bar);
+                ASSERT_EQ(got >= bar, ung >= bar);
+                if (ung < bar) ASSERT_EQ(got, ung);
+              }
             }
-            const int32_t x = std::clamp(d + w, 0, ni - 1);
-            const int32_t ung =
-                align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, INT32_MAX);
-            ASSERT_EQ(ung, direct_ungapped(s, i, j, d, x, w, sc)) << i << " " << j << " " << d;
-            for (int32_t bar : {1, ung, ung + 1}) {
-              const int32_t got =
-                  align_detail::ungapped_best(s.data(i), ni, s.data(j), nj, d, x, w, sc, bar);
-              ASSERT_EQ(got >= bar, ung >= bar);
-              if (ung < bar) ASSERT_EQ(got, ung);
-            }
-          }
-      }
+        }
+    }
   }
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2")) EXPECT_GT(simd_runs, 0);
+#endif
 }
 
 TEST(SeqPrefilter, RepeatsEqualDirectRules) {
