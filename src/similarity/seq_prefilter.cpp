@@ -581,7 +581,8 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
       });
       pass.clear();
       const uint8_t* a = seqs.data(i);
-      bool have_prof = false;  // the query's profile, made at its first banded score
+      [[maybe_unused]] bool have_prof =
+          false;  // the query's profile, made at its first banded score
       for (const Event& ev : events) {
         if (!pass.empty() && pass.back() == ev.j) continue;
         const uint8_t* b = seqs.data(ev.j);
