@@ -369,7 +369,7 @@ int main(void) {
     int8_t* strat = malloc(N);
     CHECK(cleave_splits_assignment(sp, 0, strat, N) == CLEAVE_OK);
     for (int i = 0; i < N; ++i) CHECK((plain[i] < 0) == (strat[i] < 0));
-    char dir[] = "/tmp/cleave_c_strata_XXXXXX";
+    char dir[] = "cleave_c_strata_XXXXXX"; /* in the test's working directory */
     CHECK(mkdtemp(dir) != NULL);
     char set[sizeof dir + 8], tsv[sizeof dir + 24];
     snprintf(set, sizeof set, "%s/set", dir);
