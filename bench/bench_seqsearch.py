@@ -25,13 +25,17 @@ import tempfile
 
 
 def timed(cmd):
-    """Runs cmd under /usr/bin/time; returns (wall s, max RSS MiB)."""
-    r = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M"] + cmd, capture_output=True, text=True)
+    """Runs cmd under /usr/bin/time; returns (wall s, max RSS MiB, CPU s).
+
+    CPU time (user + system) is the steadier figure on a shared machine,
+    where other work inflates the wall time of both tools."""
+    r = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M %U %S"] + cmd, capture_output=True,
+                       text=True)
     if r.returncode != 0:
         sys.exit("failed: %s\n%s%s" % (" ".join(cmd), r.stdout, r.stderr[-3000:]))
     line = [l for l in r.stderr.splitlines() if l.startswith("TIME ")][-1]
-    wall, rss = line.split()[1:]
-    return float(wall), int(rss) / 1024.0
+    wall, rss, user, system = line.split()[1:]
+    return float(wall), int(rss) / 1024.0, float(user) + float(system)
 
 
 def cleave_edges(cleave, graph):
@@ -77,18 +81,19 @@ def main():
                    "--threads", str(a.threads), "--out", g, "--quiet", "--prefilter"]
             if a.sensitivity is not None:
                 cmd += ["--sensitivity", str(a.sensitivity)]
-            c_wall, c_rss = timed(cmd)
+            c_wall, c_rss, c_cpu = timed(cmd)
             ce = cleave_edges(a.cleave, g)
             m8 = os.path.join(tmp, "m.m8")
             mcmd = [a.mmseqs, "easy-search", path, path, m8, os.path.join(tmp, "mm"),
                     "--min-seq-id", str(a.threshold), "--threads", str(a.threads), "-v", "1"]
             if a.mmseqs_sens is not None:
                 mcmd += ["-s", str(a.mmseqs_sens)]
-            m_wall, m_rss = timed(mcmd)
+            m_wall, m_rss, m_cpu = timed(mcmd)
             mp = mmseqs_pairs(m8)
-            print("%-40s cleave %8.1f s %7.0f MiB %8d edges | mmseqs %8.1f s %7.0f MiB %8d pairs"
-                  " | time ratio mmseqs/cleave %.2f" % (name, c_wall, c_rss, len(ce), m_wall, m_rss,
-                                                      len(mp), m_wall / c_wall))
+            print("%-40s cleave %8.1f s (%8.1f CPU-s) %7.0f MiB %8d edges | mmseqs %8.1f s "
+                  "(%8.1f CPU-s) %7.0f MiB %8d pairs | ratio mmseqs/cleave wall %.2f, CPU %.2f"
+                  % (name, c_wall, c_cpu, c_rss, len(ce), m_wall, m_cpu, m_rss, len(mp),
+                     m_wall / c_wall, m_cpu / c_cpu))
             both = sum(1 for k in ce if k in mp)
             mm_at = {k for k, v in mp.items() if v >= a.threshold}
             print("%-40s cleave edges MMseqs2 reports: %d/%d (%.3f); MMseqs2 pairs that are cleave "
@@ -99,7 +104,7 @@ def main():
                 ex = a.exhaustive
                 if ex == "run":
                     ex = os.path.join(tmp, "ex.cgr")
-                    e_wall, _ = timed([a.cleave, "graph", "--input", path, "--threshold",
+                    e_wall, _, _ = timed([a.cleave, "graph", "--input", path, "--threshold",
                                        str(a.threshold), "--threads", str(a.threads), "--out", ex,
                                        "--quiet", "--exhaustive"])
                     print("%-40s exhaustive %.1f s" % ("", e_wall))
