@@ -108,16 +108,18 @@ def cleave_splits(out):
 def summarise(name, splits, n_pairs, sides, cpu, idx):
     kept = [len(a) + len(b) for a, b in splits]
     test = [len(b) / max(1, len(a) + len(b)) for a, b in splits]
-    leak = [leaking([idx[p] for p in a], [idx[p] for p in b], sides) for a, b in splits]
+    leak = [int(leaking([idx[p] for p in a], [idx[p] for p in b], sides)) for a, b in splits]
     mean = sum(kept) / len(kept) if kept else 0
-    row = {"split": name, "splits": len(splits), "kept_mean": mean,
+    empty = sum(1 for _, b in splits if not b)
+    row = {"empty_test": empty, "split": name, "splits": len(splits), "kept_mean": mean,
            "kept_frac": mean / n_pairs, "kept_min": min(kept, default=0),
            "kept_max": max(kept, default=0),
            "test_frac": sum(test) / len(test) if test else 0,
            "leaking_test_pairs": sum(leak), "cpu_s": cpu}
     print(f"{name:34s} {len(splits):2d} splits  kept {mean:8.1f} ({100 * mean / n_pairs:5.1f}%)"
           f"  [{row['kept_min']}, {row['kept_max']}]  test {100 * row['test_frac']:4.1f}%"
-          f"  leaking test pairs {sum(leak):5d}  cpu {cpu:6.2f} s", flush=True)
+          f"  leaking test pairs {sum(leak):5d}  cpu {cpu:6.2f} s"
+          + (f"  (test side empty in {empty} of {len(splits)})" if empty else ""), flush=True)
     return row
 
 
@@ -272,7 +274,7 @@ def main():
                       f"cpu {cpu:6.2f} s", flush=True)
                 results.append({"split": f"cleave {method} ppi cold {cold}", "kept_mean": mean,
                                 "kept_frac": mean / len(prow), "test_frac": tf,
-                                "leaking_test_pairs": bad, "cpu_s": cpu})
+                                "leaking_test_pairs": int(bad), "cpu_s": cpu})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
