@@ -17,7 +17,9 @@ namespace cleave::cli {
 
 std::vector<OptionSpec> paired_cmd_options() {
   std::vector<OptionSpec> o = {
-      {"input", "FILE", "CSV of pairs: a SMILES column, a target column, optional id and label",
+      {"input", "FILE",
+       "CSV of pairs: a SMILES and a target column (or two protein id columns), optional id and "
+       "label",
        ""},
       {"out", "DIR", "directory for the split set", ""},
       {"pairs", "KIND",
@@ -86,7 +88,8 @@ Method method_from(const Args& a, const SplitOptions& opt) {
                  "option --method: unknown method '{}' (spectra or partition)", name);
   m.partition = name == "partition";
   if (m.partition) {
-    refuse(a, {"sp", "weighted", "min-kept"}, "applies to --method spectra only");
+    refuse(a, {"sp", "weighted", "min-kept", "compat-spectrae", "backend"},
+           "applies to --method spectra only");
     m.popt.test_fraction = opt.test_fraction;
     m.popt.tolerance = a.real("tolerance", 0.0, 0.5);
     m.popt.tries = static_cast<uint32_t>(a.integer("tries", 0, 1000));
