@@ -21,6 +21,7 @@
 
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/partition.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/split.hpp"
 
@@ -71,8 +72,80 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
                                       const std::vector<double>& ps,
                                       const std::vector<uint64_t>& seeds, const SplitOptions& opt);
 
+/// @brief Zero-overlap min-cut partitions of paired data, one per seed
+/// (repeat = the seed's position, p = 0): partition_split on each entity's
+/// graph (no edge between an entity's train and test sides), lifted to the
+/// pairs as paired_sweep lifts the sweep's sides; an entity the cut removed
+/// drops its pairs. Cold both: each entity's test fraction f satisfies
+/// f^2 / (f^2 + (1 - f)^2) = opt.test_fraction. No test pair has a train
+/// pair neighbour on the cold side(s).
+std::vector<SplitResult> paired_partition(const PairedData& d, const Graph* drug_graph,
+                                          const Graph* target_graph, ColdSide cold,
+                                          const PartitionOptions& opt,
+                                          const std::vector<uint64_t>& seeds);
+
 /// The pairs as the nodes of an edgeless graph (ids, no edges), the shape
 /// write_split_set takes.
 Graph pair_nodes(const PairedData& d, const std::string& parameters_json);
+
+/// @brief Cold sides of protein-protein pairs, after the test classes of Park
+/// & Marcotte (Nature Methods 2012): a protein is "seen" when a train pair
+/// holds it or a protein similar to it (identity at or above the graph's
+/// threshold).
+///   one:  every test pair has at least one unseen protein (classes C2 and
+///         C3: train pairs have both proteins on the train side, test pairs
+///         at least one on the test side);
+///   both: every test pair has two unseen proteins (C3: both proteins on the
+///         test side; pairs with one protein on each side are dropped).
+enum class PpiCold { one, both };
+const char* ppi_cold_name(PpiCold c);
+/// one or both; throws invalid_argument otherwise.
+PpiCold ppi_cold_from_name(const std::string& name);
+
+/// @brief Protein-protein pairs: two columns of ids of one FASTA, one graph
+/// over the proteins of both columns.
+struct ProteinPairs {
+  Samples pairs;            ///< one sample per input row
+  std::vector<uint32_t> a;  ///< per pair: index into proteins (first column)
+  std::vector<uint32_t> b;  ///< per pair: index into proteins (second column)
+  Sequences proteins;       ///< the proteins used, in first-use order
+};
+
+struct ProteinPairsReadOptions {
+  std::string id_column;  ///< empty: "id" when present, else row numbers
+  std::string a_column = "protein_a";
+  std::string b_column = "protein_b";
+  std::string label_column;     ///< empty: "label" when present; "-": none
+  std::filesystem::path fasta;  ///< resolves the ids of both columns
+};
+
+/// @brief Reads a CSV of protein pairs.
+/// @throws cleave::error errc::format naming file:line for a missing
+///   column, an id not in the FASTA, a bad label or a duplicate pair id.
+ProteinPairs read_protein_pairs(const std::filesystem::path& csv,
+                                const ProteinPairsReadOptions& opt);
+
+/// @brief The SPECTRA sweep on the protein graph, lifted to the pairs (p-major,
+/// as paired_sweep). A protein's test fraction f gives the pairs' test
+/// fraction t: 1 - (1 - f)^2 = t for one, f^2 / (f^2 + (1 - f)^2) = t for
+/// both. Overlap between pairs: a test pair's nearest train similarity is
+/// the larger (both) or the smaller (one) of its proteins' largest
+/// similarity to a protein of a train pair (1 for a shared protein), so
+/// overlap_frac is the share of test pairs that break the cold class; the
+/// mean over (test, train) pairs takes the largest of the four protein
+/// similarities (both), or the smaller of the two test proteins' best match
+/// in the train pair (one).
+std::vector<SplitResult> ppi_sweep(const ProteinPairs& d, const Graph& g, PpiCold cold,
+                                   const std::vector<double>& ps,
+                                   const std::vector<uint64_t>& seeds, const SplitOptions& opt);
+
+/// @brief Min-cut partitions of the protein graph lifted to the pairs (as
+/// ppi_sweep lifts the sweep), one per seed.
+std::vector<SplitResult> ppi_partition(const ProteinPairs& d, const Graph& g, PpiCold cold,
+                                       const PartitionOptions& opt,
+                                       const std::vector<uint64_t>& seeds);
+
+/// Edgeless graph of the protein pairs for write_split_set.
+Graph pair_nodes(const ProteinPairs& d, const std::string& parameters_json);
 
 }  // namespace cleave

@@ -1,5 +1,7 @@
-// `cleave paired`: SPECTRA spectra of paired data (drug-target pairs) that
-// are cold on the drug, the target or both sides.
+// `cleave paired`: splits of paired data that are cold on one or both
+// sides: drug-target pairs (cold drug, target or both) and protein-protein
+// pairs (cold one or both), as SPECTRA sweeps (sp_<p>_r<k>/) or zero-overlap
+// min-cut partitions (--method partition: ov_0.00_r<k>/).
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -15,17 +17,36 @@ namespace cleave::cli {
 
 std::vector<OptionSpec> paired_cmd_options() {
   std::vector<OptionSpec> o = {
-      {"input", "FILE", "CSV of pairs: a SMILES column, a target column, optional id and label",
+      {"input", "FILE",
+       "CSV of pairs: a SMILES and a target column (or two protein id columns), optional id and "
+       "label",
        ""},
       {"out", "DIR", "directory for the split set", ""},
+      {"pairs", "KIND",
+       "drug-target (a SMILES and a target column) or protein-protein (two id columns of "
+       "--fasta)",
+       "drug-target"},
       {"cold", "SIDE",
-       "drug (test drugs unlike train drugs), target, or both (test pairs unlike train pairs on "
-       "both sides)",
-       "drug"},
+       "drug-target: drug (test drugs unlike train drugs), target, or both (test pairs unlike "
+       "train pairs on both sides); protein-protein: one (every test pair has a protein unlike "
+       "all train proteins) or both (both proteins unlike); default drug, or both for "
+       "protein-protein",
+       ""},
+      {"method", "NAME",
+       "spectra (the sweep over p) or partition (zero-overlap min-cut splits of each entity's "
+       "graph)",
+       "spectra"},
       {"drug-column", "NAME", "column of the drugs' SMILES", "smiles"},
       {"target-column", "NAME", "column of target sequences, or of ids with --target-fasta",
        "target"},
       {"target-fasta", "FILE", "FASTA holding the targets named in the target column", ""},
+      {"fasta", "FILE", "protein-protein: FASTA holding the proteins of both id columns", ""},
+      {"protein-a-column", "NAME", "protein-protein: column of the first protein's ids",
+       "protein_a"},
+      {"protein-b-column", "NAME", "protein-protein: column of the second protein's ids",
+       "protein_b"},
+      {"protein-threshold", "T",
+       "protein-protein: proteins are similar at identity >= T (default 0.3)", ""},
       {"id-column", "NAME", "column of pair ids (default: id when present, else r1, r2, ...)", ""},
       {"label-column", "NAME", "column of numeric labels (default: label when present; - none)",
        ""},
@@ -40,16 +61,135 @@ std::vector<OptionSpec> paired_cmd_options() {
         g.name == "prefilter" || g.name == "sensitivity")
       o.push_back(g);
   for (const OptionSpec& s : split_options()) o.push_back(s);
+  for (const OptionSpec& p : partition_options())
+    if (p.name == "repeats" || p.name == "tolerance" || p.name == "tries") o.push_back(p);
   for (const OptionSpec& c : common_options()) o.push_back(c);
   return o;
 }
 
+namespace {
+
+/// Options of one pairs kind, or of one method, refused with the other.
+void refuse(const Args& a, std::initializer_list<const char*> names, const std::string& why) {
+  for (const char* n : names) CLEAVE_EXPECTS(!a.has(n), "option --{} {}", n, why);
+}
+
+struct Method {
+  bool partition = false;
+  PartitionOptions popt;
+  std::vector<uint64_t> seeds;
+  std::vector<double> ps;
+};
+
+Method method_from(const Args& a, const SplitOptions& opt) {
+  Method m;
+  const std::string name = a.str("method");
+  CLEAVE_EXPECTS(name == "spectra" || name == "partition",
+                 "option --method: unknown method '{}' (spectra or partition)", name);
+  m.partition = name == "partition";
+  if (m.partition) {
+    refuse(a, {"sp", "weighted", "min-kept", "compat-spectrae", "backend"},
+           "applies to --method spectra only");
+    m.popt.test_fraction = opt.test_fraction;
+    m.popt.tolerance = a.real("tolerance", 0.0, 0.5);
+    m.popt.tries = static_cast<uint32_t>(a.integer("tries", 0, 1000));
+    m.seeds = partition_seeds_from(a);
+  } else {
+    refuse(a, {"repeats", "tolerance", "tries"}, "needs --method partition");
+    m.ps = sweep_from(a);
+    m.seeds = seeds_from(a);
+  }
+  return m;
+}
+
+SplitSetLayout layout_for(const Method& m, const SplitOptions& opt, const std::string& what,
+                          const std::string& cold) {
+  SplitSetLayout layout;
+  if (m.partition) {
+    layout = partition_layout(m.popt);  // a validation column of zeros, as cleave partition
+    layout.options_json.pop_back();
+    layout.options_json += fmt::format(", \"cold\": \"{}\"}}", cold);
+  } else {
+    layout.options_json = fmt::format(
+        "{{\"cold\": \"{}\", \"test_fraction\": {}, \"weighted\": {}, \"min_kept\": {}}}", cold,
+        opt.test_fraction, opt.weighted ? "true" : "false", opt.min_kept);
+  }
+  layout.method = fmt::format("{}-{}-cold-{}", m.partition ? "partition" : "spectra", what, cold);
+  return layout;
+}
+
+void write_pairs(const Args& a, const Graph& nodes, const std::vector<SplitResult>& splits,
+                 const SplitSetLayout& layout, uint64_t checksum, const std::string& params) {
+  const std::string inputs = fmt::format(
+      "{{\"pairs\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
+      json_escape(std::filesystem::absolute(a.str("input")).string()), hex64(checksum), params);
+  write_split_set(a.str("out"), nodes, splits, layout, inputs);
+}
+
+std::string kept_summary(const std::vector<SplitResult>& splits, const std::string& prefix) {
+  std::string s;
+  for (const auto& r : splits)
+    if (r.valid)
+      s += fmt::format("  {}: {} kept ({} train, {} test), overlap_frac {:.4f}\n",
+                       split_dir_name(r.p, r.repeat, prefix), r.kept, r.train, r.test,
+                       r.overlap.frac);
+  return s;
+}
+
+int cmd_protein_pairs(const Args& a) {
+  refuse(a,
+         {"drug-column", "target-column", "target-fasta", "drug-threshold", "target-threshold",
+          "radius", "nbits"},
+         "is for --pairs drug-target");
+  CLEAVE_EXPECTS(a.has("fasta"), "--pairs protein-protein needs --fasta (the proteins' FASTA)");
+  const PpiCold cold = ppi_cold_from_name(a.str_or("cold", "both"));
+  const SplitOptions opt = split_options_from(a, false);
+  const Method m = method_from(a, opt);
+  ProteinPairsReadOptions ro;
+  ro.a_column = a.str("protein-a-column");
+  ro.b_column = a.str("protein-b-column");
+  ro.fasta = a.str("fasta");
+  ro.id_column = a.str_or("id-column", "");
+  ro.label_column = a.str_or("label-column", "");
+  check_sequence_options(a, true);
+  const std::string out = a.str("out");
+  const OutputLock lock = lock_split_dir(out);
+  const ProteinPairs d = read_protein_pairs(a.str("input"), ro);
+  SequenceSettings ss = sequence_settings(a);
+  if (a.has("protein-threshold")) ss.threshold = a.real("protein-threshold", 0.0, 1.0);
+  Context ctx;
+  ctx.progress = !Progress::quiet();
+  const AlignOptions ao = align_options(ss, d.proteins.alphabet, ctx);
+  const Graph g = sequence_graph(d.proteins, ao);
+  const auto splits = m.partition ? ppi_partition(d, g, cold, m.popt, m.seeds)
+                                  : ppi_sweep(d, g, cold, m.ps, m.seeds, opt);
+  const std::string params = fmt::format(
+      "{{\"pairs\": \"protein-protein\", \"cold\": \"{}\", \"n_pairs\": {}, \"proteins\": {}, "
+      "\"protein_edges\": {}, \"protein_threshold\": {}}}",
+      ppi_cold_name(cold), d.pairs.size(), d.proteins.size(), g.num_edges(), ao.threshold);
+  const SplitSetLayout layout = layout_for(m, opt, "ppi", ppi_cold_name(cold));
+  write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
+  std::size_t valid = 0;
+  for (const auto& s : splits) valid += s.valid;
+  std::printf("%zu protein pairs (%zu proteins), cold %s: wrote %zu of %zu splits to %s\n%s",
+              d.pairs.size(), d.proteins.size(), ppi_cold_name(cold), valid, splits.size(),
+              out.c_str(), kept_summary(splits, layout.dir_prefix).c_str());
+  return 0;
+}
+
+}  // namespace
+
 int cmd_paired(const Args& a) {
   apply_common(a);
-  const ColdSide cold = cold_side_from_name(a.str("cold"));
+  const std::string kind = a.str("pairs");
+  CLEAVE_EXPECTS(kind == "drug-target" || kind == "protein-protein",
+                 "option --pairs: unknown kind '{}' (drug-target or protein-protein)", kind);
+  if (kind == "protein-protein") return cmd_protein_pairs(a);
+  refuse(a, {"fasta", "protein-a-column", "protein-b-column", "protein-threshold"},
+         "is for --pairs protein-protein");
+  const ColdSide cold = cold_side_from_name(a.str_or("cold", "drug"));
   const SplitOptions opt = split_options_from(a, false);  // no validation side yet
-  const auto ps = sweep_from(a);
-  const auto seeds = seeds_from(a);
+  const Method m = method_from(a, opt);
   PairedReadOptions ro;
   ro.drug_column = a.str("drug-column");
   ro.target_column = a.str("target-column");
@@ -81,28 +221,21 @@ int cmd_paired(const Args& a) {
     gt = sequence_graph(d.targets, ao);
   }
   const auto splits =
-      paired_sweep(d, gd ? &*gd : nullptr, gt ? &*gt : nullptr, cold, ps, seeds, opt);
+      m.partition
+          ? paired_partition(d, gd ? &*gd : nullptr, gt ? &*gt : nullptr, cold, m.popt, m.seeds)
+          : paired_sweep(d, gd ? &*gd : nullptr, gt ? &*gt : nullptr, cold, m.ps, m.seeds, opt);
   const std::string params = fmt::format(
       "{{\"cold\": \"{}\", \"pairs\": {}, \"drugs\": {}, \"targets\": {}, \"drug_edges\": {}, "
       "\"target_edges\": {}, \"drug_threshold\": {}, \"target_threshold\": {}}}",
       cold_side_name(cold), d.pairs.size(), d.drug_ids.size(), d.targets.size(),
       gd ? gd->num_edges() : 0, gt ? gt->num_edges() : 0, drug_t, target_t);
-  const Graph nodes = pair_nodes(d, params);
-  SplitSetLayout layout;
-  layout.method = fmt::format("spectra-paired-cold-{}", cold_side_name(cold));
-  layout.options_json = fmt::format(
-      "{{\"cold\": \"{}\", \"test_fraction\": {}, \"weighted\": {}, \"min_kept\": {}}}",
-      cold_side_name(cold), opt.test_fraction, opt.weighted ? "true" : "false", opt.min_kept);
-  const std::string inputs =
-      fmt::format("{{\"pairs\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
-                  json_escape(std::filesystem::absolute(a.str("input")).string()),
-                  hex64(d.pairs.checksum), params);
-  write_split_set(out, nodes, splits, layout, inputs);
+  const SplitSetLayout layout = layout_for(m, opt, "paired", cold_side_name(cold));
+  write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;
-  std::printf("%zu pairs (%zu drugs, %zu targets), cold %s: wrote %zu of %zu splits to %s\n",
+  std::printf("%zu pairs (%zu drugs, %zu targets), cold %s: wrote %zu of %zu splits to %s\n%s",
               d.pairs.size(), d.drug_ids.size(), d.targets.size(), cold_side_name(cold), valid,
-              splits.size(), out.c_str());
+              splits.size(), out.c_str(), kept_summary(splits, layout.dir_prefix).c_str());
   return 0;
 }
 

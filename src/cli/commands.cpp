@@ -271,10 +271,16 @@ const std::vector<Command>& commands() {
        "audit\n"
        "  cleave audit --input molecules.csv --split splits --out audit_all\n",
        cmd_audit},
-      {"paired", "SPECTRA splits of drug-target pairs, cold on the drug, target or both sides",
+      {"paired",
+       "splits of drug-target or protein-protein pairs cold on one or both sides (sweep or "
+       "min-cut)",
        paired_cmd_options,
        "  cleave paired --input dti.csv --cold drug --out splits_cold_drug\n"
-       "  cleave paired --input dti.csv --target-fasta proteins.fasta --cold both --out splits\n",
+       "  cleave paired --input dti.csv --target-fasta proteins.fasta --cold both --out splits\n"
+       "  cleave paired --input dti.csv --cold target --method partition --out splits\n"
+       "  cleave paired --pairs protein-protein --input ppi.csv --fasta proteins.fasta --cold one "
+       "\\\n"
+       "      --out splits\n",
        cmd_paired},
       {"augood", "AU-GOOD: scores at similarity thresholds weighted by a deployment set",
        augood_cmd_options,

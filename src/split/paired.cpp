@@ -3,6 +3,7 @@
 /// to pairs, and the pair-level overlap.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -289,10 +290,38 @@ PairedData read_paired(const fs::path& csv, const PairedReadOptions& opt) {
   return d;
 }
 
-std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_graph,
-                                      const Graph* target_graph, ColdSide cold,
-                                      const std::vector<double>& ps,
-                                      const std::vector<uint64_t>& seeds, const SplitOptions& opt) {
+namespace {
+
+/// Pair sides of one drug-target split from the entities' splits (either
+/// may be null when its side is not cold); overlap left for the caller.
+SplitResult lift_drug_target(const PairedData& d, const SplitResult* sd, const SplitResult* st,
+                             ColdSide cold, uint64_t min_kept) {
+  const SplitResult& ref = sd ? *sd : *st;
+  SplitResult r;
+  r.p = ref.p;
+  r.repeat = ref.repeat;
+  r.seed = ref.seed;
+  r.engine = ref.engine;
+  const std::size_t n = d.pairs.size();
+  r.side.assign(n, kDropped);
+  const bool entities_valid = (!sd || sd->valid) && (!st || st->valid);
+  for (std::size_t p = 0; p < n && entities_valid; ++p) {
+    constexpr int8_t dropped = kDropped;  // an int8_t, as the sides are
+    const int8_t a = sd ? sd->side[d.drug[p]] : dropped;
+    const int8_t b = st ? st->side[d.target[p]] : dropped;
+    r.side[p] = cold == ColdSide::drug ? a : cold == ColdSide::target ? b : (a == b ? a : dropped);
+  }
+  for (int8_t s : r.side) {
+    r.train += s == kTrain;
+    r.test += s == kTest;
+  }
+  r.kept = r.kept_units = r.train + r.test;
+  r.valid = entities_valid && r.kept > min_kept && r.train > 0 && r.test > 0;
+  return r;
+}
+
+void check_entity_graphs(const PairedData& d, const Graph* drug_graph, const Graph* target_graph,
+                         ColdSide cold) {
   const bool use_d = cold != ColdSide::target, use_t = cold != ColdSide::drug;
   CLEAVE_EXPECTS(!use_d || (drug_graph && drug_graph->num_nodes() == d.drug_ids.size()),
                  "cold {} needs the drug graph over the {} drugs", cold_side_name(cold),
@@ -300,6 +329,16 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
   CLEAVE_EXPECTS(!use_t || (target_graph && target_graph->num_nodes() == d.targets.size()),
                  "cold {} needs the target graph over the {} targets", cold_side_name(cold),
                  d.targets.size());
+}
+
+}  // namespace
+
+std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_graph,
+                                      const Graph* target_graph, ColdSide cold,
+                                      const std::vector<double>& ps,
+                                      const std::vector<uint64_t>& seeds, const SplitOptions& opt) {
+  check_entity_graphs(d, drug_graph, target_graph, cold);
+  const bool use_d = cold != ColdSide::target, use_t = cold != ColdSide::drug;
   SplitOptions entity = opt;
   entity.min_kept = 0;  // the pairs' count decides whether a split is made
   if (cold == ColdSide::both) entity.test_fraction = entity_fraction_for_both(opt.test_fraction);
@@ -308,31 +347,36 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
   };
   const std::vector<SplitResult> sd = use_d ? sides(drug_graph) : std::vector<SplitResult>{};
   const std::vector<SplitResult> st = use_t ? sides(target_graph) : std::vector<SplitResult>{};
-  const std::size_t n = d.pairs.size();
   std::vector<SplitResult> out;
   const std::size_t count = ps.size() * seeds.size();
   for (std::size_t k = 0; k < count; ++k) {
-    const SplitResult& ref = use_d ? sd[k] : st[k];
-    SplitResult r;
-    r.p = ref.p;
-    r.repeat = ref.repeat;
-    r.seed = ref.seed;
-    r.side.assign(n, kDropped);
-    const bool entities_valid = (!use_d || sd[k].valid) && (!use_t || st[k].valid);
-    for (std::size_t p = 0; p < n && entities_valid; ++p) {
-      constexpr int8_t dropped = kDropped;  // an int8_t, as the sides are
-      const int8_t a = use_d ? sd[k].side[d.drug[p]] : dropped;
-      const int8_t b = use_t ? st[k].side[d.target[p]] : dropped;
-      r.side[p] = cold == ColdSide::drug     ? a
-                  : cold == ColdSide::target ? b
-                                             : (a == b ? a : dropped);
-    }
-    for (int8_t s : r.side) {
-      r.train += s == kTrain;
-      r.test += s == kTest;
-    }
-    r.kept = r.kept_units = r.train + r.test;
-    r.valid = entities_valid && r.kept > opt.min_kept && r.train > 0 && r.test > 0;
+    SplitResult r =
+        lift_drug_target(d, use_d ? &sd[k] : nullptr, use_t ? &st[k] : nullptr, cold, opt.min_kept);
+    if (r.valid)
+      r.overlap = pair_overlap(d, drug_graph, target_graph, cold, r.side, r.train, r.test);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<SplitResult> paired_partition(const PairedData& d, const Graph* drug_graph,
+                                          const Graph* target_graph, ColdSide cold,
+                                          const PartitionOptions& opt,
+                                          const std::vector<uint64_t>& seeds) {
+  check_entity_graphs(d, drug_graph, target_graph, cold);
+  CLEAVE_EXPECTS(opt.valid_fraction == 0.0, "paired partitions have no validation side");
+  const bool use_d = cold != ColdSide::target, use_t = cold != ColdSide::drug;
+  PartitionOptions entity = opt;
+  entity.mutation_aware = false;
+  if (cold == ColdSide::both) entity.test_fraction = entity_fraction_for_both(opt.test_fraction);
+  std::vector<SplitResult> out;
+  for (std::size_t k = 0; k < seeds.size(); ++k) {
+    const int repeat = static_cast<int>(k);
+    std::optional<SplitResult> sd, st;
+    if (use_d) sd = partition_split(*drug_graph, entity, seeds[k], repeat);
+    if (use_t) st = partition_split(*target_graph, entity, seeds[k], repeat);
+    SplitResult r = lift_drug_target(d, sd ? &*sd : nullptr, st ? &*st : nullptr, cold, 0);
+    r.p = 0;
     if (r.valid)
       r.overlap = pair_overlap(d, drug_graph, target_graph, cold, r.side, r.train, r.test);
     out.push_back(std::move(r));
@@ -341,6 +385,230 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
 }
 
 Graph pair_nodes(const PairedData& d, const std::string& parameters_json) {
+  GraphMeta meta;
+  meta.measure = Measure::precomputed;
+  meta.input_checksum = d.pairs.checksum;
+  meta.parameters = parameters_json;
+  return Graph::from_edges(d.pairs.size(), {}, std::move(meta), d.pairs.ids);
+}
+
+// ---- protein-protein pairs ----
+
+const char* ppi_cold_name(PpiCold c) {
+  return c == PpiCold::both ? "both" : "one";
+}
+
+PpiCold ppi_cold_from_name(const std::string& name) {
+  if (name == "one") return PpiCold::one;
+  if (name == "both") return PpiCold::both;
+  CLEAVE_FAIL(invalid_argument,
+              "cold side of protein pairs must be one or both (drug and target are for "
+              "drug-target pairs), got '{}'",
+              name);
+}
+
+ProteinPairs read_protein_pairs(const fs::path& csv, const ProteinPairsReadOptions& opt) {
+  CLEAVE_EXPECTS(!opt.fasta.empty(), "protein pairs need the FASTA that holds their ids");
+  LineReader in(csv);
+  std::string line;
+  if (!in.next(line)) format_error(csv, 1, "the file is empty");
+  const auto header = split_csv(line);
+  if (!header) format_error(csv, 1, "unterminated quote in the header");
+  const std::size_t ac = column(*header, opt.a_column, csv);
+  const std::size_t bc = column(*header, opt.b_column, csv);
+  const std::size_t ic =
+      opt.id_column.empty() ? optional_column(*header, "id") : column(*header, opt.id_column, csv);
+  const std::size_t lc = opt.label_column == "-"    ? header->size()
+                         : opt.label_column.empty() ? optional_column(*header, "label")
+                                                    : column(*header, opt.label_column, csv);
+  ProteinPairs d;
+  if (lc < header->size()) d.pairs.label_name = std::string(trim((*header)[lc]));
+  const Sequences fasta = read_fasta(opt.fasta);
+  std::unordered_map<std::string, uint32_t> fasta_index, used, pair_ids;
+  for (uint32_t k = 0; k < fasta.size(); ++k) fasta_index.emplace(fasta.samples.ids[k], k);
+  std::vector<uint32_t> fasta_of_protein;
+  const std::size_t need =
+      std::max({ac, bc, ic == header->size() ? 0 : ic, lc == header->size() ? 0 : lc});
+  while (in.next(line)) {
+    if (trim(line).empty()) continue;
+    const auto f = split_csv(line);
+    if (!f) format_error(csv, in.line_no(), "unterminated quote");
+    if (f->size() <= need)
+      format_error(csv, in.line_no(),
+                   fmt::format("{} fields, the header has {}", f->size(), header->size()));
+    const std::string id = ic < header->size() ? std::string(trim((*f)[ic]))
+                                               : fmt::format("r{}", d.pairs.ids.size() + 1);
+    if (id.empty()) format_error(csv, in.line_no(), "empty pair id");
+    if (!pair_ids.emplace(id, static_cast<uint32_t>(d.pairs.ids.size())).second)
+      format_error(csv, in.line_no(), fmt::format("pair id '{}' appears twice", id));
+    uint32_t idx[2];
+    for (int k = 0; k < 2; ++k) {
+      const std::string protein(trim((*f)[k == 0 ? ac : bc]));
+      if (protein.empty())
+        format_error(
+            csv, in.line_no(),
+            fmt::format("empty protein id in column '{}'", k == 0 ? opt.a_column : opt.b_column));
+      const auto [it, fresh] = used.emplace(protein, static_cast<uint32_t>(used.size()));
+      if (fresh) {
+        const auto fi = fasta_index.find(protein);
+        if (fi == fasta_index.end())
+          format_error(csv, in.line_no(),
+                       fmt::format("protein '{}' is not in {}", protein, opt.fasta.string()));
+        fasta_of_protein.push_back(fi->second);
+      }
+      idx[k] = it->second;
+    }
+    d.pairs.ids.push_back(id);
+    d.a.push_back(idx[0]);
+    d.b.push_back(idx[1]);
+    if (lc < header->size()) {
+      const auto v = detail::eval::parse_double((*f)[lc]);
+      if (!v) format_error(csv, in.line_no(), fmt::format("label '{}' is not a number", (*f)[lc]));
+      d.pairs.labels.push_back(*v);
+    }
+  }
+  if (d.pairs.ids.empty()) format_error(csv, in.line_no(), "no pairs");
+  std::vector<std::string> ids, seqs;
+  for (uint32_t k : fasta_of_protein) {
+    ids.push_back(fasta.samples.ids[k]);
+    seqs.push_back(fasta.letters(k));
+  }
+  FastaReadOptions fo;
+  fo.alphabet = fasta.alphabet;
+  d.proteins = sequences_from_strings(ids, seqs, fo);
+  d.pairs.checksum = checksum_file(csv);
+  return d;
+}
+
+namespace {
+
+/// Protein test fraction for a pair test fraction t.
+double protein_fraction(PpiCold cold, double t) {
+  return cold == PpiCold::both ? entity_fraction_for_both(t) : 1.0 - std::sqrt(1.0 - t);
+}
+
+SplitResult lift_protein_pairs(const ProteinPairs& d, const SplitResult& s, PpiCold cold,
+                               uint64_t min_kept) {
+  SplitResult r;
+  r.p = s.p;
+  r.repeat = s.repeat;
+  r.seed = s.seed;
+  r.engine = s.engine;
+  const std::size_t n = d.pairs.size();
+  r.side.assign(n, kDropped);
+  for (std::size_t p = 0; p < n && s.valid; ++p) {
+    const int8_t a = s.side[d.a[p]], b = s.side[d.b[p]];
+    if (a == kDropped || b == kDropped) continue;  // a removed protein drops its pairs
+    if (a == kTrain && b == kTrain)
+      r.side[p] = kTrain;
+    else if (cold == PpiCold::one || a == b)
+      r.side[p] = kTest;  // one: at least one test protein; both: two
+  }
+  for (int8_t x : r.side) {
+    r.train += x == kTrain;
+    r.test += x == kTest;
+  }
+  r.kept = r.kept_units = r.train + r.test;
+  r.valid = s.valid && r.kept > min_kept && r.train > 0 && r.test > 0;
+  return r;
+}
+
+/// Pair-level overlap of protein pairs (ppi_sweep's definitions).
+Overlap ppi_overlap(const ProteinPairs& d, const Graph& g, PpiCold cold,
+                    const std::vector<int8_t>& side, uint64_t n_train, uint64_t n_test) {
+  Overlap o;
+  if (n_test == 0) return o;
+  const std::size_t np = d.proteins.size();
+  // Train pairs of each protein (a homodimer listed once).
+  std::vector<std::vector<uint32_t>> train_of(np);
+  for (uint32_t p = 0; p < side.size(); ++p) {
+    if (side[p] != kTrain) continue;
+    train_of[d.a[p]].push_back(p);
+    if (d.b[p] != d.a[p]) train_of[d.b[p]].push_back(p);
+  }
+  SideCounts c{std::vector<uint64_t>(np, 0), std::vector<uint64_t>(np, 0)};
+  for (std::size_t v = 0; v < np; ++v) c.train[v] = train_of[v].size();
+  const std::vector<double> best = best_train(g, c);
+  const auto off = g.offsets();
+  const auto col = g.columns();
+  uint64_t touching = 0;
+  double sum_max = 0, sum = 0;
+  std::vector<uint32_t> stamp(side.size(), UINT32_MAX);
+  for (uint32_t p = 0; p < side.size(); ++p) {
+    if (side[p] != kTest) continue;
+    const uint32_t a = d.a[p], b = d.b[p];
+    const double m =
+        cold == PpiCold::both ? std::max(best[a], best[b]) : std::min(best[a], best[b]);
+    touching += m > 0;
+    sum_max += m;
+    if (n_train == 0) continue;
+    // Train pairs q with a positive similarity to p hold a protein similar
+    // to a (one: necessarily; both: or to b).
+    const auto visit_from = [&](uint32_t x) {
+      const auto visit = [&](uint32_t y) {
+        for (uint32_t q : train_of[y]) {
+          if (stamp[q] == p) continue;
+          stamp[q] = p;
+          const uint32_t qa = d.a[q], qb = d.b[q];
+          const double sa = std::max(edge_weight(g, a, qa), edge_weight(g, a, qb));
+          const double sb = std::max(edge_weight(g, b, qa), edge_weight(g, b, qb));
+          sum += cold == PpiCold::both ? std::max(sa, sb) : std::min(sa, sb);
+        }
+      };
+      visit(x);
+      for (uint64_t e = off[x]; e < off[x + 1]; ++e) visit(col[e]);
+    };
+    visit_from(a);
+    if (cold == PpiCold::both) visit_from(b);
+  }
+  const auto nt = static_cast<double>(n_test);
+  o.frac = static_cast<double>(touching) / nt;
+  o.maxsim = sum_max / nt;
+  if (n_train > 0) o.meansim = sum / (static_cast<double>(n_train) * nt);
+  return o;
+}
+
+}  // namespace
+
+std::vector<SplitResult> ppi_sweep(const ProteinPairs& d, const Graph& g, PpiCold cold,
+                                   const std::vector<double>& ps,
+                                   const std::vector<uint64_t>& seeds, const SplitOptions& opt) {
+  CLEAVE_EXPECTS(g.num_nodes() == d.proteins.size(), "the protein graph has {} nodes, not {}",
+                 g.num_nodes(), d.proteins.size());
+  SplitOptions entity = opt;
+  entity.min_kept = 0;
+  entity.test_fraction = protein_fraction(cold, opt.test_fraction);
+  const auto sides = Partitioner(g, entity).split_all(ps, seeds, {});
+  std::vector<SplitResult> out;
+  for (const SplitResult& s : sides) {
+    SplitResult r = lift_protein_pairs(d, s, cold, opt.min_kept);
+    if (r.valid) r.overlap = ppi_overlap(d, g, cold, r.side, r.train, r.test);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<SplitResult> ppi_partition(const ProteinPairs& d, const Graph& g, PpiCold cold,
+                                       const PartitionOptions& opt,
+                                       const std::vector<uint64_t>& seeds) {
+  CLEAVE_EXPECTS(g.num_nodes() == d.proteins.size(), "the protein graph has {} nodes, not {}",
+                 g.num_nodes(), d.proteins.size());
+  CLEAVE_EXPECTS(opt.valid_fraction == 0.0, "paired partitions have no validation side");
+  PartitionOptions entity = opt;
+  entity.mutation_aware = false;
+  entity.test_fraction = protein_fraction(cold, opt.test_fraction);
+  std::vector<SplitResult> out;
+  for (std::size_t k = 0; k < seeds.size(); ++k) {
+    const SplitResult s = partition_split(g, entity, seeds[k], static_cast<int>(k));
+    SplitResult r = lift_protein_pairs(d, s, cold, 0);
+    r.p = 0;
+    if (r.valid) r.overlap = ppi_overlap(d, g, cold, r.side, r.train, r.test);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Graph pair_nodes(const ProteinPairs& d, const std::string& parameters_json) {
   GraphMeta meta;
   meta.measure = Measure::precomputed;
   meta.input_checksum = d.pairs.checksum;

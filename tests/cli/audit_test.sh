@@ -146,5 +146,29 @@ expect_error "paired unknown target" "ids.csv:3: target 'nope' is not in" "$WORK
 expect_error "paired bad cold side" "drug, target or both" "$WORK/o9" -- \
   paired --input "$WORK/ids.csv" --cold sideways --out "$WORK/o9"
 
+# ---- protein-protein pairs and min-cut partitions of pairs: bad rows and
+# options that do not fit the kind of pairs or the method
+printf '>P1\nMKVLAAGG\n>P2\nMKVLAAGW\n' >"$WORK/pp.fasta"
+printf 'id,protein_a,protein_b\nx1,P1,P2\nx2,P2,nope\n' >"$WORK/pp.csv"
+expect_error "ppi unknown protein" "pp.csv:3: protein 'nope' is not in" "$WORK/o10" -- \
+  paired --pairs protein-protein --input "$WORK/pp.csv" --fasta "$WORK/pp.fasta" --out "$WORK/o10"
+printf 'id,protein_a,protein_b\nx1,P1,P2\nx1,P2,P1\n' >"$WORK/ppdup.csv"
+expect_error "ppi duplicate pair id" "ppdup.csv:3: pair id 'x1' appears twice" "$WORK/o11" -- \
+  paired --pairs protein-protein --input "$WORK/ppdup.csv" --fasta "$WORK/pp.fasta" --out "$WORK/o11"
+printf 'id,a,protein_b\nx1,P1,P2\n' >"$WORK/ppcol.csv"
+expect_error "ppi missing column" "ppcol.csv:1: no column 'protein_a'" "$WORK/o12" -- \
+  paired --pairs protein-protein --input "$WORK/ppcol.csv" --fasta "$WORK/pp.fasta" --out "$WORK/o12"
+expect_error "ppi needs a FASTA" "needs --fasta" "$WORK/o13" -- \
+  paired --pairs protein-protein --input "$WORK/pp.csv" --out "$WORK/o13"
+expect_error "ppi refuses drug options" "option --target-fasta is for --pairs drug-target" \
+  "$WORK/o14" -- paired --pairs protein-protein --input "$WORK/pp.csv" --fasta "$WORK/pp.fasta" \
+  --target-fasta "$WORK/pp.fasta" --out "$WORK/o14"
+expect_error "drug-target refuses --fasta" "option --fasta is for --pairs protein-protein" \
+  "$WORK/o15" -- paired --input "$WORK/ids.csv" --fasta "$WORK/t.fasta" --out "$WORK/o15"
+expect_error "partition refuses --sp" "option --sp applies to --method spectra only" "$WORK/o16" -- \
+  paired --input "$WORK/ids.csv" --method partition --sp 1 --out "$WORK/o16"
+expect_error "spectra refuses --tries" "option --tries needs --method partition" "$WORK/o17" -- \
+  paired --input "$WORK/ids.csv" --tries 3 --out "$WORK/o17"
+
 echo "audit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
