@@ -42,9 +42,9 @@ std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
     search = fmt::format(
         "{{\"prefilter\": {{\"sensitivity\": {}, \"seeds\": \"{}\", \"reduced_alphabet\": "
         "{}, \"band\": {}, \"window\": {}, \"min_ungapped\": {}, \"gapped_band\": {}, "
-        "\"min_gapped\": {}, \"length_ratio\": {}}}}}",
+        "\"min_gapped\": {}, \"length_ratio\": {}, \"short_max\": {}, \"short_cells\": {}}}}}",
         opt.sensitivity, fmt::join(p.patterns, ","), p.reduce ? "true" : "false", p.band, p.window,
-        p.min_ungapped, p.gapped_band, p.min_gapped, p.length_ratio);
+        p.min_ungapped, p.gapped_band, p.min_gapped, p.length_ratio, p.short_max, p.short_cells);
   }
   return fmt::format(
       "{{\"alphabet\": \"{}\", \"align\": \"{}\", \"gap_open\": {}, \"gap_extend\": {}, "
@@ -73,13 +73,14 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   counts.diagonal_hits = dist::sum(counts.diagonal_hits);
   counts.ungapped = dist::sum(counts.ungapped);
   counts.candidates = dist::sum(counts.candidates);
+  counts.short_pairs = dist::sum(counts.short_pairs);
   const auto n = static_cast<int64_t>(seqs.size());
   std::vector<TileResult> results(static_cast<std::size_t>(threads));
-  Progress progress(
-      fmt::format("sequence identity ({} seed hits, {} diagonals, {} ungapped, {} "
-                  "candidate pairs)",
-                  counts.seed_hits, counts.diagonal_hits, counts.ungapped, counts.candidates),
-      static_cast<uint64_t>(n));
+  Progress progress(fmt::format("sequence identity ({} seed hits, {} diagonals, {} ungapped, {} "
+                                "candidate pairs, {} of them short pairs taken without seeds)",
+                                counts.seed_hits, counts.diagonal_hits, counts.ungapped,
+                                counts.candidates, counts.short_pairs),
+                    static_cast<uint64_t>(n));
   // Rows add to their thread's results, which are merged order-free (the
   // edges are sorted below): skipped rows only matter when cancelled.
   ParallelCancel cancel;

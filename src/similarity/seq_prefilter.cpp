@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -469,6 +470,16 @@ __attribute__((target("avx2"))) int32_t banded_local_avx2(const int16_t* prof, i
 }
 #endif
 
+namespace {
+
+/// DP cells spent on short pairs without seeds: 1.6e9 at the default
+/// sensitivity 5 (about a CPU second), doubling with each step.
+uint64_t short_budget(double sensitivity) {
+  return static_cast<uint64_t>(std::ldexp(1e8, static_cast<int>(std::lround(sensitivity)) - 1));
+}
+
+}  // namespace
+
 PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, double threshold,
                                  double sensitivity, int32_t dna_match, int32_t dna_mismatch) {
   CLEAVE_EXPECTS(sensitivity >= 1.0 && sensitivity <= 9.0, "sensitivity must lie in [1, 9], got {}",
@@ -509,7 +520,31 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
   p.band = 1;
   p.min_ungapped = 32;
   p.min_gapped = static_cast<int32_t>(std::lround(75 - 3 * sensitivity));
+  // Proteins up to 100 residues: at identity 0.3 such a pair shares few
+  // seeds (the misses of the default on real proteins are nearly all
+  // pairs of 30 to 100 residues; bench/RESULTS.md section 8).
+  p.short_max = 100;
+  p.short_cells = short_budget(sensitivity);
   return p;
+}
+
+uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
+  std::vector<uint32_t> len(seqs.size());
+  for (std::size_t k = 0; k < seqs.size(); ++k) len[k] = seqs.length(k);
+  std::sort(len.begin(), len.end());
+  // The cells of the pairs among the shortest m sequences grow by
+  // n_m * (n_0 + ... + n_{m-1}); a length qualifies once every sequence of
+  // that length is in. Stops at the first overflow or excess.
+  uint64_t sum = 0, cells = 0, add = 0;
+  uint32_t best = 0;
+  for (std::size_t k = 0; k < len.size(); ++k) {
+    if (__builtin_mul_overflow(uint64_t{len[k]}, sum, &add) ||
+        __builtin_add_overflow(cells, add, &cells) || cells > budget)
+      break;
+    sum += len[k];
+    if (k + 1 == len.size() || len[k + 1] != len[k]) best = len[k];
+  }
+  return best;
 }
 
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
@@ -538,6 +573,14 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
   uint32_t longest = 0;
   for (int64_t i = 0; i < n; ++i) longest = std::max(longest, seqs.length(i));
   const bool narrow = longest <= uint32_t{std::numeric_limits<int16_t>::max()};
+  // The short sequences (ascending index), whose pairs skip the seeds.
+  const uint32_t short_len = p.short_max > 0 && p.short_cells > 0
+                                 ? std::min(p.short_max, short_pair_length(seqs, p.short_cells))
+                                 : 0;
+  std::vector<uint32_t> shorts;
+  if (short_len > 0)
+    for (int64_t j = 0; j < n; ++j)
+      if (seqs.length(j) <= short_len) shorts.push_back(static_cast<uint32_t>(j));
   const auto block = [&](std::size_t bytes) {
     return static_cast<uint32_t>(p.scan_block > 0 ? p.scan_block
                                                   : std::max<std::size_t>(1, kBlockBytes / bytes));
@@ -554,6 +597,7 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     std::vector<uint32_t> pass;
     std::vector<int32_t> band_buf;
     std::vector<int16_t> prof;
+    std::vector<uint32_t> short_js, merged;
 #ifdef CLEAVE_BAND_AVX2
     const bool simd = p.min_gapped > 0 && band_simd_fits(p.gapped_band, sc, p.min_gapped);
 #endif
@@ -606,6 +650,21 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         }
         pass.push_back(ev.j);
       }
+      if (ni <= short_len && ni > 0) {
+        // Every short partner within the length bound, seeds or not.
+        short_js.clear();
+        for (auto it = std::lower_bound(shorts.begin(), shorts.end(), first); it != shorts.end();
+             ++it) {
+          const uint32_t nj = seqs.length(*it);
+          if (nj > 0 && !(std::min(ni, nj) < p.length_ratio * std::max(ni, nj)))
+            short_js.push_back(*it);
+        }
+        mine.short_pairs += short_js.size();
+        merged.clear();
+        std::set_union(pass.begin(), pass.end(), short_js.begin(), short_js.end(),
+                       std::back_inserter(merged));
+        pass.swap(merged);
+      }
       mine.candidates += pass.size();
       found[static_cast<std::size_t>(i)] = pass;
       if (progress) bar.advance();
@@ -616,6 +675,7 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
       total.diagonal_hits += mine.diagonal_hits;
       total.ungapped += mine.ungapped;
       total.candidates += mine.candidates;
+      total.short_pairs += mine.short_pairs;
     }
   }
   cancel.check();

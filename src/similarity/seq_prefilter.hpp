@@ -34,6 +34,15 @@ struct PrefilterParams {
   int32_t gapped_band = 0;    ///< half-width of the banded local alignment on the hit diagonal
   int32_t min_gapped = 0;     ///< its score, at least (0: no banded stage)
   double length_ratio = 0.0;  ///< pairs with shorter/longer below this cannot reach the threshold
+  /// Pairs of short sequences are candidates without any seed (within the
+  /// length bound): the pairs among the sequences of at most
+  /// min(short_max, short_pair_length(seqs, short_cells)) residues, that is
+  /// at most short_max residues and no more pairs than cost short_cells DP
+  /// cells in all (either 0: none). At low identity two seed hits on one
+  /// diagonal are rare in a short pair, which is where the seeds lose most
+  /// of their recall, and such pairs are the cheapest to align.
+  uint32_t short_max = 0;
+  uint64_t short_cells = 0;
   /// Targets per block of the seed scan (0: as many as keep the scan's
   /// per-target memory within the L2 cache). The candidates do not depend
   /// on it; tests set small blocks to check exactly that.
@@ -51,6 +60,11 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
                                  double sensitivity, int32_t dna_match = 2,
                                  int32_t dna_mismatch = -3);
 
+/// The longest length L such that aligning every pair of the sequences of
+/// at most L residues costs at most `budget` DP cells (sum of n_i n_j over
+/// those pairs); 0 when no pair fits. Depends only on the lengths.
+uint32_t short_pair_length(const Sequences& seqs, uint64_t budget);
+
 /// Candidates j > i of every i, CSR: cols[offsets[i] .. offsets[i+1]), sorted.
 struct Candidates {
   std::vector<uint64_t> offsets;
@@ -63,7 +77,8 @@ struct PrefilterCounts {
   uint64_t seed_hits = 0;      ///< seed matches i < j within the length bound
   uint64_t diagonal_hits = 0;  ///< (pair, diagonal) with two hits
   uint64_t ungapped = 0;       ///< of those, passing the ungapped score
-  uint64_t candidates = 0;     ///< pairs passing the banded alignment score
+  uint64_t candidates = 0;     ///< pairs passing the banded alignment score, or short pairs
+  uint64_t short_pairs = 0;    ///< pairs of short sequences taken without seeds
 };
 
 /// Best score of an ungapped segment on diagonal d (position x of a faces

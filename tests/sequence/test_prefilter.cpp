@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,38 @@ bool direct_candidate(const Sequences& s, std::size_t i, std::size_t j,
   return pass;
 }
 
+/// The short-pair length of seq_prefilter.hpp by brute force: every
+/// distinct length L in turn, the cells of every pair of sequences of at
+/// most L residues summed pair by pair.
+uint32_t direct_pair_length(const Sequences& s, uint64_t budget) {
+  std::set<uint32_t> lengths;
+  for (std::size_t i = 0; i < s.size(); ++i) lengths.insert(s.length(i));
+  uint32_t best = 0;
+  for (uint32_t L : lengths) {
+    uint64_t cells = 0;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t j = i + 1; j < s.size(); ++j)
+        if (s.length(i) <= L && s.length(j) <= L) cells += uint64_t{s.length(i)} * s.length(j);
+    if (cells > budget) break;
+    best = L;
+  }
+  return best;
+}
+
+uint32_t direct_short_length(const Sequences& s, const align_detail::PrefilterParams& p) {
+  if (p.short_max == 0 || p.short_cells == 0) return 0;
+  return std::min(direct_pair_length(s, p.short_cells), p.short_max);
+}
+
+/// Whether (i, j) is a short pair: both non-empty, both at most the short
+/// length, within the length bound.
+bool direct_short(const Sequences& s, std::size_t i, std::size_t j, uint32_t short_len,
+                  const align_detail::PrefilterParams& p) {
+  const uint32_t ni = s.length(i), nj = s.length(j);
+  return ni > 0 && nj > 0 && ni <= short_len && nj <= short_len &&
+         !(std::min(ni, nj) < p.length_ratio * std::max(ni, nj));
+}
+
 void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
   AlignOptions opt;
   const auto sc = align_detail::make_scheme(s.alphabet, opt);
@@ -178,11 +211,15 @@ void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
   EXPECT_EQ(counts.candidates, c.count());
   const DirectCodes codes = direct_codes(s, p.patterns);
   align_detail::PrefilterCounts direct;
+  const uint32_t short_len = direct_short_length(s, p);
   uint64_t found = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     std::vector<uint32_t> want;
-    for (std::size_t j = i + 1; j < s.size(); ++j)
-      if (direct_candidate(s, i, j, p, sc, codes, direct)) want.push_back(static_cast<uint32_t>(j));
+    for (std::size_t j = i + 1; j < s.size(); ++j) {
+      const bool seeded = direct_candidate(s, i, j, p, sc, codes, direct);
+      if (direct_short(s, i, j, short_len, p)) ++direct.short_pairs;
+      if (seeded || direct_short(s, i, j, short_len, p)) want.push_back(static_cast<uint32_t>(j));
+    }
     const std::vector<uint32_t> got(c.cols.begin() + static_cast<int64_t>(c.offsets[i]),
                                     c.cols.begin() + static_cast<int64_t>(c.offsets[i + 1]));
     ASSERT_EQ(got, want) << "query " << i << " seeds " << p.patterns.size();
@@ -191,6 +228,7 @@ void expect_direct(const Sequences& s, const align_detail::PrefilterParams& p) {
   // Every seed hit and every (pair, diagonal) event, not only the outcome.
   EXPECT_EQ(counts.seed_hits, direct.seed_hits);
   EXPECT_EQ(counts.diagonal_hits, direct.diagonal_hits);
+  EXPECT_EQ(counts.short_pairs, direct.short_pairs);
   EXPECT_GT(found, 0u) << "the test data makes no candidate at all";
   EXPECT_LT(found, s.size() * (s.size() - 1) / 2) << "the filter drops nothing";
   // The same on one thread, and with the targets scanned in small blocks.
@@ -259,6 +297,7 @@ TEST(SeqPrefilter, EqualsDirectRulesProtein) {
       seqtest::random_sequences(36, 8, 70, "ARNDCQEGHILKMFPSTWYVBZX", Alphabet::protein, 31);
   for (double sens : {1.0, 3.0, 5.0, 9.0}) {
     auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, sens);
+    p.short_max = 0;  // the seed rules alone
     // The random families score low; bars that keep the test selective.
     p.min_ungapped = 12;
     p.min_gapped = 25;
@@ -267,11 +306,46 @@ TEST(SeqPrefilter, EqualsDirectRulesProtein) {
     expect_direct(s, p);
   }
   auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
+  p.short_max = 0;  // the seed rules alone
   EXPECT_EQ(p.length_ratio, 0.0);
   p.band = 0;
   p.min_ungapped = 0;
   p.min_gapped = 0;
   expect_direct(s, p);
+}
+
+TEST(SeqPrefilter, ShortPairsSkipTheSeeds) {
+  // Families of 20 to 200 residues; the budget admits the pairs of the
+  // shorter part only: exactly those pairs are added to what the seeds
+  // pass, the same on 1 and 2 threads and in any scan block.
+  const auto s =
+      seqtest::random_sequences(60, 20, 200, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 38);
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 5.0);
+  EXPECT_EQ(p.short_max, 100u);
+  EXPECT_GT(p.short_cells, 0u);
+  p.short_cells = 300'000;
+  const uint32_t L = direct_short_length(s, p);
+  uint32_t shortest = UINT32_MAX;
+  for (std::size_t i = 0; i < s.size(); ++i) shortest = std::min(shortest, s.length(i));
+  ASSERT_GT(L, shortest) << "the budget admits no pair";
+  ASSERT_LT(L, 100u) << "the budget is not what limits the short length";
+  EXPECT_EQ(align_detail::short_pair_length(s, p.short_cells), L);
+  expect_direct(s, p);
+  // Some short pair is a candidate that the seeds alone do not pass.
+  auto seeds_only = p;
+  seeds_only.short_max = 0;
+  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+  align_detail::PrefilterCounts with, without;
+  const auto c = align_detail::prefilter_candidates(s, sc, p, 2, false, &with);
+  const auto c0 = align_detail::prefilter_candidates(s, sc, seeds_only, 2, false, &without);
+  EXPECT_GT(with.short_pairs, 0u);
+  EXPECT_EQ(without.short_pairs, 0u);
+  EXPECT_GT(c.count(), c0.count());
+  EXPECT_EQ(with.seed_hits, without.seed_hits);
+  // short_pair_length against the brute force at and around each cost.
+  for (uint64_t budget : {uint64_t{0}, uint64_t{399}, uint64_t{400}, uint64_t{1'000'000},
+                          uint64_t{3'000'000}, uint64_t{1} << 40})
+    EXPECT_EQ(align_detail::short_pair_length(s, budget), direct_pair_length(s, budget)) << budget;
 }
 
 TEST(SeqPrefilter, EqualsDirectRulesDna) {
@@ -364,6 +438,7 @@ TEST(SeqPrefilter, RepeatsEqualDirectRules) {
                                    mixed.substr(2) + st.substr(0, 10)});
   for (int32_t band : {0, 1, 2}) {
     auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::aligned, 0.3, 5.0);
+    p.short_max = 0;  // the seed rules alone
     p.band = band;
     p.min_ungapped = 12;
     p.min_gapped = 25;
@@ -403,6 +478,7 @@ TEST(SeqPrefilter, TargetBlocksLeaveEveryCountAlone) {
       seqtest::random_sequences(300, 15, 90, "ARNDCQEGHILKMFPSTWYVBZX", Alphabet::protein, 37);
   const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
   auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 9.0);
+  p.short_max = 0;  // the seed rules alone
   p.min_ungapped = 12;
   p.min_gapped = 25;
   for (align_detail::PrefilterRange range :
