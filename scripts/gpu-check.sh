@@ -8,7 +8,8 @@
 #   3. runs compute-sanitizer memcheck, racecheck and synccheck over the GPU
 #      tests of the fingerprint and embedding kernels (small inputs), and
 #      memcheck over the partitioner's and the alignment's GPU tests;
-#   4. times `cleave graph` on generated fingerprints, embeddings and protein
+#   4. times `cleave graph` on generated fingerprints, embeddings (also with
+#      --gemm-precision tf32 and bf16, whose edges must agree) and protein
 #      sequences and prints each throughput next to the GPU's roofline for it,
 #      and the partitioner's time and rounds per split (bench_large, 1M nodes).
 # Prints a summary; exits 1 when a build, test or sanitizer step failed.
@@ -111,6 +112,15 @@ timed() {  # prints the wall seconds of a command
 CLEAVE=$BUILD_DIR/src/cleave
 t_fp=$(timed "$CLEAVE" graph --input "$WORK/fp.fps" --threshold 0.55 --out "$WORK/fp.cgr" --quiet)
 t_emb=$(timed "$CLEAVE" graph --input "$WORK/emb.npy" --threshold 0.9 --out "$WORK/emb.cgr" --quiet)
+# Tensor-core GEMMs with the exact re-check: both give the CPU backend's edges,
+# so their edge lists must be identical.
+t_tf32=$(timed "$CLEAVE" graph --input "$WORK/emb.npy" --threshold 0.9 --gemm-precision tf32 \
+  --out "$WORK/emb_tf32.cgr" --quiet)
+t_bf16=$(timed "$CLEAVE" graph --input "$WORK/emb.npy" --threshold 0.9 --gemm-precision bf16 \
+  --out "$WORK/emb_bf16.cgr" --quiet)
+cmp -s <("$CLEAVE" edges --graph "$WORK/emb_tf32.cgr") <("$CLEAVE" edges --graph "$WORK/emb_bf16.cgr") ||
+  fail "embedding edges differ between --gemm-precision tf32 and bf16"
+echo "embeddings, whole command: fp32 ${t_emb} s, tf32 ${t_tf32} s, bf16 ${t_bf16} s"
 t_seq=$(timed "$CLEAVE" graph --input "$WORK/prot.fasta" --align global --threshold 0.3 \
   --out "$WORK/prot.cgr" --quiet)
 cells=$(python3 -c "

@@ -126,6 +126,10 @@ typedef struct cleave_graph_options {
   double sensitivity;   /**< prefilter, 1 to 9, default 5 */
   /* DMS */
   const char* mutant_column; /**< default "mutant" */
+  /* embeddings */
+  const char* gemm_precision; /**< CUDA GEMM inputs: "fp32" (default, NULL), "tf32" or "bf16";
+                                   candidates are re-checked in fp32, so the edges and weights
+                                   are the same; the cpu backend computes in fp32 */
 } cleave_graph_options;
 
 CLEAVE_API void cleave_graph_options_init(cleave_graph_options* opt);

@@ -60,6 +60,9 @@ struct SequenceSettings {
 /// @brief NPY and in-memory embeddings (float32 rows).
 struct EmbeddingSettings {
   std::optional<double> threshold;  ///< cosine in (0, 1]; default 0.9
+  /// The CUDA backend's GEMM inputs (fp32, tf32 or bf16); the graph is the
+  /// same for each (see GemmPrecision), the cpu backend computes in fp32.
+  GemmPrecision gemm_precision = GemmPrecision::fp32;
 };
 
 /// @brief Deep mutational scans (ProteinGym-style CSV).

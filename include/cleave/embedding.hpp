@@ -40,8 +40,10 @@ uint64_t embedding_checksum(const EmbeddingSet& set);
 /// The histogram covers [-1, 1] in 2000 bins. Runs through the tile
 /// scheduler on opt.backend (cpu: blocked FMA dot products with a fixed
 /// summation order, the same on any thread count and SIMD path; cuda:
-/// sgemm per tile and a fused threshold kernel). Within 1e-5 of a
-/// double-precision reference. Ids are left to the caller.
+/// sgemm per tile and a fused threshold kernel; with opt.gemm_precision
+/// tf32 or bf16 a tensor-core GEMM whose candidates are re-checked with the
+/// cpu backend's arithmetic, so edges and weights equal the cpu backend's).
+/// Within 1e-5 of a double-precision reference. Ids are left to the caller.
 Graph embedding_graph(const EmbeddingSet& set, const SimilarityOptions& opt);
 
 }  // namespace cleave

@@ -5,12 +5,26 @@
 /// (inverted index). Both record the histogram of all pair similarities.
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
 #include "cleave/split.hpp"
 
 namespace cleave {
+
+/// Input precision of the CUDA backend's embedding-cosine GEMM. fp32: cuBLAS
+/// sgemm. tf32 / bf16: unit rows rounded (to nearest, ties to even) to TF32
+/// or BF16, multiplied on tensor cores with FP32 accumulation; every pair
+/// that could reach the threshold under a rigorous error bound is then
+/// recomputed with the CPU backend's arithmetic (embed_lowp.cpp), so edges
+/// and weights equal the CPU backend's. The CPU backend always computes in
+/// FP32 (the same graph by construction).
+enum class GemmPrecision : uint8_t { fp32, tf32, bf16 };
+
+const char* gemm_precision_name(GemmPrecision p);
+/// "fp32", "tf32" or "bf16"; anything else throws invalid_argument.
+GemmPrecision gemm_precision_from_name(const std::string& name);
 
 struct SimilarityOptions {
   Measure measure = Measure::tanimoto;
@@ -26,6 +40,8 @@ struct SimilarityOptions {
   uint64_t max_memory = 0;
   uint64_t tile = 0;
   std::filesystem::path work_dir;
+  /// Embedding cosine only: the CUDA GEMM's input precision (see GemmPrecision).
+  GemmPrecision gemm_precision = GemmPrecision::fp32;
 };
 
 /// Similarity of two packed fingerprints under a bit measure (tanimoto, dice,

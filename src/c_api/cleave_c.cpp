@@ -243,6 +243,8 @@ cleave::DatasetOptions dataset_options(const cleave_graph_options* opt) {
   if (opt->search) q.search = cleave::search_mode_from_name(opt->search);
   q.sensitivity = opt->sensitivity;
   text(opt->mutant_column, o.mutations.mutant_column);
+  if (opt->gemm_precision)
+    o.embeddings.gemm_precision = cleave::gemm_precision_from_name(opt->gemm_precision);
   return o;
 }
 

@@ -75,6 +75,10 @@ std::vector<OptionSpec> graph_options() {
       {"sensitivity", "S",
        "FASTA prefilter: 1 (fast) to 9 (finds more distant pairs); recall in bench/RESULTS.md",
        "5"},
+      {"gemm-precision", "P",
+       "NPY on the cuda backend: GEMM inputs fp32, tf32 or bf16 (tensor cores); candidates "
+       "are re-checked in fp32, so the graph's edges are the same",
+       "fp32"},
       {"max-memory", "SIZE",
        "memory budget for all-pairs work, e.g. 8G (default: a quarter of RAM)", ""},
       {"work-dir", "DIR", "checkpoint directory: a killed graph build resumes from it", ""},
@@ -161,6 +165,8 @@ DatasetOptions dataset_options(const Args& a, InputFormat format) {
   path("labels", l.file);
   text("labels-id-column", l.id_column);
   path("ids", l.ids_file);
+  if (a.has("gemm-precision"))
+    o.embeddings.gemm_precision = gemm_precision_from_name(a.str("gemm-precision"));
   SequenceSettings& s = o.sequences;
   s = sequence_settings(a);
   if (a.has("threshold")) {
@@ -209,6 +215,8 @@ Dataset load_input(const Args& a, const std::filesystem::path& path, std::size_t
                  "--smiles-column, --radius and --nbits apply to SMILES input only");
   CLEAVE_EXPECTS(!a.has("ids") || format == InputFormat::pairs || format == InputFormat::npy,
                  "--ids applies to pairs and NPY input only");
+  CLEAVE_EXPECTS(!a.has("gemm-precision") || format == InputFormat::npy,
+                 "--gemm-precision applies to NPY embeddings only");
   const bool fasta_opts = a.has("alphabet") || a.has("invalid");
   CLEAVE_EXPECTS(!fasta_opts || format == InputFormat::fasta,
                  "--alphabet and --invalid apply to FASTA input only");

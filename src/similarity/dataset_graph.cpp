@@ -96,6 +96,7 @@ Graph dataset_graph(const Dataset& in, const DatasetOptions& o, const Context& c
     opt.measure = Measure::cosine;
     opt.threshold =
         checked_threshold(o.embeddings.threshold, kDefaultEmbeddingThreshold, true, "the cosine");
+    opt.gemm_precision = o.embeddings.gemm_precision;
     g = embedding_graph(*in.embeddings, opt);
     params =
         fmt::format("{{\"input\": {}, \"measure\": \"cosine\", \"threshold\": {}, \"dim\": {}}}",

@@ -9,10 +9,19 @@
 /// Two tiles run at once, each on its own context (pipeline, dot buffers,
 /// cuBLAS handles) from a pool, so one tile's GEMMs and kernels overlap the
 /// other's harvest.
+///
+/// With GemmPrecision tf32 or bf16 the GEMM takes the unit rows rounded on
+/// the host (round_to_gemm_input) and runs on tensor cores (cublasGemmEx,
+/// CUBLAS_COMPUTE_32F_FAST_TF32, or BF16 inputs with FP32 compute); the
+/// threshold kernel passes every pair within the bound of embed_lowp.cpp of
+/// the threshold, and the host re-checks those candidates in the CPU
+/// backend's arithmetic once the tile is drained (recheck_candidates), so
+/// edges and weights are the CPU backend's.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/cosine_kernel.hpp"
@@ -21,6 +30,7 @@
 
 #if CLEAVE_HAVE_CUBLAS
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
 #endif
 
 namespace cleave::similarity_detail {
@@ -58,15 +68,36 @@ __global__ void dot_tile_kernel(const float* rows, const float* cols, uint32_t n
 
 class EmbeddingCuda final : public PairComputer {
  public:
-  EmbeddingCuda(const EmbeddingSet& set, double threshold)
+  EmbeddingCuda(const EmbeddingSet& set, double threshold, GemmPrecision precision)
       : n_(set.n),
         dim_(set.dim),
         threshold_(threshold),
+        precision_(precision),
         pool_(kTilesInFlight, [] { return std::make_unique<Context>(); }) {
-    const std::vector<float> unit = unit_rows(set);
-    unit_dev_.reserve(unit.size());
-    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(unit_dev_.get(), unit.data(), unit.size() * sizeof(float),
-                                    cudaMemcpyHostToDevice));
+    std::vector<float> unit = unit_rows(set);
+#if !CLEAVE_HAVE_CUBLAS
+    if (precision_ != GemmPrecision::fp32)
+      raise_cuda_error(__FILE__, __LINE__,
+                       "GEMM precision tf32 or bf16 needs cuBLAS, which this build lacks", true);
+#endif
+    if (precision_ == GemmPrecision::bf16) {
+#if CLEAVE_HAVE_CUBLAS
+      // Rounded on the host to nearest even; the conversion to bf16 is then exact.
+      std::vector<__nv_bfloat16> half(unit.size());
+      for (std::size_t k = 0; k < unit.size(); ++k)
+        half[k] = __float2bfloat16_rn(round_to_gemm_input(unit[k], precision_));
+      bf16_dev_.reserve(half.size());
+      CLEAVE_FP_CUDA_CHECK(cudaMemcpy(bf16_dev_.get(), half.data(),
+                                      half.size() * sizeof(__nv_bfloat16), cudaMemcpyHostToDevice));
+#endif
+    } else {
+      const std::vector<float> in =
+          precision_ == GemmPrecision::fp32 ? unit : gemm_inputs(unit, precision_);
+      unit_dev_.reserve(in.size());
+      CLEAVE_FP_CUDA_CHECK(cudaMemcpy(unit_dev_.get(), in.data(), in.size() * sizeof(float),
+                                      cudaMemcpyHostToDevice));
+    }
+    if (precision_ != GemmPrecision::fp32) unit_host_ = std::move(unit);
     // The same checksum as the cpu computer: a checkpoint resumes on either.
     checksum_ = make_embedding_cpu(set, threshold)->input_checksum();
     const CosineFinishTables tables = make_cosine_finish(hist_spec(histogram()), threshold);
@@ -75,18 +106,34 @@ class EmbeddingCuda final : public PairComputer {
     CLEAVE_FP_CUDA_CHECK(cudaMemcpy(edge_dev_.get(), tables.edge.data(),
                                     tables.edge.size() * sizeof(float), cudaMemcpyHostToDevice));
     fin_.edge = edge_dev_.get();
+    if (precision_ != GemmPrecision::fp32)
+      fin_.threshold = candidate_threshold(threshold, gemm_error_bound(precision_, dim_));
     device_budget_ = free_device_budget();
   }
   EmbeddingCuda(const EmbeddingCuda&) = delete;
   EmbeddingCuda& operator=(const EmbeddingCuda&) = delete;
 
-  [[nodiscard]] uint64_t size() const override { return n_; }
-  [[nodiscard]] Measure measure() const override { return Measure::cosine; }
-  [[nodiscard]] double threshold() const override { return threshold_; }
-  [[nodiscard]] Histogram histogram() const override { return embedding_histogram(); }
-  [[nodiscard]] uint64_t input_checksum() const override { return checksum_; }
-  [[nodiscard]] bool concurrent() const override { return true; }
-  [[nodiscard]] uint64_t max_in_flight() const override { return kTilesInFlight; }
+  [[nodiscard]] uint64_t size() const override {
+    return n_;
+  }
+  [[nodiscard]] Measure measure() const override {
+    return Measure::cosine;
+  }
+  [[nodiscard]] double threshold() const override {
+    return threshold_;
+  }
+  [[nodiscard]] Histogram histogram() const override {
+    return embedding_histogram();
+  }
+  [[nodiscard]] uint64_t input_checksum() const override {
+    return checksum_;
+  }
+  [[nodiscard]] bool concurrent() const override {
+    return true;
+  }
+  [[nodiscard]] uint64_t max_in_flight() const override {
+    return kTilesInFlight;
+  }
   [[nodiscard]] uint64_t tile_bytes(uint64_t tile) const override {
     return tile * tile / 16 * sizeof(Edge) + 4 * sizeof(Histogram);
   }
@@ -116,6 +163,7 @@ class EmbeddingCuda final : public PairComputer {
                        true);
     const uint64_t cols = t.col1 - t.col0;
     const uint64_t slab = slab_rows(cols);
+    const std::size_t first = out.edges.size();
     auto ctx = pool_.acquire();
     for (uint64_t r0 = t.row0; r0 < t.row1; r0 += slab) {
       const uint64_t r1 = std::min(t.row1, r0 + slab);
@@ -133,6 +181,9 @@ class EmbeddingCuda final : public PairComputer {
       ctx->pipeline.submit(SlabLaunch{this, &*ctx, p, dots}, out);
     }
     ctx->pipeline.drain(out);
+    if (precision_ != GemmPrecision::fp32)
+      recheck_candidates(unit_host_.data(), dim_, hist, threshold_, out.edges, first,
+                         out.histogram.counts);
   }
 
  private:
@@ -227,8 +278,6 @@ class EmbeddingCuda final : public PairComputer {
   };
 
   void gemm(const Context& ctx, const CosineTileParams& p, float* dots, cudaStream_t stream) {
-    const float* rows = unit_dev_.get() + p.row0 * dim_;
-    const float* cols = unit_dev_.get() + p.col0 * dim_;
 #if CLEAVE_HAVE_CUBLAS
     // Column-major view: dots^T (n_cols x n_rows) = cols^T * rows, where the
     // row-major unit rows are a dim x n column-major matrix.
@@ -238,12 +287,34 @@ class EmbeddingCuda final : public PairComputer {
       if (b.stream == stream) handle = b.handle;
     if (handle == nullptr)
       raise_cuda_error(__FILE__, __LINE__, "no cuBLAS handle for a stream", true);
-    if (cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(p.n_cols),
-                    static_cast<int>(p.n_rows), static_cast<int>(dim_), &one, cols,
-                    static_cast<int>(dim_), rows, static_cast<int>(dim_), &zero, dots,
-                    static_cast<int>(p.ld)) != CUBLAS_STATUS_SUCCESS)
-      raise_cuda_error(__FILE__, __LINE__, "cublasSgemm failed");
+    const int m = static_cast<int>(p.n_cols), n = static_cast<int>(p.n_rows),
+              k = static_cast<int>(dim_), ld = static_cast<int>(p.ld);
+    cublasStatus_t status;
+    if (precision_ == GemmPrecision::fp32) {
+      const float* rows = unit_dev_.get() + p.row0 * dim_;
+      const float* cols = unit_dev_.get() + p.col0 * dim_;
+      status = cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, cols, k, rows, k, &zero,
+                           dots, ld);
+    } else if (precision_ == GemmPrecision::tf32) {
+      const float* rows = unit_dev_.get() + p.row0 * dim_;
+      const float* cols = unit_dev_.get() + p.col0 * dim_;
+      status = cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, cols, CUDA_R_32F, k,
+                            rows, CUDA_R_32F, k, &zero, dots, CUDA_R_32F, ld,
+                            CUBLAS_COMPUTE_32F_FAST_TF32, CUBLAS_GEMM_DEFAULT);
+    } else {
+      const __nv_bfloat16* rows = bf16_dev_.get() + p.row0 * dim_;
+      const __nv_bfloat16* cols = bf16_dev_.get() + p.col0 * dim_;
+      status = cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, cols, CUDA_R_16BF, k,
+                            rows, CUDA_R_16BF, k, &zero, dots, CUDA_R_32F, ld, CUBLAS_COMPUTE_32F,
+                            CUBLAS_GEMM_DEFAULT);
+    }
+    if (status != CUBLAS_STATUS_SUCCESS)
+      raise_cuda_error(__FILE__, __LINE__,
+                       std::string("cuBLAS GEMM (") + gemm_precision_name(precision_) +
+                           ") failed: status " + std::to_string(static_cast<int>(status)));
 #else
+    const float* rows = unit_dev_.get() + p.row0 * dim_;
+    const float* cols = unit_dev_.get() + p.col0 * dim_;
     (void)ctx;
     const dim3 block(kGemmTile, kGemmTile);
     const dim3 grid((p.n_cols + kGemmTile - 1) / kGemmTile, (p.n_rows + kGemmTile - 1) / kGemmTile);
@@ -257,8 +328,13 @@ class EmbeddingCuda final : public PairComputer {
   uint64_t n_;
   uint32_t dim_;
   double threshold_;
+  GemmPrecision precision_;
   uint64_t checksum_ = 0;
-  DeviceArray<float> unit_dev_;
+  DeviceArray<float> unit_dev_;  ///< fp32 and tf32: the GEMM's inputs
+#if CLEAVE_HAVE_CUBLAS
+  DeviceArray<__nv_bfloat16> bf16_dev_;  ///< bf16: the GEMM's inputs
+#endif
+  std::vector<float> unit_host_;  ///< tf32 and bf16: unit rows for the re-check
   CosineFinish fin_;
   DeviceArray<float> edge_dev_;
   uint64_t device_budget_ = 0;
@@ -267,8 +343,9 @@ class EmbeddingCuda final : public PairComputer {
 
 }  // namespace
 
-std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold) {
-  return std::make_unique<EmbeddingCuda>(set, threshold);
+std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold,
+                                                  GemmPrecision precision) {
+  return std::make_unique<EmbeddingCuda>(set, threshold, precision);
 }
 
 }  // namespace cleave::similarity_detail

@@ -5,6 +5,7 @@
 
 #include "cleave/embedding.hpp"
 #include "cleave/error.hpp"
+#include "cleave/util.hpp"
 #include "similarity/fp_computer.hpp"
 
 namespace cleave {
@@ -23,9 +24,19 @@ Graph embedding_graph(const EmbeddingSet& set, const SimilarityOptions& opt) {
   std::unique_ptr<PairComputer> computer;
 #if CLEAVE_HAVE_CUDA
   if (resolve_backend(opt.backend) == Backend::cuda)
-    computer = make_embedding_cuda(set, opt.threshold);
+    computer = make_embedding_cuda(set, opt.threshold, opt.gemm_precision);
 #endif
-  if (!computer) computer = make_embedding_cpu(set, opt.threshold);
+  // The CPU backend computes in FP32 whatever opt.gemm_precision says: the
+  // lower precisions exist to be faster on tensor cores, and their graph is
+  // the FP32 one (embed_lowp.cpp), so this is the same graph.
+  if (!computer) {
+    if (opt.gemm_precision != GemmPrecision::fp32)
+      warn(
+          fmt::format("GEMM precision {} applies to the cuda backend; the cpu backend computes "
+                      "in fp32 (the same graph)",
+                      gemm_precision_name(opt.gemm_precision)));
+    computer = make_embedding_cpu(set, opt.threshold);
+  }
   Graph g = run_pairs(*computer, opt, "cosine");
   GraphMeta meta = g.meta();
   meta.parameters =

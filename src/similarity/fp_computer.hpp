@@ -77,6 +77,31 @@ std::vector<float> unit_rows(const EmbeddingSet& set);
 /// backend's fixed summation order (kernels/cosine_ops.hpp).
 void cosine_dots(const float* a, const float* bs, uint32_t n, uint32_t dim, float* out);
 
+/// Lower-precision GEMM for embedding cosine (embed_lowp.cpp, where the
+/// bound is derived). Unit roundoff of the GEMM's input format: 2^-11 TF32,
+/// 2^-8 BF16, 0 FP32.
+double gemm_input_roundoff(GemmPrecision p);
+/// A rigorous bound on |GEMM dot - CPU backend dot| of two unit rows of
+/// `dim` floats, the GEMM's inputs rounded by round_to_gemm_input and summed
+/// in FP32 in any order (tensor-core truncation allowed).
+double gemm_error_bound(GemmPrecision p, uint32_t dim);
+/// x rounded to nearest, ties to even, to the format's significand (TF32:
+/// 10 bits after the point, BF16: 7), as a float; fp32 returns x.
+float round_to_gemm_input(float x, GemmPrecision p);
+/// round_to_gemm_input of every element.
+std::vector<float> gemm_inputs(const std::vector<float>& unit, GemmPrecision p);
+/// The largest float <= threshold - bound (-1 when that is <= -1): the
+/// threshold of the GEMM pass.
+float candidate_threshold(double threshold, double bound);
+/// Re-checks candidates edges[first ..) (weights: their GEMM similarity, as
+/// the cosine kernel writes them, already counted in hist): recomputes each
+/// pair's similarity over `unit` with the CPU backend's arithmetic, moves
+/// its count to the exact bin, and keeps it, with the exact weight, when it
+/// reaches `threshold` (order kept). Returns the number of candidates.
+uint64_t recheck_candidates(const float* unit, uint32_t dim, const kernels::HistSpec& spec,
+                            double threshold, std::vector<Edge>& edges, std::size_t first,
+                            std::vector<uint64_t>& hist);
+
 /// Runs a computer through the tile scheduler with the options' budget,
 /// tile, work directory, progress and threads.
 Graph run_pairs(PairComputer& computer, const SimilarityOptions& opt, const char* label);
@@ -92,7 +117,10 @@ std::unique_ptr<PairComputer> make_fingerprint_cuda(const Fingerprints& fps, Mea
                                                     double threshold);
 /// CUDA: unit rows resident on the device, sgemm per slab then the fused
 /// threshold kernel (cosine_kernel.hpp); two tiles in flight like the above.
-std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold);
+/// precision: the GEMM's inputs; tf32 and bf16 re-check their candidates
+/// (recheck_candidates), so edges and weights equal the CPU backend's.
+std::unique_ptr<PairComputer> make_embedding_cuda(const EmbeddingSet& set, double threshold,
+                                                  GemmPrecision precision = GemmPrecision::fp32);
 /// cudaFuncGetAttributes on the fingerprint tile kernel, as a cudaError_t
 /// value: fails when the build has no kernel image the device can run.
 int probe_fingerprint_kernel();

@@ -73,7 +73,8 @@ int main(void) {
   cleave_graph_options opt;
   cleave_graph_options_init(&opt);
   CHECK(opt.struct_size == sizeof opt && isnan(opt.threshold) && opt.radius == 2 &&
-        opt.nbits == 2048 && opt.gap_open < 0 && opt.sensitivity == 5.0);
+        opt.nbits == 2048 && opt.gap_open < 0 && opt.sensitivity == 5.0 &&
+        opt.gemm_precision == NULL);
 
   /* CUDA asked for: on a machine without a device the fallback warning goes
    * to the log callback, never to stderr. */
@@ -119,6 +120,17 @@ int main(void) {
     o.threshold = -0.5; /* edges are pairs >= a positive threshold */
     EXPECT(cleave_graph_from_embeddings(4, 2, emb, NULL, &o, &ctx, &g),
            CLEAVE_ERROR_INVALID_ARGUMENT, "threshold must be in (0, 1]");
+    /* GEMM precision: bf16 gives the same edges (the cpu backend computes in
+       fp32; the cuda one re-checks in fp32); an unknown name is an error */
+    o = opt;
+    o.threshold = 0.05;
+    o.gemm_precision = "bf16";
+    CHECK(cleave_graph_from_embeddings(4, 2, emb, ids, &o, &ctx, &g) == CLEAVE_OK);
+    CHECK(edges_of(g) == 2);
+    cleave_graph_destroy(g);
+    o.gemm_precision = "fp16";
+    EXPECT(cleave_graph_from_embeddings(4, 2, emb, ids, &o, &ctx, &g),
+           CLEAVE_ERROR_INVALID_ARGUMENT, "unknown GEMM precision 'fp16'");
   }
 
   /* ---- sequences: alphabets, policies, options */

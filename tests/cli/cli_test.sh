@@ -279,6 +279,19 @@ for p in 0.00 0.50 1.00; do
     bad "split --valid-fraction p=$p: $n validation edges, or test changed"
 done
 
+# ---- --gemm-precision: NPY only; the cpu backend computes in fp32 (same edges) and says so
+"$BIN" graph --quiet --input "$DATA/npy_f4.npy" --threshold 0.1 --backend cpu \
+  --out "$WORK/g32.cgr" >/dev/null 2>&1 || bad "npy graph failed"
+"$BIN" graph --quiet --input "$DATA/npy_f4.npy" --threshold 0.1 --backend cpu \
+  --gemm-precision bf16 --out "$WORK/g16.cgr" >/dev/null 2>"$WORK/g16.log" || bad "bf16 graph failed"
+grep -q "cpu backend computes in fp32" "$WORK/g16.log" && ok || bad "no fp32 note: $(cat "$WORK/g16.log")"
+cmp -s <("$BIN" edges --graph "$WORK/g32.cgr") <("$BIN" edges --graph "$WORK/g16.cgr") && ok ||
+  bad "bf16 edges differ from fp32 on the cpu backend"
+expect_error gemm_name "unknown GEMM precision 'fp16'" "$WORK/g8.cgr" -- graph \
+  --input "$DATA/npy_f4.npy" --gemm-precision fp16 --out "$WORK/g8.cgr"
+expect_error gemm_csv "applies to NPY embeddings only" "$WORK/g9.cgr" -- graph \
+  --input "$DATA/cli_mols.csv" --gemm-precision tf32 --out "$WORK/g9.cgr"
+
 # ---- real data
 if [ -f "$SHARED/molecules/moleculenet_esol.csv" ] &&
   [ -f "$SHARED/molecules/moleculenet_clintox.csv" ]; then

@@ -80,3 +80,26 @@ TEST(GpuSequence, ManyEdgesOverflowAndRetry) {
   opt.threshold = 0.0;
   expect_backends_agree(s, opt);
 }
+
+// Two tiles in flight (each on its own stream, scratch and buffers) or one:
+// the same graph as the CPU backend, on one thread and on four.
+TEST(GpuSequence, TilesInFlightMatchCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  Progress::set_quiet(true);
+  const auto s =
+      seqtest::random_sequences(500, 20, 200, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 24);
+  AlignOptions opt;
+  opt.threshold = 0.4;
+  opt.progress = false;
+  opt.search = SearchMode::exhaustive;
+  opt.max_memory = 1 << 20;  // many tiles, so two run at once
+  opt.backend = Backend::cpu;
+  const Graph c = sequence_graph(s, opt);
+  ASSERT_GT(c.num_edges(), 0u);
+  opt.backend = Backend::cuda;
+  for (int th : {1, 4}) {
+    SCOPED_TRACE(fmt::format("{} threads", th));
+    opt.threads = th;
+    expect_same_graph(c, sequence_graph(s, opt));
+  }
+}

@@ -175,3 +175,42 @@ TEST(GpuEmbedding, CudaMatchesCpuWithinTolerance) {
   EXPECT_LE(differ, 10u);
   EXPECT_EQ(c.meta().histogram.total(), g.meta().histogram.total());
 }
+
+// TF32 and BF16 GEMMs on tensor cores, candidates re-checked on the host:
+// the edges and weights are the CPU backend's exactly (unlike the fp32
+// cuBLAS path above), as are the total and every bin above the threshold.
+TEST(GpuEmbedding, LowPrecisionGemmMatchesCpuExactly) {
+  if (!cuda_available()) GTEST_SKIP() << cuda_problem();
+  std::mt19937_64 rng(6);
+  std::normal_distribution<float> normal;
+  EmbeddingSet s;
+  s.n = 3000;
+  s.dim = 384;
+  s.values.resize(s.n * s.dim);
+  std::vector<float> centre(s.dim);
+  for (uint64_t i = 0; i < s.n; ++i) {
+    if (i % 10 == 0)
+      for (auto& c : centre) c = normal(rng);
+    for (uint32_t k = 0; k < s.dim; ++k) s.values[i * s.dim + k] = centre[k] + 0.7f * normal(rng);
+  }
+  const double t = 0.6;
+  const Graph c = embedding_graph(s, options(Measure::cosine, t, Backend::cpu, 0));
+  ASSERT_GT(c.num_edges(), 1000u);
+  const Histogram& hc = c.meta().histogram;
+  const uint32_t bins = static_cast<uint32_t>(hc.counts.size());
+  const auto above = static_cast<uint32_t>((t - hc.lo) / (hc.hi - hc.lo) * bins) + 1;
+  for (GemmPrecision p : {GemmPrecision::tf32, GemmPrecision::bf16}) {
+    for (uint64_t tile : {0ull, 700ull}) {
+      SCOPED_TRACE(fmt::format("{} tile {}", gemm_precision_name(p), tile));
+      SimilarityOptions o = options(Measure::cosine, t, Backend::cuda, tile);
+      o.gemm_precision = p;
+      const Graph g = embedding_graph(s, o);
+      EXPECT_TRUE(std::ranges::equal(c.offsets(), g.offsets()));
+      EXPECT_TRUE(std::ranges::equal(c.columns(), g.columns()));
+      EXPECT_TRUE(std::ranges::equal(c.weights(), g.weights()));
+      const Histogram& hg = g.meta().histogram;
+      EXPECT_EQ(hc.total(), hg.total());
+      for (uint32_t b = above; b < bins; ++b) EXPECT_EQ(hc.counts[b], hg.counts[b]) << "bin " << b;
+    }
+  }
+}
