@@ -270,11 +270,13 @@ void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
 }
 
 /// Vertex-separator refinement in the manner of Fiduccia & Mattheyses (DAC
-/// 1982), as multilevel partitioners refine node separators: a removed sample
-/// joins a side and its kept neighbours on the other side are removed instead
-/// (gain = 1 - their number). Each pass moves every removed sample at most
-/// once, best gain first, negative gains allowed, within the fraction's
-/// tolerance, and keeps the best prefix of its moves.
+/// 1982), as node separators are refined by Ashcraft & Liu (1994),
+/// Hendrickson & Rothberg (SIAM J. Sci. Comput. 1998) and METIS: a removed
+/// sample joins a side and its kept neighbours on the other side are removed
+/// instead (gain = 1 - their number). Each pass moves every removed sample at
+/// most once (locked after its move), best gain first (ties: node order),
+/// negative gains allowed, within the fraction's tolerance, and keeps the
+/// best prefix of its moves; passes repeat until one keeps no more.
 void refine_separator(const Graph& g, std::span<const uint32_t> members,
                       std::span<const uint32_t> nodes, std::vector<int8_t>& side, int8_t from,
                       int8_t to, double fraction, double tolerance) {
@@ -288,7 +290,6 @@ void refine_separator(const Graph& g, std::span<const uint32_t> members,
   auto within = [&](double k, double t) {
     return std::abs(t - fraction * k) <= slack(tolerance, k);
   };
-
   uint64_t work = 0;  // adjacency entries read: the passes stop past a budget
   // Kept neighbours v would push out by joining side s; a neighbour on a
   // third side (an earlier cut's) forbids the move: only this cut's samples
