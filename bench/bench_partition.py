@@ -143,6 +143,9 @@ def graphpart_style(edges, nodes, test_fraction=0.2, tolerance=0.02, seed=42):
     for a, b in edges:
         adj[a].add(b)
         adj[b].add(a)
+    # Sorted neighbour lists: a set of strings iterates in the order of
+    # Python's per-process string hashing, which made runs differ.
+    adj = collections.defaultdict(list, {v: sorted(ws) for v, ws in adj.items()})
     rng = random.Random(seed)
     seen, comps = set(), []
     for v in nodes:
