@@ -6,7 +6,7 @@ the same graph in the same run; and the time to partition a large synthetic
 graph (bench_large --save writes it). A second table: label balance of
 unstratified and --stratify partitions on labelled MoleculeNet sets.
 
-Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]
+Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]  (DIR: /work/shared/data)
                           [--large-nodes N --large-edges M] [--skip-large]
                           [--strata-only]
 Prints Markdown tables (the format of bench/RESULTS.md).
@@ -29,21 +29,42 @@ from cleave_cli import ROOT, find_cleave  # noqa: E402
 DEMO = "/usr/share/RDKit/Contrib/FreeWilson/data/CHEMBL2321810.smi"
 
 
-def sets(data):
+def sets(data, tmp):
+    """The benchmark graphs' inputs. The amyloid-like DMS set is generated
+    (bench/gen_dms.py, fixed seed): no amyloid-beta scan is in the shared data."""
     mol = os.path.join(data, "molecules", "rdkit_nci_first5k.csv")
+    abeta = os.path.join(tmp, "abeta_like_dms.csv")
+    if not os.path.exists(abeta):
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                     "gen_dms.py"), "--out", abeta],
+                       check=True, capture_output=True)
     return [
         ("NCI first 5k, Tanimoto >= 0.3", mol, ["--threshold", "0.3"]),
         ("NCI first 5k, Tanimoto >= 0.4", mol, ["--threshold", "0.4"]),
         ("ChEMBL demo (CHEMBL2321810), >= 0.55", DEMO, ["--threshold", "0.55"]),
         ("GB1 DMS (FLIP subset), shared mutation",
          os.path.join(data, "dms", "GB1_Wu_2016_FLIP_subset.csv"), []),
+        ("Abeta42-like DMS (gen_dms.py), shared mutation", abeta, []),
     ]
+
+
+_cpu = [0.0]
+
+
+def last_cpu():
+    """User + system CPU seconds of the last run() (wall time is inflated on a
+    shared machine)."""
+    return _cpu[0]
 
 
 def run(cmd):
     t0 = time.perf_counter()
+    before = os.times()
     p = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
+    after = os.times()
+    _cpu[0] = (after.children_user - before.children_user
+               + after.children_system - before.children_system)
     if p.returncode != 0:
         raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
     return dt, p.stdout
@@ -122,6 +143,9 @@ def graphpart_style(edges, nodes, test_fraction=0.2, tolerance=0.02, seed=42):
     for a, b in edges:
         adj[a].add(b)
         adj[b].add(a)
+    # Sorted neighbour lists: a set of strings iterates in the order of
+    # Python's per-process string hashing, which made runs differ.
+    adj = collections.defaultdict(list, {v: sorted(ws) for v, ws in adj.items()})
     rng = random.Random(seed)
     seen, comps = set(), []
     for v in nodes:
@@ -214,7 +238,7 @@ def main():
           "sweep p=1 kept | --compat-spectrae kept | GraphPart-style kept (test share) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, path, gargs in sets(a.data):
+        for name, path, gargs in sets(a.data, tmp):
             if not os.path.exists(path):
                 print(f"| {name} | missing: {path} | | | | | |")
                 continue
@@ -226,6 +250,7 @@ def main():
             n = int(info["nodes"])
             dt, _ = run([cleave, "partition", "--quiet", "--graph", g, "--seeds", seeds,
                          "--out", os.path.join(tmp, "part")])
+            cpu = last_cpu()
             pk, pt = kept_of(stats_rows(os.path.join(tmp, "part", "stats.tsv")))
             run([cleave, "split", "--quiet", "--graph", g, "--sp", "1", "--seeds", seeds,
                  "--out", os.path.join(tmp, "sw")])
@@ -244,7 +269,7 @@ def main():
                 gt = statistics.mean(t / max(k, 1) for k, t in res)
                 gp = f"{gk:.0f} = {100 * gk / n:.1f}% ({gt:.3f})"
             print(f"| {name} | {n} | {info['edges'].strip()} | {pk:.0f} = {100 * pk / n:.1f}% "
-                  f"({pt:.3f}) | {dt / 3:.2f} s/split | {sk:.0f} = {100 * sk / n:.1f}% | "
+                  f"({pt:.3f}) | {dt / 3:.2f} s/split ({cpu / 3:.2f} CPU s) | {sk:.0f} = {100 * sk / n:.1f}% | "
                   f"{ck:.0f} = {100 * ck / n:.1f}% | {gp} |")
             sys.stdout.flush()
         strata_table(cleave, a.data, tmp, seeds)

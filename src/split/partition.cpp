@@ -234,19 +234,56 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
   }
 }
 
+}  // namespace
+
+void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
+  const auto offs = g.offsets();
+  const auto cols = g.columns();
+  std::vector<uint32_t> work;
+  for (uint64_t v = 0; v < side.size(); ++v)
+    if (side[v] == kDropped) work.push_back(static_cast<uint32_t>(v));
+  // Each pass tries every dropped sample in node order; a sample put back can
+  // free a neighbour, so passes repeat until one changes nothing.
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::size_t keep = 0;
+    for (uint32_t v : work) {
+      int8_t seen = kDropped;
+      bool mixed = false;
+      for (uint64_t e = offs[v]; e < offs[v + 1] && !mixed; ++e) {
+        const int8_t s = side[cols[e]];
+        if (s == kDropped) continue;
+        if (seen == kDropped)
+          seen = s;
+        else if (s != seen)
+          mixed = true;
+      }
+      if (mixed) {
+        work[keep++] = v;
+        continue;
+      }
+      side[v] = seen == kDropped ? lonely : seen;
+      changed = true;
+    }
+    work.resize(keep);
+  }
+}
+
 /// Vertex-separator refinement in the manner of Fiduccia & Mattheyses (DAC
-/// 1982), as multilevel partitioners refine node separators: a removed sample
-/// joins a side and its kept neighbours on the other side are removed instead
-/// (gain = 1 - their number). Each pass moves every removed sample at most
-/// once, best gain first, negative gains allowed, within the fraction's
-/// tolerance, and keeps the best prefix of its moves.
-void refine_separator(const Graph& g, const SideComponents& sc, std::span<const uint32_t> nodes,
-                      std::vector<int8_t>& side, int8_t from, int8_t to, double fraction,
-                      double tolerance) {
+/// 1982), as node separators are refined by Ashcraft & Liu (1994),
+/// Hendrickson & Rothberg (SIAM J. Sci. Comput. 1998) and METIS: a removed
+/// sample joins a side and its kept neighbours on the other side are removed
+/// instead (gain = 1 - their number). Each pass moves every removed sample at
+/// most once (locked after its move), best gain first (ties: node order),
+/// negative gains allowed, within the fraction's tolerance, and keeps the
+/// best prefix of its moves; passes repeat until one keeps no more.
+void refine_separator(const Graph& g, std::span<const uint32_t> members,
+                      std::span<const uint32_t> nodes, std::vector<int8_t>& side, int8_t from,
+                      int8_t to, double fraction, double tolerance) {
   const auto offs = g.offsets();
   const auto cols = g.columns();
   double kept = 0, on_to = 0;
-  for (uint32_t v : sc.members) {
+  for (uint32_t v : members) {
     kept += side[v] != kDropped ? 1 : 0;
     on_to += side[v] == to ? 1 : 0;
   }
@@ -276,7 +313,7 @@ void refine_separator(const Graph& g, const SideComponents& sc, std::span<const 
     std::vector<uint32_t> dropped;  ///< each was on the side opposite s
   };
   std::vector<uint8_t> locked(g.num_nodes(), 0);
-  for (int pass = 0; pass < 4; ++pass) {
+  for (int pass = 0; pass < 16; ++pass) {
     std::vector<uint32_t> sep;
     for (uint32_t v : nodes)
       if (side[v] == kDropped) sep.push_back(v);
@@ -337,45 +374,10 @@ void refine_separator(const Graph& g, const SideComponents& sc, std::span<const 
     for (const Move& m : log) locked[m.v] = 0;
     if (best_len == 0) return;
     kept = on_to = 0;
-    for (uint32_t v : sc.members) {
+    for (uint32_t v : members) {
       kept += side[v] != kDropped ? 1 : 0;
       on_to += side[v] == to ? 1 : 0;
     }
-  }
-}
-
-}  // namespace
-
-void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
-  const auto offs = g.offsets();
-  const auto cols = g.columns();
-  std::vector<uint32_t> work;
-  for (uint64_t v = 0; v < side.size(); ++v)
-    if (side[v] == kDropped) work.push_back(static_cast<uint32_t>(v));
-  // Each pass tries every dropped sample in node order; a sample put back can
-  // free a neighbour, so passes repeat until one changes nothing.
-  for (bool changed = true; changed;) {
-    changed = false;
-    std::size_t keep = 0;
-    for (uint32_t v : work) {
-      int8_t seen = kDropped;
-      bool mixed = false;
-      for (uint64_t e = offs[v]; e < offs[v + 1] && !mixed; ++e) {
-        const int8_t s = side[cols[e]];
-        if (s == kDropped) continue;
-        if (seen == kDropped)
-          seen = s;
-        else if (s != seen)
-          mixed = true;
-      }
-      if (mixed) {
-        work[keep++] = v;
-        continue;
-      }
-      side[v] = seen == kDropped ? lonely : seen;
-      changed = true;
-    }
-    work.resize(keep);
   }
 }
 
@@ -424,7 +426,12 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
   const std::vector<int8_t> original = side;
   std::vector<int8_t> best;
   double best_kept = -1, best_err = 0;
-  for (int round = 0; round < rounds; ++round) {
+  // After the first round within tolerance, `extra` more rounds start METIS
+  // from other seeds at the share that worked and keep the most samples:
+  // separator refinement ends in a local optimum that depends on its start.
+  const int extra = mb.adjncy().size() <= 1'000'000 ? 3 : 0;
+  int ok_rounds = 0;
+  for (int round = 0; round < rounds + extra; ++round) {
     Cut cut;
     for (uint64_t t = 0; t < n_tries; ++t) {
       Cut c =
@@ -441,7 +448,7 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
     rebalance(sc, others, side, from, to, fraction, tolerance);
     shift_boundary(g, sc, side, from, to, fraction, tolerance);
     if (mb.adjncy().size() <= 4'000'000)
-      refine_separator(g, sc, nodes, side, from, to, fraction, tolerance);
+      refine_separator(g, sc.members, nodes, side, from, to, fraction, tolerance);
     double kept = 0, on_to = 0, giant_to = 0;
     for (uint32_t v : sc.members) {
       kept += side[v] != kDropped ? 1 : 0;
@@ -458,7 +465,8 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
       best_kept = kept;
       best_err = err;
     }
-    if (ok) break;
+    if (ok && ++ok_rounds > extra) break;
+    if (ok) continue;  // the share worked: the next round tries other seeds
     (signed_err > 0 ? hi : lo) = share;
     const double need = giant_to - signed_err;
     double next = giant_to > 0 ? share * need / giant_to : share + need / gsize;

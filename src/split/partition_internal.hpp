@@ -46,6 +46,15 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
 /// side (until nothing changes); one with no kept neighbour goes to `lonely`.
 void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely);
 
+/// @brief Vertex-separator refinement of one cut (see partition.cpp): moves
+/// removed samples among `nodes` to side `from` or `to`, removing their kept
+/// neighbours on the other side, while the share of `to` among the kept
+/// samples of `members` stays within tolerance; never lowers that kept count
+/// when it starts within tolerance, and leaves no edge between the sides.
+void refine_separator(const Graph& g, std::span<const uint32_t> members,
+                      std::span<const uint32_t> nodes, std::vector<int8_t>& side, int8_t from,
+                      int8_t to, double fraction, double tolerance);
+
 /// @brief The formulation on mutations (graphs of measure `mutation`, whose
 /// ids list mutations as "A23C:D45E"): each mutation gets a side and a
 /// variant is kept when all its mutations agree. `graph_side` (the graph
