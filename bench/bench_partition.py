@@ -6,7 +6,7 @@ the same graph in the same run; and the time to partition a large synthetic
 graph (bench_large --save writes it). A second table: label balance of
 unstratified and --stratify partitions on labelled MoleculeNet sets.
 
-Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]  (DIR: /work/shared/data)
+Usage: bench_partition.py [--cleave BIN] [--bench-large BIN] [--data DIR]  (DIR: ../shared/data beside the checkout)
                           [--large-nodes N --large-edges M] [--skip-large]
                           [--strata-only]
 Prints Markdown tables (the format of bench/RESULTS.md).

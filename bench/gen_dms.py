@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic amyloid-like deep mutational scan in the CSV format
 cleave reads for DMS (`mutant,mutated_sequence,DMS_score`, as the ProteinGym
-files and /work/shared/data/dms/GB1_Wu_2016_FLIP_subset.csv).
+files and ../shared/data/dms/GB1_Wu_2016_FLIP_subset.csv).
 
 Shape modelled on Seuma et al. 2021/2022 ("The genetic landscape for amyloid
 beta fibril nucleation...", eLife 10:e63364; ProteinGym A4_HUMAN_Seuma_2022):

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates a drug-target interaction set, and a protein-protein interaction
-set, from real molecules and real proteins (/work/shared/data), for
+set, from real molecules and real proteins (`../shared/data` beside the checkout, or --data), for
 bench_paired.py.
 
 No PyPI package checked ships a drug-target affinity set inside its wheel or
@@ -41,7 +41,7 @@ import random
 
 from rdkit import Chem, RDLogger
 
-DATA = "/work/shared/data"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def read_fasta(path):
@@ -88,12 +88,14 @@ def main():
     ap.add_argument("--median-pairs", type=float, default=8)
     ap.add_argument("--ppi-pairs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"),
+                    help="the shared data folder (molecules/, proteins/)")
     args = ap.parse_args()
     RDLogger.DisableLog("rdApp.*")
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    prot = os.path.join(DATA, "proteins")
+    prot = os.path.join(args.data, "proteins")
     targets = []
     for name, limit in (("pfam_Pkinase_seed_ungapped.fasta", None),
                         ("hmmer_globins45.fasta", None),
@@ -106,7 +108,7 @@ def main():
         for n, (orig, seq) in zip(names, targets):
             f.write(f">{n} {orig}\n{seq}\n")
 
-    mol = os.path.join(DATA, "molecules")
+    mol = os.path.join(args.data, "molecules")
     half = args.drugs // 2
     drugs = smiles_of(os.path.join(mol, "rdkit_nci_first5k.csv"), args.drugs - half)
     drugs += [s for s in smiles_of(os.path.join(mol, "moleculenet_bace.csv"), half)
