@@ -305,15 +305,26 @@ cleave::Graph from_fingerprints(const nb::handle& bits_in,
   return call.run([&] { return cleave::dataset_graph(data, o, call.ctx); });
 }
 
+/// The GEMM precision by name (fp32, tf32, bf16), else ValueError.
+cleave::GemmPrecision gemm_precision(const std::string& name) {
+  try {
+    return cleave::gemm_precision_from_name(name);
+  } catch (const cleave::error& e) {
+    throw nb::value_error(e.what());
+  }
+}
+
 cleave::Graph from_embeddings(const nb::handle& x_in,
                               const std::optional<std::vector<std::string>>& ids, double threshold,
-                              const std::string& backend, uint64_t max_memory, bool progress) {
+                              const std::string& gemm, const std::string& backend,
+                              uint64_t max_memory, bool progress) {
   auto x = contiguous<float>(x_in, "float32", 2, "embeddings");
   const std::size_t n = x.shape[0], dim = x.shape[1];
   if (dim == 0 || dim > std::numeric_limits<uint32_t>::max())
     throw nb::value_error("embeddings need 1 to 2^32 - 1 columns");
   cleave::DatasetOptions o;
   o.embeddings.threshold = threshold;
+  o.embeddings.gemm_precision = gemm_precision(gemm);
   Call call(backend, max_memory, progress);
   return call.run([&] {
     const auto data =
@@ -323,12 +334,13 @@ cleave::Graph from_embeddings(const nb::handle& x_in,
 }
 
 cleave::Graph from_npy(const nb::object& path, const std::optional<std::vector<std::string>>& ids,
-                       double threshold, const std::string& backend, uint64_t max_memory,
-                       bool progress) {
+                       double threshold, const std::string& gemm, const std::string& backend,
+                       uint64_t max_memory, bool progress) {
   const std::string p = path_string(path);
   cleave::DatasetOptions o;
   o.format = cleave::InputFormat::npy;
   o.embeddings.threshold = threshold;
+  o.embeddings.gemm_precision = gemm_precision(gemm);
   Call call(backend, max_memory, progress);
   return call.run([&] {
     cleave::Dataset data = cleave::load_dataset(p, o, call.ctx);
@@ -854,17 +866,19 @@ NB_MODULE(_core, m) {
                   "(bool or integer; e.g. RDKit's ConvertToNumpyArray rows), compared by "
                   "measure (tanimoto, dice or cosine). ids default to '0'..'n-1'.")
       .def_static("from_embeddings", &from_embeddings, "x"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "backend"_a = "auto",
-                  "max_memory"_a = 0, "progress"_a = false,
+                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "gemm_precision"_a = "fp32",
+                  "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
                   "Graph of dense embeddings (2-D float array, one row a sample, converted to "
                   "float32) by cosine similarity; an edge when cosine >= threshold (default "
                   "0.9, as `cleave graph` on NPY input). Rows with NaN, infinity or zero norm "
-                  "raise ValueError. ids default to '0'..'n-1'.")
+                  "raise ValueError. ids default to '0'..'n-1'. gemm_precision (fp32, tf32 or "
+                  "bf16) sets the CUDA backend's GEMM inputs; edges and weights are the same "
+                  "for each (`--gemm-precision`), the cpu backend computes in fp32.")
       .def_static("from_npy", &from_npy, "path"_a, "ids"_a = nb::none(),
-                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "backend"_a = "auto",
-                  "max_memory"_a = 0, "progress"_a = false,
+                  "threshold"_a = cleave::kDefaultEmbeddingThreshold, "gemm_precision"_a = "fp32",
+                  "backend"_a = "auto", "max_memory"_a = 0, "progress"_a = false,
                   "Graph of the embeddings in a .npy file (float32 or float16, C order), as "
-                  "`cleave graph --input FILE.npy`.")
+                  "`cleave graph --input FILE.npy` (gemm_precision as in from_embeddings).")
       .def_static(
           "from_fasta",
           [](const nb::object& path, std::optional<double> threshold, const std::string& alphabet,

@@ -112,6 +112,14 @@ def test_embeddings_equal_cli(cli, data, tmp_path):
     g = cleave.Graph.from_embeddings(np.asfortranarray(x.astype(np.float64)), threshold=0.1)
     assert_same_graph(cli, g, tmp_path / "g.cgr")
     assert cleave.Graph.from_embeddings(x).threshold == pytest.approx(0.9)
+    # The GEMM precision, as --gemm-precision: the same graph as the CLI's.
+    cli("graph", "--quiet", "--input", path, "--threshold", 0.1, "--gemm-precision", "bf16",
+        "--out", tmp_path / "b.cgr")
+    for prec in ("bf16", "tf32"):
+        g = cleave.Graph.from_npy(path, threshold=0.1, gemm_precision=prec, backend="cpu")
+        assert_same_graph(cli, g, tmp_path / ("b.cgr" if prec == "bf16" else "g.cgr"))
+    with pytest.raises(ValueError, match="fp16"):
+        cleave.Graph.from_embeddings(x, gemm_precision="fp16")
 
 
 def test_from_edges_save_load(tmp_path):
