@@ -40,6 +40,71 @@ std::size_t optional_column(const std::vector<std::string>& header, const std::s
   return header.size();
 }
 
+/// The rows of a CSV of pairs: the header, an optional id column (else
+/// r1, r2, ...) and an optional numeric label column ("-": none), both
+/// recorded into `pairs` row by row; the entity columns are the caller's.
+class PairRows {
+ public:
+  PairRows(const fs::path& csv, const std::string& id_column, const std::string& label_column,
+           Samples& pairs)
+      : csv_(csv), in_(csv), pairs_(pairs) {
+    if (!in_.next(line_)) format_error(csv_, 1, "the file is empty");
+    auto h = split_csv(line_);
+    if (!h) format_error(csv_, 1, "unterminated quote in the header");
+    header_ = std::move(*h);
+    none_ = header_.size();
+    id_ = id_column.empty() ? optional_column(header_, "id") : column(header_, id_column, csv_);
+    label_ = label_column == "-"    ? none_
+             : label_column.empty() ? optional_column(header_, "label")
+                                    : column(header_, label_column, csv_);
+    if (label_ < none_) pairs_.label_name = std::string(trim(header_[label_]));
+  }
+
+  /// The index of a required column.
+  std::size_t require(const std::string& name) const { return column(header_, name, csv_); }
+
+  /// The next non-blank row, which must reach column `last`; records its
+  /// pair id (unique, non-empty) and label. False at the end of the file.
+  bool next(std::size_t last) {
+    const std::size_t need = std::max({last, id_ == none_ ? 0 : id_, label_ == none_ ? 0 : label_});
+    while (in_.next(line_)) {
+      if (trim(line_).empty()) continue;
+      auto f = split_csv(line_);
+      if (!f) fail("unterminated quote");
+      fields_ = std::move(*f);
+      if (fields_.size() <= need)
+        fail(fmt::format("{} fields, the header has {}", fields_.size(), header_.size()));
+      const std::string id =
+          id_ < none_ ? std::string(trim(fields_[id_])) : fmt::format("r{}", pairs_.ids.size() + 1);
+      if (id.empty()) fail("empty pair id");
+      if (!ids_.emplace(id, static_cast<uint32_t>(pairs_.ids.size())).second)
+        fail(fmt::format("pair id '{}' appears twice", id));
+      if (label_ < none_) {
+        const auto v = detail::eval::parse_double(fields_[label_]);
+        if (!v) fail(fmt::format("label '{}' is not a number", fields_[label_]));
+        pairs_.labels.push_back(*v);
+      }
+      pairs_.ids.push_back(id);
+      return true;
+    }
+    return false;
+  }
+
+  /// Field k of the current row, trimmed.
+  [[nodiscard]] std::string field(std::size_t k) const { return std::string(trim(fields_[k])); }
+  [[nodiscard]] std::size_t line_no() const { return in_.line_no(); }
+  [[noreturn]] void fail(const std::string& what) const { format_error(csv_, line_no(), what); }
+
+ private:
+  fs::path csv_;
+  LineReader in_;
+  Samples& pairs_;
+  std::string line_;
+  std::vector<std::string> header_, fields_;
+  std::size_t none_ = 0, id_ = 0, label_ = 0;
+  std::unordered_map<std::string, uint32_t> ids_;
+};
+
 /// Test fraction of each entity for a cold-both pair test fraction t:
 /// f^2 / (f^2 + (1 - f)^2) = t.
 double entity_fraction_for_both(double t) {
@@ -189,21 +254,11 @@ ColdSide cold_side_from_name(const std::string& name) {
 }
 
 PairedData read_paired(const fs::path& csv, const PairedReadOptions& opt) {
-  LineReader in(csv);
-  std::string line;
-  if (!in.next(line)) format_error(csv, 1, "the file is empty");
-  const auto header = split_csv(line);
-  if (!header) format_error(csv, 1, "unterminated quote in the header");
-  const std::size_t dc = column(*header, opt.drug_column, csv);
-  const std::size_t tc = column(*header, opt.target_column, csv);
-  const std::size_t ic =
-      opt.id_column.empty() ? optional_column(*header, "id") : column(*header, opt.id_column, csv);
-  const std::size_t lc = opt.label_column == "-"    ? header->size()
-                         : opt.label_column.empty() ? optional_column(*header, "label")
-                                                    : column(*header, opt.label_column, csv);
   PairedData d;
-  if (lc < header->size()) d.pairs.label_name = std::string(trim((*header)[lc]));
-  std::unordered_map<std::string, uint32_t> drugs, targets, pair_ids;
+  PairRows rows(csv, opt.id_column, opt.label_column, d.pairs);
+  const std::size_t dc = rows.require(opt.drug_column);
+  const std::size_t tc = rows.require(opt.target_column);
+  std::unordered_map<std::string, uint32_t> drugs, targets;
   std::vector<std::string> target_text;  // inline sequences, in first-seen order
   std::vector<std::size_t> drug_line;
   Sequences fasta;
@@ -213,49 +268,29 @@ PairedData read_paired(const fs::path& csv, const PairedReadOptions& opt) {
     for (uint32_t k = 0; k < fasta.size(); ++k) fasta_index.emplace(fasta.samples.ids[k], k);
   }
   std::vector<uint32_t> fasta_of_target;
-  while (in.next(line)) {
-    if (trim(line).empty()) continue;
-    const auto f = split_csv(line);
-    if (!f) format_error(csv, in.line_no(), "unterminated quote");
-    const std::size_t need =
-        std::max({dc, tc, ic == header->size() ? 0 : ic, lc == header->size() ? 0 : lc});
-    if (f->size() <= need)
-      format_error(csv, in.line_no(),
-                   fmt::format("{} fields, the header has {}", f->size(), header->size()));
-    const std::string id = ic < header->size() ? std::string(trim((*f)[ic]))
-                                               : fmt::format("r{}", d.pairs.ids.size() + 1);
-    if (id.empty()) format_error(csv, in.line_no(), "empty pair id");
-    if (!pair_ids.emplace(id, static_cast<uint32_t>(d.pairs.ids.size())).second)
-      format_error(csv, in.line_no(), fmt::format("pair id '{}' appears twice", id));
-    const std::string smiles(trim((*f)[dc]));
-    const std::string target(trim((*f)[tc]));
-    if (smiles.empty()) format_error(csv, in.line_no(), "empty SMILES");
-    if (target.empty()) format_error(csv, in.line_no(), "empty target");
+  while (rows.next(std::max(dc, tc))) {
+    const std::string smiles = rows.field(dc);
+    const std::string target = rows.field(tc);
+    if (smiles.empty()) rows.fail("empty SMILES");
+    if (target.empty()) rows.fail("empty target");
     auto [di, dnew] = drugs.emplace(smiles, static_cast<uint32_t>(d.drug_ids.size()));
     if (dnew) {
       d.drug_ids.push_back(smiles);
-      drug_line.push_back(in.line_no());
+      drug_line.push_back(rows.line_no());
     }
     auto [ti, tnew] = targets.emplace(target, static_cast<uint32_t>(targets.size()));
     if (tnew) {
       if (!opt.target_fasta.empty()) {
         const auto it = fasta_index.find(target);
         if (it == fasta_index.end())
-          format_error(csv, in.line_no(),
-                       fmt::format("target '{}' is not in {}", target, opt.target_fasta.string()));
+          rows.fail(fmt::format("target '{}' is not in {}", target, opt.target_fasta.string()));
         fasta_of_target.push_back(it->second);
       } else {
         target_text.push_back(target);
       }
     }
-    d.pairs.ids.push_back(id);
     d.drug.push_back(di->second);
     d.target.push_back(ti->second);
-    if (lc < header->size()) {
-      const auto v = detail::eval::parse_double((*f)[lc]);
-      if (!v) format_error(csv, in.line_no(), fmt::format("label '{}' is not a number", (*f)[lc]));
-      d.pairs.labels.push_back(*v);
-    }
   }
   CLEAVE_EXPECTS(!d.pairs.ids.empty(), "{}: no pairs", csv.string());
   // Drugs: Morgan fingerprints, an unparseable SMILES named by its first line.
@@ -409,65 +444,34 @@ PpiCold ppi_cold_from_name(const std::string& name) {
 
 ProteinPairs read_protein_pairs(const fs::path& csv, const ProteinPairsReadOptions& opt) {
   CLEAVE_EXPECTS(!opt.fasta.empty(), "protein pairs need the FASTA that holds their ids");
-  LineReader in(csv);
-  std::string line;
-  if (!in.next(line)) format_error(csv, 1, "the file is empty");
-  const auto header = split_csv(line);
-  if (!header) format_error(csv, 1, "unterminated quote in the header");
-  const std::size_t ac = column(*header, opt.a_column, csv);
-  const std::size_t bc = column(*header, opt.b_column, csv);
-  const std::size_t ic =
-      opt.id_column.empty() ? optional_column(*header, "id") : column(*header, opt.id_column, csv);
-  const std::size_t lc = opt.label_column == "-"    ? header->size()
-                         : opt.label_column.empty() ? optional_column(*header, "label")
-                                                    : column(*header, opt.label_column, csv);
   ProteinPairs d;
-  if (lc < header->size()) d.pairs.label_name = std::string(trim((*header)[lc]));
+  PairRows rows(csv, opt.id_column, opt.label_column, d.pairs);
+  const std::size_t ac = rows.require(opt.a_column);
+  const std::size_t bc = rows.require(opt.b_column);
   const Sequences fasta = read_fasta(opt.fasta);
-  std::unordered_map<std::string, uint32_t> fasta_index, used, pair_ids;
+  std::unordered_map<std::string, uint32_t> fasta_index, used;
   for (uint32_t k = 0; k < fasta.size(); ++k) fasta_index.emplace(fasta.samples.ids[k], k);
   std::vector<uint32_t> fasta_of_protein;
-  const std::size_t need =
-      std::max({ac, bc, ic == header->size() ? 0 : ic, lc == header->size() ? 0 : lc});
-  while (in.next(line)) {
-    if (trim(line).empty()) continue;
-    const auto f = split_csv(line);
-    if (!f) format_error(csv, in.line_no(), "unterminated quote");
-    if (f->size() <= need)
-      format_error(csv, in.line_no(),
-                   fmt::format("{} fields, the header has {}", f->size(), header->size()));
-    const std::string id = ic < header->size() ? std::string(trim((*f)[ic]))
-                                               : fmt::format("r{}", d.pairs.ids.size() + 1);
-    if (id.empty()) format_error(csv, in.line_no(), "empty pair id");
-    if (!pair_ids.emplace(id, static_cast<uint32_t>(d.pairs.ids.size())).second)
-      format_error(csv, in.line_no(), fmt::format("pair id '{}' appears twice", id));
+  while (rows.next(std::max(ac, bc))) {
     uint32_t idx[2];
     for (int k = 0; k < 2; ++k) {
-      const std::string protein(trim((*f)[k == 0 ? ac : bc]));
+      const std::string protein = rows.field(k == 0 ? ac : bc);
       if (protein.empty())
-        format_error(
-            csv, in.line_no(),
+        rows.fail(
             fmt::format("empty protein id in column '{}'", k == 0 ? opt.a_column : opt.b_column));
       const auto [it, fresh] = used.emplace(protein, static_cast<uint32_t>(used.size()));
       if (fresh) {
         const auto fi = fasta_index.find(protein);
         if (fi == fasta_index.end())
-          format_error(csv, in.line_no(),
-                       fmt::format("protein '{}' is not in {}", protein, opt.fasta.string()));
+          rows.fail(fmt::format("protein '{}' is not in {}", protein, opt.fasta.string()));
         fasta_of_protein.push_back(fi->second);
       }
       idx[k] = it->second;
     }
-    d.pairs.ids.push_back(id);
     d.a.push_back(idx[0]);
     d.b.push_back(idx[1]);
-    if (lc < header->size()) {
-      const auto v = detail::eval::parse_double((*f)[lc]);
-      if (!v) format_error(csv, in.line_no(), fmt::format("label '{}' is not a number", (*f)[lc]));
-      d.pairs.labels.push_back(*v);
-    }
   }
-  if (d.pairs.ids.empty()) format_error(csv, in.line_no(), "no pairs");
+  if (d.pairs.ids.empty()) format_error(csv, rows.line_no(), "no pairs");
   std::vector<std::string> ids, seqs;
   for (uint32_t k : fasta_of_protein) {
     ids.push_back(fasta.samples.ids[k]);
