@@ -88,6 +88,24 @@ def read_splits(out):
     return res
 
 
+
+def made_splits(cmd, method, out, what, known):
+    """Runs a `cleave paired` command (SPECTRA sweeps at p = 0, 0.5, 1) on
+    2 and on 1 thread, requires the same files, three valid partitions and
+    known pair ids; returns the splits."""
+    if method == "spectra":
+        cmd = cmd + ["--sp", "0,0.5,1"]
+    run(cmd + ["--threads", "2", "--out", out])
+    run(cmd + ["--threads", "1", "--out", out + "_t1"])
+    same_files(out, out + "_t1")
+    splits = read_splits(out)
+    if method == "partition" and len(splits) < 3:
+        fail(f"{what}: {len(splits)} of 3 partitions are valid")
+    for s, d, train, test, cold_split in splits:
+        if not set(train + test) <= known:
+            fail(f"{d}: unknown pair ids")
+    return splits
+
 def check_overlap(d, s, want):
     got = (float(s["overlap_frac"]), float(s["overlap_maxsim"]), float(s["overlap_meansim"]))
     for name, w, g in zip(("frac", "maxsim", "meansim"), want, got):
@@ -173,17 +191,8 @@ def main():
                 out = os.path.join(tmp, f"{cold}_{method}")
                 cmd = [args.cleave, "paired", "--quiet", "--input", csv_path, "--cold", cold,
                        "--seeds", "1,2,3", "--exhaustive", "--method", method]
-                if method == "spectra":
-                    cmd += ["--sp", "0,0.5,1"]
-                run(cmd + ["--threads", "2", "--out", out])
-                run(cmd + ["--threads", "1", "--out", out + "_t1"])
-                same_files(out, out + "_t1")
-                splits = read_splits(out)
-                if method == "partition" and len(splits) < 3:
-                    fail(f"cold {cold}: {len(splits)} of 3 partitions are valid")
+                splits = made_splits(cmd, method, out, f"cold {cold}", by_id.keys())
                 for s, d, train, test, cold_split in splits:
-                    if not set(train + test) <= by_id.keys():
-                        fail(f"{d}: unknown pair ids")
 
                     def sim(p, q):
                         a, b = by_id[p], by_id[q]
@@ -263,17 +272,8 @@ def check_protein_pairs(cleave, tmp):
             cmd = [cleave, "paired", "--quiet", "--pairs", "protein-protein", "--input", path,
                    "--fasta", fasta, "--cold", cold, "--exhaustive", "--seeds", "1,2,3",
                    "--method", method]
-            if method == "spectra":
-                cmd += ["--sp", "0,0.5,1"]
-            run(cmd + ["--threads", "2", "--out", out])
-            run(cmd + ["--threads", "1", "--out", out + "_t1"])
-            same_files(out, out + "_t1")
-            splits = read_splits(out)
-            if method == "partition" and len(splits) < 3:
-                fail(f"ppi cold {cold}: {len(splits)} of 3 partitions are valid")
+            splits = made_splits(cmd, method, out, f"ppi cold {cold}", by_id.keys())
             for s, d, train, test, cold_split in splits:
-                if not set(train + test) <= by_id.keys():
-                    fail(f"{d}: unknown pair ids")
                 train_proteins = {x for q in train for x in by_id[q][1:3]}
 
                 def best(x):
