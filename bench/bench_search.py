@@ -26,21 +26,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_seqsearch import timed  # noqa: E402
-
-
-def read_fasta(path):
-    recs, name, seq = [], None, []
-    for line in open(path):
-        line = line.rstrip("\n")
-        if line.startswith(">"):
-            if name is not None:
-                recs.append((name, "".join(seq)))
-            name, seq = line[1:].split()[0], []
-        elif line:
-            seq.append(line)
-    if name is not None:
-        recs.append((name, "".join(seq)))
-    return recs
+from cleave_cli import read_fasta  # noqa: E402
 
 
 def write_fasta(path, recs):
@@ -98,25 +84,27 @@ def main():
                "--out", out]
         if a.sensitivity is not None:
             cmd += ["--sensitivity", str(a.sensitivity)]
-        c_wall, c_rss = timed(cmd)
+        c_wall, c_rss, c_cpu = timed(cmd)
         ch = cleave_hits(out)
         m8 = os.path.join(tmp, "m.m8")
-        m_wall, m_rss = timed([a.mmseqs, "easy-search", qpath, tpath, m8, os.path.join(tmp, "mm"),
+        m_wall, m_rss, m_cpu = timed([a.mmseqs, "easy-search", qpath, tpath, m8, os.path.join(tmp, "mm"),
                                "--min-seq-id", str(a.threshold), "--threads", str(a.threads),
                                "-v", "1"])
         mh = mmseqs_hits(m8)
         print(f"# bench_search: {nq} queries x {nt} targets, identity >= {a.threshold}, "
               f"{a.threads} threads")
-        print(f"cleave search  {c_wall:8.1f} s {c_rss:7.0f} MiB {len(ch):9d} hits")
-        print(f"mmseqs         {m_wall:8.1f} s {m_rss:7.0f} MiB {len(mh):9d} hits"
-              f"   time ratio mmseqs/cleave {m_wall / c_wall:.2f}")
+        print(f"cleave search  {c_wall:8.1f} s ({c_cpu:8.1f} CPU-s) {c_rss:7.0f} MiB "
+              f"{len(ch):9d} hits")
+        print(f"mmseqs         {m_wall:8.1f} s ({m_cpu:8.1f} CPU-s) {m_rss:7.0f} MiB "
+              f"{len(mh):9d} hits   ratio mmseqs/cleave wall {m_wall / c_wall:.2f}, "
+              f"CPU {m_cpu / c_cpu:.2f}")
         both = sum(1 for k in ch if k in mh)
         mm_at = {k for k, v in mh.items() if v >= a.threshold}
         print(f"cleave hits MMseqs2 reports: {both}/{len(ch)} ({both / max(1, len(ch)):.3f}); "
               f"MMseqs2 hits that are cleave hits: {sum(1 for k in mm_at if k in ch)}/{len(mm_at)}")
         if a.exhaustive:
             ex = os.path.join(tmp, "ex.tsv")
-            e_wall, _ = timed(cmd[:cmd.index("--prefilter")] + ["--exhaustive", "--quiet",
+            e_wall, _, _ = timed(cmd[:cmd.index("--prefilter")] + ["--exhaustive", "--quiet",
                                                                  "--out", ex])
             eh = cleave_hits(ex)
             print(f"cleave exhaustive {e_wall:8.1f} s {len(eh):9d} hits")

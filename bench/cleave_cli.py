@@ -11,6 +11,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def read_fasta(path):
+    """[(id, sequence)] of a FASTA file: the id is the header's first word,
+    sequence lines joined with surrounding whitespace removed."""
+    recs, name, seq = [], None, []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith(">"):
+                if name is not None:
+                    recs.append((name, "".join(seq)))
+                name, seq = line[1:].split()[0], []
+            elif line:
+                seq.append(line)
+    if name is not None:
+        recs.append((name, "".join(seq)))
+    return recs
+
+
 def find_cleave(explicit=None):
     """--cleave, else $CLEAVE, else the first build folder holding src/cleave."""
     for c in [explicit, os.environ.get("CLEAVE")]:

@@ -38,26 +38,14 @@ import csv
 import math
 import os
 import random
+import sys
 
 from rdkit import Chem, RDLogger
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cleave_cli import read_fasta  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def read_fasta(path):
-    recs, name, seq = [], None, []
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith(">"):
-                if name is not None:
-                    recs.append((name, "".join(seq)))
-                name, seq = line[1:].split()[0], []
-            elif line:
-                seq.append(line)
-    if name is not None:
-        recs.append((name, "".join(seq)))
-    return recs
 
 
 def smiles_of(path, n):
