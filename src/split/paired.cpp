@@ -3,6 +3,7 @@
 /// to pairs, and the pair-level overlap.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include "cleave/util.hpp"
 #include "eval/text.hpp"
 #include "io/morgan.hpp"
+#include "kernels/hash.hpp"
 
 namespace cleave {
 
@@ -394,6 +396,44 @@ std::vector<SplitResult> paired_sweep(const PairedData& d, const Graph* drug_gra
   return out;
 }
 
+/// A partition lifted to pairs whose test share is re-aimed on the pairs:
+/// the entity partition meets its fraction on entities, and entities with
+/// many pairs move the pairs' share away from it (a hub target on the test
+/// side). `split(f, seed)` partitions with entity test fraction f and lifts.
+/// The first try uses f0 (right when pairs spread evenly) and the seed
+/// itself; each later one scales f by (asked / measured)^power (1 where a
+/// pair follows one entity, 1/2 where both must agree and the share goes
+/// with f^2) and takes a seed
+/// derived from the seed and the try (where a hub lands depends on the
+/// packing order as much as on f; bisecting f with the seed fixed stalled
+/// at the f where a hub flips side). Stops once the pairs' share is
+/// within `tolerance` of `asked`, after at most 16 tries, keeping the
+/// closest valid split (the first on ties), so never worse than the first
+/// try. Deterministic: a function of the seed alone; the result keeps it.
+template <class Split>
+SplitResult aim_pairs(double asked, double tolerance, double f0, double power, uint64_t seed,
+                      Split split) {
+  std::optional<SplitResult> best;
+  double best_gap = std::numeric_limits<double>::infinity();
+  double f = f0;
+  for (uint64_t attempt = 0; attempt < 16; ++attempt) {
+    SplitResult r = split(f, attempt == 0 ? seed : kernels::mix64(seed + attempt));
+    r.seed = seed;
+    const uint64_t kept = r.train + r.test;
+    double share = 0.0;
+    if (r.valid && kept > 0) {
+      share = static_cast<double>(r.test) / static_cast<double>(kept);
+      const double gap = std::abs(share - asked);
+      if (gap < best_gap) best = std::move(r), best_gap = gap;
+      if (gap <= tolerance) break;
+    } else if (!best) {
+      best = std::move(r);
+    }
+    f = std::clamp(share > 0 ? f * std::pow(asked / share, power) : f * 2, 0.005, 0.95);
+  }
+  return std::move(*best);
+}
+
 std::vector<SplitResult> paired_partition(const PairedData& d, const Graph* drug_graph,
                                           const Graph* target_graph, ColdSide cold,
                                           const PartitionOptions& opt,
@@ -403,14 +443,20 @@ std::vector<SplitResult> paired_partition(const PairedData& d, const Graph* drug
   const bool use_d = cold != ColdSide::target, use_t = cold != ColdSide::drug;
   PartitionOptions entity = opt;
   entity.mutation_aware = false;
-  if (cold == ColdSide::both) entity.test_fraction = entity_fraction_for_both(opt.test_fraction);
+  const double f0 =
+      cold == ColdSide::both ? entity_fraction_for_both(opt.test_fraction) : opt.test_fraction;
   std::vector<SplitResult> out;
   for (std::size_t k = 0; k < seeds.size(); ++k) {
     const int repeat = static_cast<int>(k);
-    std::optional<SplitResult> sd, st;
-    if (use_d) sd = partition_split(*drug_graph, entity, seeds[k], repeat);
-    if (use_t) st = partition_split(*target_graph, entity, seeds[k], repeat);
-    SplitResult r = lift_drug_target(d, sd ? &*sd : nullptr, st ? &*st : nullptr, cold, 0);
+    SplitResult r =
+        aim_pairs(opt.test_fraction, opt.tolerance, f0, cold == ColdSide::both ? 0.5 : 1.0,
+                  seeds[k], [&](double f, uint64_t seed) {
+                    entity.test_fraction = f;
+                    std::optional<SplitResult> sd, st;
+                    if (use_d) sd = partition_split(*drug_graph, entity, seed, repeat);
+                    if (use_t) st = partition_split(*target_graph, entity, seed, repeat);
+                    return lift_drug_target(d, sd ? &*sd : nullptr, st ? &*st : nullptr, cold, 0);
+                  });
     r.p = 0;
     if (r.valid)
       r.overlap = pair_overlap(d, drug_graph, target_graph, cold, r.side, r.train, r.test);
@@ -600,11 +646,15 @@ std::vector<SplitResult> ppi_partition(const ProteinPairs& d, const Graph& g, Pp
   CLEAVE_EXPECTS(opt.valid_fraction == 0.0, "paired partitions have no validation side");
   PartitionOptions entity = opt;
   entity.mutation_aware = false;
-  entity.test_fraction = protein_fraction(cold, opt.test_fraction);
   std::vector<SplitResult> out;
   for (std::size_t k = 0; k < seeds.size(); ++k) {
-    const SplitResult s = partition_split(g, entity, seeds[k], static_cast<int>(k));
-    SplitResult r = lift_protein_pairs(d, s, cold, 0);
+    SplitResult r =
+        aim_pairs(opt.test_fraction, opt.tolerance, protein_fraction(cold, opt.test_fraction),
+                  cold == PpiCold::both ? 0.5 : 1.0, seeds[k], [&](double f, uint64_t seed) {
+                    entity.test_fraction = f;
+                    return lift_protein_pairs(
+                        d, partition_split(g, entity, seed, static_cast<int>(k)), cold, 0);
+                  });
     r.p = 0;
     if (r.valid) r.overlap = ppi_overlap(d, g, cold, r.side, r.train, r.test);
     out.push_back(std::move(r));

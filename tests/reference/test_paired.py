@@ -104,6 +104,12 @@ def made_splits(cmd, method, out, what, known):
     for s, d, train, test, cold_split in splits:
         if not set(train + test) <= known:
             fail(f"{d}: unknown pair ids")
+        # Partitions meet the test fraction (0.2 +- 0.02, the defaults) on
+        # the pairs, not only on the entities (one pair of slack for sets
+        # this small).
+        share = len(test) / len(train + test)
+        if method == "partition" and abs(share - 0.2) > 0.02 + 1 / len(train + test):
+            fail(f"{d}: test share of the pairs {share:.3f}, asked 0.2 +- 0.02")
     return splits
 
 def check_overlap(d, s, want):
