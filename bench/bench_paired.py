@@ -19,9 +19,9 @@ clustering tool is needed; its MILP runs on SCIP (pyscipopt) with
 --datasail-sec seconds per problem.
 
 Usage:
-  python bench/make_dti.py --out /tmp/dti
-  python bench/bench_paired.py --cleave build/src/cleave --data /tmp/dti \\
-      [--datasail-python /tmp/ds-venv/bin/python]
+  python bench/make_dti.py --out bench/work/dti
+  python bench/bench_paired.py --cleave build/src/cleave --data bench/work/dti \\
+      [--datasail-python bench/work/ds-venv/bin/python]
 CPU time = user + sys of /usr/bin/time -v.
 """
 import argparse
