@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
@@ -32,19 +33,36 @@ bool exhaustive_is_cheap(const Sequences& seqs, uint64_t budget) {
   return (sum * sum - sq) / 2 <= static_cast<double>(budget);
 }
 
+/// The prefilter's settings for this input, the seeds settled.
+struct SettledPrefilter {
+  align_detail::PrefilterParams params;
+  uint64_t hit_budget = 0;    ///< as asked (0: no seed choice)
+  uint64_t hit_estimate = 0;  ///< of the default seeds (0: no seed choice)
+};
+
+SettledPrefilter settled_prefilter(const Sequences& seqs, const AlignOptions& opt) {
+  SettledPrefilter s;
+  const auto asked =
+      align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
+                                     opt.sensitivity, opt.match, opt.mismatch);
+  s.hit_budget = asked.large_patterns.empty() ? 0 : asked.hit_budget;
+  s.params = align_detail::settle_seeds(seqs, asked, {}, &s.hit_estimate);
+  return s;
+}
+
 std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
-                            const kernels::ScoreScheme& sc, bool prefiltered) {
+                            const kernels::ScoreScheme& sc, const SettledPrefilter* pre) {
   std::string search = "\"exhaustive\"";
-  if (prefiltered) {
-    const auto p =
-        align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
-                                       opt.sensitivity, opt.match, opt.mismatch);
+  if (pre) {
+    const auto& p = pre->params;
     search = fmt::format(
         "{{\"prefilter\": {{\"sensitivity\": {}, \"seeds\": \"{}\", \"reduced_alphabet\": "
         "{}, \"band\": {}, \"window\": {}, \"min_ungapped\": {}, \"gapped_band\": {}, "
-        "\"min_gapped\": {}, \"length_ratio\": {}, \"short_max\": {}, \"short_cells\": {}}}}}",
+        "\"min_gapped\": {}, \"length_ratio\": {}, \"short_max\": {}, \"short_cells\": {}, "
+        "\"hit_budget\": {}, \"hit_estimate\": {}}}}}",
         opt.sensitivity, fmt::join(p.patterns, ","), p.reduce ? "true" : "false", p.band, p.window,
-        p.min_ungapped, p.gapped_band, p.min_gapped, p.length_ratio, p.short_max, p.short_cells);
+        p.min_ungapped, p.gapped_band, p.min_gapped, p.length_ratio, p.short_max, p.short_cells,
+        pre->hit_budget, pre->hit_estimate);
   }
   return fmt::format(
       "{{\"alphabet\": \"{}\", \"align\": \"{}\", \"gap_open\": {}, \"gap_extend\": {}, "
@@ -56,12 +74,10 @@ std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
       identity_kind_name(resolved_identity(opt)), search);
 }
 
-Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
+Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
+                        const align_detail::PrefilterParams& params) {
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-  const auto params =
-      align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
-                                     opt.sensitivity, opt.match, opt.mismatch);
   // Over ranks, each scans and aligns its share of the query rows; rank 0
   // gathers the edges and histograms (every rank builds the whole index).
   const int part = dist::rank(), parts = dist::size();
@@ -76,11 +92,13 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt) {
   counts.short_pairs = dist::sum(counts.short_pairs);
   const auto n = static_cast<int64_t>(seqs.size());
   std::vector<TileResult> results(static_cast<std::size_t>(threads));
-  Progress progress(fmt::format("sequence identity ({} seed hits, {} diagonals, {} ungapped, {} "
-                                "candidate pairs, {} of them short pairs taken without seeds)",
-                                counts.seed_hits, counts.diagonal_hits, counts.ungapped,
-                                counts.candidates, counts.short_pairs),
-                    static_cast<uint64_t>(n));
+  Progress progress(
+      fmt::format("sequence identity (seeds {}: {} seed hits, {} diagonals, {} "
+                  "ungapped, {} candidate pairs, {} of them short pairs taken "
+                  "without seeds)",
+                  fmt::join(params.patterns, ","), counts.seed_hits, counts.diagonal_hits,
+                  counts.ungapped, counts.candidates, counts.short_pairs),
+      static_cast<uint64_t>(n));
   // Rows add to their thread's results, which are merged order-free (the
   // edges are sorted below): skipped rows only matter when cancelled.
   ParallelCancel cancel;
@@ -167,10 +185,12 @@ Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
   const bool prefiltered =
       opt.search == SearchMode::prefilter ||
       (opt.search == SearchMode::automatic && !exhaustive_is_cheap(seqs, opt.exhaustive_cells));
+  std::optional<SettledPrefilter> pre;
   if (prefiltered) {
     if (!opt.work_dir.empty())
       warn("the prefilter keeps no checkpoints: the work directory serves exhaustive runs only");
-    g = prefiltered_graph(seqs, opt);
+    pre = settled_prefilter(seqs, opt);
+    g = prefiltered_graph(seqs, opt, pre->params);
   } else {
     auto computer = make_sequence_computer(seqs, opt);
     ScheduleOptions so;
@@ -182,7 +202,7 @@ Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
     g.set_ids(seqs.samples.ids);
   }
   GraphMeta meta = g.meta();
-  meta.parameters = parameters_json(seqs, opt, sc, prefiltered);
+  meta.parameters = parameters_json(seqs, opt, sc, pre ? &*pre : nullptr);
   g.set_meta(std::move(meta));
   return g;
 }

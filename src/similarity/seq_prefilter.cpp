@@ -118,12 +118,45 @@ struct Event {
   int32_t x;  ///< query position of the second hit
 };
 
-/// Postings of one seed pattern: codes of every position, counting-sorted
-/// into buckets, each in (sequence, position) order.
-struct SeedIndex {
-  std::vector<uint32_t> care;  ///< offsets of the '1' positions
+/// A seed pattern's shape: offsets of its '1' positions, its span and its
+/// number of codes.
+struct SeedShape {
+  std::vector<uint32_t> care;
   uint32_t span = 0;
-  std::vector<uint32_t> codes;  ///< per residue position of the input
+  uint64_t n_codes = 0;
+};
+
+SeedShape seed_shape(const SeedAlphabet& al, const std::string& pattern) {
+  SeedShape sh;
+  sh.span = static_cast<uint32_t>(pattern.size());
+  for (uint32_t k = 0; k < sh.span; ++k)
+    if (pattern[k] == '1') sh.care.push_back(k);
+  const bool only_01 = pattern.find_first_not_of("01") == std::string::npos;
+  CLEAVE_EXPECTS(only_01 && !sh.care.empty() && pattern.front() == '1' &&
+                     std::pow(double(al.size), double(sh.care.size())) <= double(kMaxCodes),
+                 "seed pattern '{}' is not usable with an alphabet of {} letters", pattern,
+                 al.size);
+  sh.n_codes = static_cast<uint64_t>(std::llround(std::pow(al.size, sh.care.size())));
+  return sh;
+}
+
+/// Seed codes of every position of the input for one shape.
+std::vector<uint32_t> input_codes(const Sequences& seqs, const SeedAlphabet& al,
+                                  const SeedShape& sh, int threads) {
+  std::vector<uint32_t> codes(seqs.residues.size());
+  const auto n = static_cast<int64_t>(seqs.size());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 64)
+  for (int64_t i = 0; i < n; ++i)
+    seed_codes(seqs.data(i), seqs.length(i), al, sh.care, sh.span, codes.data() + seqs.offsets[i]);
+  return codes;
+}
+
+/// Postings of one seed pattern: the codes of every position,
+/// counting-sorted into buckets, each in (sequence, position) order. The
+/// codes themselves are not kept (4 bytes a residue a pattern): the scan
+/// computes those of each query.
+struct SeedIndex {
+  SeedShape shape;
   std::vector<uint64_t> start;  ///< bucket c is [start[c], start[c + 1])
   std::vector<uint32_t> seq, pos;
 };
@@ -131,30 +164,19 @@ struct SeedIndex {
 SeedIndex build_index(const Sequences& seqs, const SeedAlphabet& al, const std::string& pattern,
                       int threads) {
   SeedIndex ix;
-  ix.span = static_cast<uint32_t>(pattern.size());
-  for (uint32_t k = 0; k < ix.span; ++k)
-    if (pattern[k] == '1') ix.care.push_back(k);
-  const bool only_01 = pattern.find_first_not_of("01") == std::string::npos;
-  CLEAVE_EXPECTS(only_01 && !ix.care.empty() && pattern.front() == '1' &&
-                     std::pow(double(al.size), double(ix.care.size())) <= double(kMaxCodes),
-                 "seed pattern '{}' is not usable with an alphabet of {} letters", pattern,
-                 al.size);
-  const auto n_codes = static_cast<uint64_t>(std::llround(std::pow(al.size, ix.care.size())));
+  ix.shape = seed_shape(al, pattern);
+  const uint64_t n_codes = ix.shape.n_codes;
   const auto n = static_cast<int64_t>(seqs.size());
-  ix.codes.resize(seqs.residues.size());
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 64)
-  for (int64_t i = 0; i < n; ++i)
-    seed_codes(seqs.data(i), seqs.length(i), al, ix.care, ix.span,
-               ix.codes.data() + seqs.offsets[i]);
+  const std::vector<uint32_t> codes = input_codes(seqs, al, ix.shape, threads);
   ix.start.assign(n_codes + 1, 0);
-  for (uint32_t c : ix.codes)
+  for (uint32_t c : codes)
     if (c != kNoCode) ++ix.start[c + 1];
   for (uint64_t c = 0; c < n_codes; ++c) ix.start[c + 1] += ix.start[c];
   ix.seq.resize(ix.start.back());
   ix.pos.resize(ix.start.back());
   std::vector<uint64_t> fill(ix.start.begin(), ix.start.end() - 1);
   for (int64_t i = 0; i < n; ++i) {
-    const uint32_t* ci = ix.codes.data() + seqs.offsets[i];
+    const uint32_t* ci = codes.data() + seqs.offsets[i];
     for (uint32_t x = 0; x < seqs.length(i); ++x) {
       if (ci[x] == kNoCode) continue;
       const uint64_t slot = fill[ci[x]]++;
@@ -176,9 +198,15 @@ class HitScan {
  public:
   using Length = std::make_unsigned_t<D>;
 
-  HitScan(const Sequences& seqs, const std::vector<SeedIndex>& index, const PrefilterParams& p,
-          uint32_t block)
-      : seqs_(seqs), index_(index), p_(p), block_(block), track_(seqs.size()), len_(seqs.size()) {
+  HitScan(const Sequences& seqs, const SeedAlphabet& al, const std::vector<SeedIndex>& index,
+          const PrefilterParams& p, uint32_t block)
+      : seqs_(seqs),
+        al_(al),
+        index_(index),
+        p_(p),
+        block_(block),
+        track_(seqs.size()),
+        len_(seqs.size()) {
     for (std::size_t j = 0; j < seqs.size(); ++j) {
       len_[j] = static_cast<Length>(seqs.length(j));
       max_len_ = std::max(max_len_, seqs.length(j));
@@ -217,11 +245,14 @@ class HitScan {
     const std::size_t np = index_.size();
     cur_.resize(std::size_t{ni} * np);
     end_.resize(std::size_t{ni} * np);
-    const uint64_t at = seqs_.offsets[static_cast<std::size_t>(i)];
+    codes_.resize(std::size_t{ni} * np);
+    for (std::size_t q = 0; q < np; ++q)
+      seed_codes(seqs_.data(static_cast<std::size_t>(i)), ni, al_, index_[q].shape.care,
+                 index_[q].shape.span, codes_.data() + q * ni);
     for (uint32_t x = 0; x < ni; ++x)
       for (std::size_t q = 0; q < np; ++q) {
         const SeedIndex& ix = index_[q];
-        const uint32_t c = ix.codes[at + x];
+        const uint32_t c = codes_[q * ni + x];
         const std::size_t slot = x * np + q;
         if (c == kNoCode) {
           cur_[slot] = end_[slot] = 0;
@@ -285,6 +316,7 @@ class HitScan {
   }
 
   const Sequences& seqs_;
+  const SeedAlphabet& al_;
   const std::vector<SeedIndex>& index_;
   const PrefilterParams& p_;
   uint32_t block_;
@@ -292,6 +324,7 @@ class HitScan {
   std::vector<Length> len_;
   uint32_t max_len_ = 0;
   std::vector<uint64_t> cur_, end_;
+  std::vector<uint32_t> codes_;  ///< the query's codes, pattern-major
   uint32_t stamp_ = 0;
 };
 
@@ -509,14 +542,26 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
   // more shapes find more distant pairs at more cost (recall of each
   // setting on real proteins: bench/RESULTS.md).
   p.reduce = true;
-  if (sensitivity >= 7)
+  // Weight-6 shapes for large inputs: six of them found 0.997 (real) and
+  // 0.968 (generated) of the edges at identity 0.3 where the three
+  // weight-5 ones found 0.997 and 0.984, with 3.2x fewer seed hits.
+  const std::vector<std::string> w6 = {"11011011",   "111010011",  "1100110101",
+                                       "1011100101", "1101000111", "110100111"};
+  if (sensitivity >= 7) {
     p.patterns = {"11011"};
-  else if (sensitivity >= 5)
+  } else if (sensitivity >= 5) {
     p.patterns = {"1101101", "1110011", "11001011"};
-  else if (sensitivity >= 3)
+    p.large_patterns = w6;
+  } else if (sensitivity >= 3) {
     p.patterns = {"1101101", "1110011"};
-  else
+    p.large_patterns.assign(w6.begin(), w6.begin() + 4);
+  } else {
     p.patterns = {"11011011"};
+  }
+  // 1e10 chance hits cost the scan and its scores some 10 CPU-minutes.
+  if (!p.large_patterns.empty())
+    p.hit_budget =
+        static_cast<uint64_t>(std::ldexp(1e10, static_cast<int>(std::lround(sensitivity)) - 5));
   p.band = 1;
   p.min_ungapped = 32;
   p.min_gapped = static_cast<int32_t>(std::lround(75 - 3 * sensitivity));
@@ -525,6 +570,46 @@ PrefilterParams prefilter_params(Alphabet alphabet, IdentityKind identity, doubl
   // pairs of 30 to 100 residues; bench/RESULTS.md section 8).
   p.short_max = 100;
   p.short_cells = short_budget(sensitivity);
+  return p;
+}
+
+uint64_t seed_hit_estimate(const Sequences& seqs, bool reduce,
+                           const std::vector<std::string>& patterns, PrefilterRange range) {
+  const auto al = seed_alphabet(seqs.alphabet, reduce);
+  const auto n = static_cast<uint32_t>(seqs.size());
+  const uint32_t rows = std::min(n, range.rows_end);
+  // A search: rows [0, rows) against columns [cols_begin, n); else every
+  // sequence in one histogram.
+  const bool disjoint = range.cols_begin >= rows;
+  uint64_t total = 0;
+  std::vector<uint32_t> codes;
+  for (const auto& pattern : patterns) {
+    const SeedShape sh = seed_shape(al, pattern);
+    std::vector<uint64_t> rows_of(sh.n_codes, 0), cols_of(disjoint ? sh.n_codes : 0, 0);
+    for (uint32_t i = 0; i < n; ++i) {
+      const bool row = !disjoint || i < rows, col = disjoint && i >= range.cols_begin;
+      if (!row && !col) continue;
+      codes.resize(seqs.length(i));
+      seed_codes(seqs.data(i), seqs.length(i), al, sh.care, sh.span, codes.data());
+      for (uint32_t c : codes)
+        if (c != kNoCode) ++(row ? rows_of : cols_of)[c];
+    }
+    for (uint64_t c = 0; c < sh.n_codes; ++c)
+      total +=
+          disjoint ? rows_of[c] * cols_of[c] : rows_of[c] * (rows_of[c] - (rows_of[c] > 0)) / 2;
+  }
+  return total;
+}
+
+PrefilterParams settle_seeds(const Sequences& seqs, PrefilterParams p, PrefilterRange range,
+                             uint64_t* estimate) {
+  uint64_t hits = 0;
+  if (!p.large_patterns.empty()) {
+    hits = seed_hit_estimate(seqs, p.reduce, p.patterns, range);
+    if (hits > p.hit_budget) p.patterns = p.large_patterns;
+    p.large_patterns.clear();
+  }
+  if (estimate) *estimate = hits;
   return p;
 }
 
@@ -548,8 +633,9 @@ uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
 }
 
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
-                                const PrefilterParams& p, int threads, bool progress,
+                                const PrefilterParams& asked, int threads, bool progress,
                                 PrefilterCounts* counts, PrefilterRange range) {
+  const PrefilterParams p = settle_seeds(seqs, asked, range);
   const auto al = seed_alphabet(seqs.alphabet, p.reduce);
   CLEAVE_EXPECTS(!p.patterns.empty(), "the prefilter needs at least one seed pattern");
   if (threads <= 0) threads = omp_get_max_threads();
@@ -590,9 +676,9 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     std::optional<HitScan<int16_t>> scan16;
     std::optional<HitScan<int32_t>> scan32;
     if (narrow)
-      scan16.emplace(seqs, index, p, block(sizeof(Track<int16_t>)));
+      scan16.emplace(seqs, al, index, p, block(sizeof(Track<int16_t>)));
     else
-      scan32.emplace(seqs, index, p, block(sizeof(Track<int32_t>)));
+      scan32.emplace(seqs, al, index, p, block(sizeof(Track<int32_t>)));
     std::vector<Event> events;
     std::vector<uint32_t> pass;
     std::vector<int32_t> band_buf;

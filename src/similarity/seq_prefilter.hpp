@@ -43,6 +43,14 @@ struct PrefilterParams {
   /// of their recall, and such pairs are the cheapest to align.
   uint32_t short_max = 0;
   uint64_t short_cells = 0;
+  /// Heavier seeds for large inputs: used in place of `patterns` when those
+  /// would make more than `hit_budget` seed hits (seed_hit_estimate); empty:
+  /// never. Chance seed hits grow with the square of the input, and with
+  /// them the cost of the scan and of the scores after it; weight-6 seeds
+  /// make about a sixth of the chance hits of weight-5 ones, and twice as
+  /// many shapes keep most of the recall (bench/RESULTS.md section 8).
+  std::vector<std::string> large_patterns;
+  uint64_t hit_budget = 0;
   /// Targets per block of the seed scan (0: as many as keep the scan's
   /// per-target memory within the L2 cache). The candidates do not depend
   /// on it; tests set small blocks to check exactly that.
@@ -80,6 +88,35 @@ struct PrefilterCounts {
   uint64_t candidates = 0;     ///< pairs passing the banded alignment score, or short pairs
   uint64_t short_pairs = 0;    ///< pairs of short sequences taken without seeds
 };
+
+/// Which pairs (i, j), i < j, the prefilter looks at: rows i < rows_end
+/// against columns j >= cols_begin, and of those rows only share `part` of
+/// `parts` (in_share; MPI ranks). The defaults cover every pair; a search
+/// of queries against targets stores the queries first and sets rows_end
+/// and cols_begin to the number of queries.
+struct PrefilterRange {
+  uint32_t rows_end = UINT32_MAX;
+  uint32_t cols_begin = 0;
+  int part = 0;
+  int parts = 1;
+};
+
+/// Pairs of seed positions that share a code, summed over the patterns:
+/// the seed hits those patterns make before the length bound, counted from
+/// one histogram of codes per pattern. When the rows and columns of `range`
+/// are disjoint (a search), the pairs of a row position with a column
+/// position; otherwise every pair of positions of the input (pairs within
+/// one sequence included: an upper estimate). The same for every part of
+/// the range.
+uint64_t seed_hit_estimate(const Sequences& seqs, bool reduce,
+                           const std::vector<std::string>& patterns, PrefilterRange range = {});
+
+/// `p` with its seeds settled for this input: `large_patterns` in place of
+/// `patterns` when the estimate of `patterns` exceeds `hit_budget`, and
+/// `large_patterns` cleared either way (`estimate`, when given, receives
+/// the estimate of the default patterns; 0 when there is no choice to make).
+PrefilterParams settle_seeds(const Sequences& seqs, PrefilterParams p, PrefilterRange range = {},
+                             uint64_t* estimate = nullptr);
 
 /// Best score of an ungapped segment on diagonal d (position x of a faces
 /// x - d of b) within the window of 2w + 1 positions centred on x, shifted
@@ -124,20 +161,9 @@ inline bool in_share(int64_t row, int part, int parts) {
   return (row / kShareBlock) % parts == part;
 }
 
-/// Which pairs (i, j), i < j, the prefilter looks at: rows i < rows_end
-/// against columns j >= cols_begin, and of those rows only share `part` of
-/// `parts` (in_share; MPI ranks). The defaults cover every pair; a search
-/// of queries against targets stores the queries first and sets rows_end
-/// and cols_begin to the number of queries.
-struct PrefilterRange {
-  uint32_t rows_end = UINT32_MAX;
-  uint32_t cols_begin = 0;
-  int part = 0;
-  int parts = 1;
-};
-
-/// Candidate pairs (rows outside the range have none). The result is the
-/// same for any thread count.
+/// Candidate pairs (rows outside the range have none), with the seeds
+/// settled first (settle_seeds) when `p` offers large ones. The result is
+/// the same for any thread count.
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
                                 PrefilterCounts* counts = nullptr, PrefilterRange range = {});

@@ -348,6 +348,88 @@ TEST(SeqPrefilter, ShortPairsSkipTheSeeds) {
     EXPECT_EQ(align_detail::short_pair_length(s, budget), direct_pair_length(s, budget)) << budget;
 }
 
+TEST(SeqPrefilter, LargeInputsTakeHeavierSeeds) {
+  const auto s =
+      seqtest::random_sequences(40, 10, 80, "ARNDCQEGHILKMFPSTWYVBZX", Alphabet::protein, 40);
+  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+  // The settings: weight-6 shapes beside the weight-5 ones at sensitivity 3
+  // to 6, budgets doubling with the knob; none at the ends of the scale.
+  for (double sens : {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 9.0}) {
+    const auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, sens);
+    if (sens < 3 || sens >= 7) {
+      EXPECT_TRUE(p.large_patterns.empty()) << sens;
+      continue;
+    }
+    EXPECT_EQ(p.large_patterns.size(), sens >= 5 ? 6u : 4u) << sens;
+    EXPECT_EQ(p.large_patterns.size(), 2 * p.patterns.size()) << sens;
+    for (const auto& pattern : p.large_patterns)
+      EXPECT_EQ(std::count(pattern.begin(), pattern.end(), '1'), 6) << pattern;
+    EXPECT_EQ(p.hit_budget, static_cast<uint64_t>(std::ldexp(1e10, int(sens) - 5))) << sens;
+  }
+  EXPECT_TRUE(align_detail::prefilter_params(Alphabet::dna, IdentityKind::full, 0.9, 5.0)
+                  .large_patterns.empty());
+
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 5.0);
+  p.short_max = 0;  // the seed rules alone
+  p.min_ungapped = 12;
+  p.min_gapped = 25;
+  p.window = 10;
+  p.gapped_band = 3;
+  // The estimate against every pair of positions compared code by code:
+  // of the whole input (pairs within a sequence too), and of queries
+  // against targets as a search stores them.
+  const DirectCodes codes = direct_codes(s, p.patterns);
+  const uint32_t nq = 15;
+  uint64_t all = 0, cross = 0;
+  for (std::size_t q = 0; q < p.patterns.size(); ++q)
+    for (std::size_t i = 0; i < s.size(); ++i)
+      for (std::size_t j = i; j < s.size(); ++j)
+        for (uint32_t x = 0; x < s.length(i); ++x)
+          for (uint32_t y = i == j ? x + 1 : 0; y < s.length(j); ++y) {
+            const long long a = codes.at[i][q][x];
+            if (a < 0 || a != codes.at[j][q][y]) continue;
+            ++all;
+            cross += i < nq && j >= nq;
+          }
+  ASSERT_GT(cross, 0u);
+  EXPECT_EQ(align_detail::seed_hit_estimate(s, true, p.patterns), all);
+  EXPECT_EQ(align_detail::seed_hit_estimate(s, true, p.patterns, {nq, nq}), cross);
+  // An upper estimate of the hits the scan makes.
+  align_detail::PrefilterCounts counts;
+  auto defaults = p;
+  defaults.large_patterns.clear();
+  align_detail::prefilter_candidates(s, sc, defaults, 2, false, &counts);
+  EXPECT_GE(all, counts.seed_hits);
+  EXPECT_GT(counts.seed_hits, 0u);
+
+  // The choice: the default seeds up to the budget, the large ones past it.
+  uint64_t estimate = 0;
+  p.hit_budget = all;
+  auto settled = align_detail::settle_seeds(s, p, {}, &estimate);
+  EXPECT_EQ(estimate, all);
+  EXPECT_EQ(settled.patterns, p.patterns);
+  EXPECT_TRUE(settled.large_patterns.empty());
+  p.hit_budget = all - 1;
+  settled = align_detail::settle_seeds(s, p);
+  EXPECT_EQ(settled.patterns, p.large_patterns);
+  // The candidates past the budget are those of the large seeds as the only
+  // seeds, which are the direct rules' with those seeds.
+  auto large = p;
+  large.patterns = p.large_patterns;
+  large.large_patterns.clear();
+  const auto c = align_detail::prefilter_candidates(s, sc, p, 2, false);
+  const auto want = align_detail::prefilter_candidates(s, sc, large, 1, false);
+  EXPECT_EQ(c.cols, want.cols);
+  EXPECT_EQ(c.offsets, want.offsets);
+  expect_direct(s, large);
+  // And up to it, the default seeds'.
+  p.hit_budget = all;
+  const auto d = align_detail::prefilter_candidates(s, sc, p, 2, false);
+  const auto d_want = align_detail::prefilter_candidates(s, sc, defaults, 2, false);
+  EXPECT_EQ(d.cols, d_want.cols);
+  EXPECT_NE(d.cols, c.cols) << "the two seed sets make the same candidates here";
+}
+
 TEST(SeqPrefilter, EqualsDirectRulesDna) {
   const auto s = seqtest::random_sequences(30, 10, 90, "ACGTN", Alphabet::dna, 32);
   for (double sens : {1.0, 9.0}) {
