@@ -10,6 +10,7 @@
 /// paired_ppi.csv (100 pairs of the same 40 proteins), paired_targets.fasta
 /// (8 families of 5, increasingly mutated).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
