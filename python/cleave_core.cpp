@@ -697,24 +697,22 @@ void refuse_given(const std::optional<T>& v, const char* name, const char* why) 
   if (v) throw nb::value_error(fmt::format("{} {}", name, why).c_str());
 }
 
-SplitSet paired_splits(const nb::object& csv, const std::string& kind,
-                       const std::optional<std::string>& cold, const std::string& method,
-                       const std::optional<std::vector<double>>& sp,
-                       const std::vector<uint64_t>& seeds, const std::optional<nb::object>& fasta,
-                       double test_fraction, const std::optional<std::string>& id_column,
-                       const std::optional<std::string>& label_column,
-                       const std::optional<std::string>& drug_column,
-                       const std::optional<std::string>& target_column,
-                       const std::optional<double>& drug_threshold,
-                       const std::optional<unsigned>& radius, const std::optional<unsigned>& nbits,
-                       const std::optional<std::string>& protein_a_column,
-                       const std::optional<std::string>& protein_b_column,
-                       const std::optional<double>& identity_threshold, const std::string& align,
-                       const std::string& identity, const std::string& search,
-                       const std::optional<double>& sensitivity,
-                       const std::optional<bool>& weighted, const std::optional<uint64_t>& min_kept,
-                       const std::optional<double>& tolerance, const std::optional<uint32_t>& tries,
-                       const std::string& backend, uint64_t max_memory, bool progress) {
+SplitSet paired_splits(
+    const nb::object& csv, const std::string& kind, const std::optional<std::string>& cold,
+    const std::string& method, const std::optional<std::vector<double>>& sp,
+    const std::vector<uint64_t>& seeds, const std::optional<nb::object>& fasta,
+    double test_fraction, const std::optional<std::string>& id_column,
+    const std::optional<std::string>& label_column, const std::optional<std::string>& drug_column,
+    const std::optional<std::string>& target_column, const std::optional<double>& drug_threshold,
+    const std::optional<unsigned>& radius, const std::optional<unsigned>& nbits,
+    const std::optional<std::string>& protein_a_column,
+    const std::optional<std::string>& protein_b_column,
+    const std::optional<double>& identity_threshold, const std::optional<std::string>& align,
+    const std::optional<std::string>& identity, const std::optional<std::string>& search,
+    const std::optional<double>& sensitivity, const std::optional<bool>& weighted,
+    const std::optional<uint64_t>& min_kept, const std::optional<double>& tolerance,
+    const std::optional<uint32_t>& tries, const std::string& backend, uint64_t max_memory,
+    bool progress) {
   cleave::PairedSplitOptions o;
   if (kind != "drug-target" && kind != "protein-protein")
     throw nb::value_error(
@@ -802,15 +800,23 @@ SplitSet paired_splits(const nb::object& csv, const std::string& kind,
       o.drug_threshold = *drug_threshold;
     }
   }
+  if (!o.protein_pairs && (o.cold.empty() || o.cold == "drug")) {
+    const char* why = "sets the target graph, which cold='drug' does not build";
+    refuse_given(identity_threshold, "identity_threshold", why);
+    refuse_given(align, "align", why);
+    refuse_given(identity, "identity", why);
+    refuse_given(search, "search", why);
+    refuse_given(sensitivity, "sensitivity", why);
+  }
   cleave::SequenceSettings& q = o.sequences;
   if (identity_threshold) {
     if (!(*identity_threshold >= 0.0 && *identity_threshold <= 1.0))
       throw nb::value_error("identity_threshold must be in [0, 1]");
     q.threshold = *identity_threshold;
   }
-  q.mode = cleave::align_mode_from_name(align);
-  q.identity = cleave::identity_kind_from_name(identity);
-  q.search = cleave::search_mode_from_name(search);
+  if (align) q.mode = cleave::align_mode_from_name(*align);
+  if (identity) q.identity = cleave::identity_kind_from_name(*identity);
+  if (search) q.search = cleave::search_mode_from_name(*search);
   if (sensitivity) {
     if (q.search == cleave::SearchMode::exhaustive)
       throw nb::value_error("sensitivity sets the prefilter, which search='exhaustive' turns off");
@@ -1282,7 +1288,7 @@ NB_MODULE(_core, m) {
         "target_column"_a = nb::none(), "drug_threshold"_a = nb::none(), "radius"_a = nb::none(),
         "nbits"_a = nb::none(), "protein_a_column"_a = nb::none(),
         "protein_b_column"_a = nb::none(), "identity_threshold"_a = nb::none(),
-        "align"_a = "global", "identity"_a = "auto", "search"_a = "auto",
+        "align"_a = nb::none(), "identity"_a = nb::none(), "search"_a = nb::none(),
         "sensitivity"_a = nb::none(), "weighted"_a = nb::none(), "min_kept"_a = nb::none(),
         "tolerance"_a = nb::none(), "tries"_a = nb::none(), "backend"_a = "auto",
         "max_memory"_a = 0, "progress"_a = false,
@@ -1299,7 +1305,8 @@ NB_MODULE(_core, m) {
         "holds sequences); protein-protein, required. Drugs are similar at Morgan (radius, "
         "nbits; default 2, 2048) Tanimoto >= drug_threshold (0.4); targets and proteins at "
         "alignment identity >= identity_threshold (None: 0.3 protein, 0.9 DNA; align, "
-        "identity, search, sensitivity as for graphs). id_column / label_column: None for "
+        "identity, search, sensitivity as for graphs, None for their defaults; not with "
+        "cold='drug', which builds no target graph). id_column / label_column: None for "
         "'id' / 'label' when present. Sweep only: sp (None: 0.00, 0.05, ..., 1.00), weighted, "
         "min_kept (default 5); partition only: tolerance (0.02), tries (0: by size); an "
         "argument of the other kind or method raises ValueError. A bad row, a missing column "

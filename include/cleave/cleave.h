@@ -275,7 +275,8 @@ typedef struct cleave_paired_options {
   /* protein-protein */
   const char* protein_a_column; /**< default "protein_a" */
   const char* protein_b_column; /**< default "protein_b" */
-  /* targets or proteins: alignment identity */
+  /* targets or proteins: alignment identity (refused with cold drug, which
+   * builds no target graph) */
   double identity_threshold; /**< NAN (default): 0.3 protein, 0.9 DNA */
   const char* align;         /**< "global" (default) or "local" */
   const char* identity;      /**< "auto" (default), "full", "aligned", "shorter" */

@@ -325,6 +325,14 @@ cleave::PairedSplitOptions paired_options(const cleave_paired_options& o) {
                    "drug_threshold must be in [0, 1] (got {})", o.drug_threshold);
     p.drug_threshold = o.drug_threshold;
   }
+  if (!p.protein_pairs && (p.cold.empty() || p.cold == "drug")) {
+    const std::string why = "sets the target graph, which cold drug does not build";
+    refuse(!std::isnan(o.identity_threshold), "identity_threshold", why);
+    refuse(o.align != nullptr, "align", why);
+    refuse(o.identity != nullptr, "identity", why);
+    refuse(o.search != nullptr, "search", why);
+    refuse(o.sensitivity != d.sensitivity, "sensitivity", why);
+  }
   cleave::SequenceSettings& q = p.sequences;
   if (!std::isnan(o.identity_threshold)) {
     CLEAVE_EXPECTS(o.identity_threshold >= 0 && o.identity_threshold <= 1,

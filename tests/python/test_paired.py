@@ -173,5 +173,7 @@ def test_arguments_that_do_not_apply(data):
         cleave.paired_splits(csv_path, method="bisect", **ppi)
     with pytest.raises(ValueError, match="kind must be"):
         cleave.paired_splits(csv_path, kind="rna-rna", fasta=fasta)
+    with pytest.raises(ValueError, match="identity_threshold sets the target graph"):
+        cleave.paired_splits(data / "paired_dt.csv", identity_threshold=0.5, fasta=fasta)
     with pytest.raises(ValueError, match="protein_a_column is for kind='protein-protein'"):
         cleave.paired_splits(data / "paired_dt.csv", protein_a_column="a", fasta=fasta)

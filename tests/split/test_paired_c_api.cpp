@@ -370,6 +370,12 @@ TEST(PairedCApi, RefusesOptionsThatDoNotApply) {
   EXPECT_EQ(status(o, &p1, 1), CLEAVE_ERROR_INVALID_ARGUMENT);  // partition takes no p
   o = ppi_options(nullptr, nullptr);
   EXPECT_EQ(status(o, nullptr, 0), CLEAVE_ERROR_INVALID_ARGUMENT);  // the sweep needs p
+  o = dt_options("drug", nullptr);  // cold drug builds no target graph
+  o.identity_threshold = 0.5;
+  EXPECT_EQ(cleave_paired_splits(kDt.c_str(), &o, &p1, 1, &seed, 1, &s),
+            CLEAVE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(cleave_last_error()).find("identity_threshold sets the target graph"),
+            std::string::npos);
   o = ppi_options(nullptr, "bisect");
   EXPECT_EQ(status(o, &p1, 1), CLEAVE_ERROR_INVALID_ARGUMENT);
   o = ppi_options(nullptr, nullptr);
