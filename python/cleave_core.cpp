@@ -47,6 +47,7 @@
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/paired.hpp"
 #include "cleave/partition.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/similarity.hpp"
@@ -512,6 +513,8 @@ struct SplitSet {
   std::vector<cleave::SplitResult> splits;
   cleave::SplitSetLayout layout;
   std::string kind = "sp";
+  /// The manifest's inputs; empty: the graph's checksum and parameters.
+  std::string inputs_json;
 };
 
 std::vector<double> check_ps(const std::vector<double>& ps) {
@@ -684,6 +687,149 @@ SplitSet partition(const cleave::Graph& g, double test_fraction, double valid_fr
                     st->classes ? std::string("\"classes\"") : fmt::format("{}", st->size()));
   }
   out.layout.options_json += "}";
+  return out;
+}
+
+/// Refuses an argument given (not None) that the kind of pairs or the method
+/// does not use.
+template <class T>
+void refuse_given(const std::optional<T>& v, const char* name, const char* why) {
+  if (v) throw nb::value_error(fmt::format("{} {}", name, why).c_str());
+}
+
+SplitSet paired_splits(
+    const nb::object& csv, const std::string& kind, const std::optional<std::string>& cold,
+    const std::string& method, const std::optional<std::vector<double>>& sp,
+    const std::vector<uint64_t>& seeds, const std::optional<nb::object>& fasta,
+    double test_fraction, const std::optional<std::string>& id_column,
+    const std::optional<std::string>& label_column, const std::optional<std::string>& drug_column,
+    const std::optional<std::string>& target_column, const std::optional<double>& drug_threshold,
+    const std::optional<unsigned>& radius, const std::optional<unsigned>& nbits,
+    const std::optional<std::string>& protein_a_column,
+    const std::optional<std::string>& protein_b_column,
+    const std::optional<double>& identity_threshold, const std::optional<std::string>& align,
+    const std::optional<std::string>& identity, const std::optional<std::string>& search,
+    const std::optional<double>& sensitivity, const std::optional<bool>& weighted,
+    const std::optional<uint64_t>& min_kept, const std::optional<double>& tolerance,
+    const std::optional<uint32_t>& tries, const std::string& backend, uint64_t max_memory,
+    bool progress) {
+  cleave::PairedSplitOptions o;
+  if (kind != "drug-target" && kind != "protein-protein")
+    throw nb::value_error(
+        fmt::format("kind must be 'drug-target' or 'protein-protein', got '{}'", kind).c_str());
+  o.protein_pairs = kind == "protein-protein";
+  if (method != "sweep" && method != "spectra" && method != "partition")
+    throw nb::value_error(
+        fmt::format("method must be 'sweep' (or 'spectra') or 'partition', got '{}'", method)
+            .c_str());
+  o.partition = method == "partition";
+  if (cold) {
+    o.cold = *cold;
+    if (o.protein_pairs)
+      cleave::ppi_cold_from_name(o.cold);
+    else
+      cleave::cold_side_from_name(o.cold);
+  }
+  if (seeds.empty()) throw nb::value_error("seeds needs at least one seed");
+  o.seeds = seeds;
+  if (!(test_fraction > 0.0 && test_fraction < 1.0))
+    throw nb::value_error(
+        fmt::format("test_fraction must be strictly between 0 and 1 (got {})", test_fraction)
+            .c_str());
+  o.sweep.test_fraction = test_fraction;
+  o.sweep.backend = parse_backend(backend);
+  if (o.partition) {
+    const char* why = "applies to method='sweep' only";
+    refuse_given(sp, "sp", why);
+    refuse_given(weighted, "weighted", why);
+    refuse_given(min_kept, "min_kept", why);
+    if (tolerance) {
+      if (!(*tolerance >= 0.0 && *tolerance <= cli::kMaxTolerance))
+        throw nb::value_error("tolerance must be in [0, 0.5]");
+      o.part.tolerance = *tolerance;
+    }
+    if (tries) {
+      if (*tries > cli::kMaxTries) throw nb::value_error("tries must be in [0, 1000]");
+      o.part.tries = *tries;
+    }
+  } else {
+    const char* why = "needs method='partition'";
+    refuse_given(tolerance, "tolerance", why);
+    refuse_given(tries, "tries", why);
+    o.ps = check_ps(sp ? *sp : cleave::default_sweep());
+    if (weighted) o.sweep.weighted = *weighted;
+    if (min_kept) o.sweep.min_kept = *min_kept;
+  }
+  const std::string path = path_string(csv);
+  if (o.protein_pairs) {
+    const char* why = "is for kind='drug-target'";
+    refuse_given(drug_column, "drug_column", why);
+    refuse_given(target_column, "target_column", why);
+    refuse_given(drug_threshold, "drug_threshold", why);
+    refuse_given(radius, "radius", why);
+    refuse_given(nbits, "nbits", why);
+    if (!fasta)
+      throw nb::value_error("kind='protein-protein' needs fasta (the FASTA of both id columns)");
+    cleave::ProteinPairsReadOptions& r = o.protein;
+    r.fasta = path_string(*fasta);
+    if (protein_a_column) r.a_column = *protein_a_column;
+    if (protein_b_column) r.b_column = *protein_b_column;
+    if (id_column) r.id_column = *id_column;
+    if (label_column) r.label_column = *label_column;
+  } else {
+    const char* why = "is for kind='protein-protein'";
+    refuse_given(protein_a_column, "protein_a_column", why);
+    refuse_given(protein_b_column, "protein_b_column", why);
+    cleave::PairedReadOptions& r = o.drug_target;
+    if (fasta) r.target_fasta = path_string(*fasta);
+    if (drug_column) r.drug_column = *drug_column;
+    if (target_column) r.target_column = *target_column;
+    if (id_column) r.id_column = *id_column;
+    if (label_column) r.label_column = *label_column;
+    if (radius) {
+      if (*radius > 16) throw nb::value_error("radius must be in [0, 16]");
+      r.radius = *radius;
+    }
+    if (nbits) {
+      if (*nbits < 8 || *nbits > (1u << 20)) throw nb::value_error("nbits must be in [8, 2^20]");
+      r.n_bits = *nbits;
+    }
+    if (drug_threshold) {
+      if (!(*drug_threshold >= 0.0 && *drug_threshold <= 1.0))
+        throw nb::value_error("drug_threshold must be in [0, 1]");
+      o.drug_threshold = *drug_threshold;
+    }
+  }
+  if (!o.protein_pairs && (o.cold.empty() || o.cold == "drug")) {
+    const char* why = "sets the target graph, which cold='drug' does not build";
+    refuse_given(identity_threshold, "identity_threshold", why);
+    refuse_given(align, "align", why);
+    refuse_given(identity, "identity", why);
+    refuse_given(search, "search", why);
+    refuse_given(sensitivity, "sensitivity", why);
+  }
+  cleave::SequenceSettings& q = o.sequences;
+  if (identity_threshold) {
+    if (!(*identity_threshold >= 0.0 && *identity_threshold <= 1.0))
+      throw nb::value_error("identity_threshold must be in [0, 1]");
+    q.threshold = *identity_threshold;
+  }
+  if (align) q.mode = cleave::align_mode_from_name(*align);
+  if (identity) q.identity = cleave::identity_kind_from_name(*identity);
+  if (search) q.search = cleave::search_mode_from_name(*search);
+  if (sensitivity) {
+    if (q.search == cleave::SearchMode::exhaustive)
+      throw nb::value_error("sensitivity sets the prefilter, which search='exhaustive' turns off");
+    q.sensitivity = *sensitivity;
+  }
+  Call call(backend, max_memory, progress);
+  cleave::PairedSplitSet set = call.run([&] { return cleave::paired_splits(path, o, call.ctx); });
+  SplitSet out;
+  out.graph = std::move(set.nodes);
+  out.splits = std::move(set.splits);
+  out.layout = std::move(set.layout);
+  out.kind = o.partition ? "target" : "sp";
+  out.inputs_json = std::move(set.inputs_json);
   return out;
 }
 
@@ -1090,9 +1236,12 @@ NB_MODULE(_core, m) {
             const std::string p = path_string(dir);
             without_gil([&] {
               const std::string inputs =
-                  fmt::format("{{\"graph\": {{\"checksum\": \"{}\", \"parameters\": {}}}}}",
-                              cleave::hex64(s.graph.meta().input_checksum),
-                              s.graph.meta().parameters.empty() ? "{}" : s.graph.meta().parameters);
+                  !s.inputs_json.empty()
+                      ? s.inputs_json
+                      : fmt::format(
+                            "{{\"graph\": {{\"checksum\": \"{}\", \"parameters\": {}}}}}",
+                            cleave::hex64(s.graph.meta().input_checksum),
+                            s.graph.meta().parameters.empty() ? "{}" : s.graph.meta().parameters);
               cleave::write_split_set(p, s.graph, s.splits, s.layout, inputs);
               return 0;
             });
@@ -1132,6 +1281,37 @@ NB_MODULE(_core, m) {
         "`strata` quantile bins, default 5). stratify: move whole kept components between "
         "sides so that each side's label distribution follows the whole (zero-overlap splits "
         "only; kept samples unchanged), as `cleave partition --stratify`.");
+  m.def("paired_splits", &paired_splits, "csv"_a, "kind"_a = "drug-target", "cold"_a = nb::none(),
+        "method"_a = "sweep", "sp"_a = nb::none(), "seeds"_a = cleave::default_seeds(),
+        "fasta"_a = nb::none(), "test_fraction"_a = cleave::SplitOptions{}.test_fraction,
+        "id_column"_a = nb::none(), "label_column"_a = nb::none(), "drug_column"_a = nb::none(),
+        "target_column"_a = nb::none(), "drug_threshold"_a = nb::none(), "radius"_a = nb::none(),
+        "nbits"_a = nb::none(), "protein_a_column"_a = nb::none(),
+        "protein_b_column"_a = nb::none(), "identity_threshold"_a = nb::none(),
+        "align"_a = nb::none(), "identity"_a = nb::none(), "search"_a = nb::none(),
+        "sensitivity"_a = nb::none(), "weighted"_a = nb::none(), "min_kept"_a = nb::none(),
+        "tolerance"_a = nb::none(), "tries"_a = nb::none(), "backend"_a = "auto",
+        "max_memory"_a = 0, "progress"_a = false,
+        "Splits of paired data read from a CSV (one row a pair), cold on one or both sides, as "
+        "`cleave paired`. The split set's nodes are the pairs in file order (graph.ids: the "
+        "pair ids), so each split's train/test index the rows.\n\n"
+        "kind: 'drug-target' (a SMILES column and a target column) or 'protein-protein' (two "
+        "columns of protein ids of `fasta`). cold: drug-target 'drug' (default: test drugs "
+        "unlike every train drug), 'target' or 'both'; protein-protein 'one' (every test pair "
+        "has a protein unlike all train proteins) or 'both' (default). method: 'sweep' (the "
+        "SPECTRA sweep over sp x seeds, p-major; at p = 1 no test pair shares a similar entity "
+        "with a train pair on the cold side(s)) or 'partition' (one zero-overlap min-cut split "
+        "per seed). fasta: drug-target, the target column holds ids of this FASTA (None: it "
+        "holds sequences); protein-protein, required. Drugs are similar at Morgan (radius, "
+        "nbits; default 2, 2048) Tanimoto >= drug_threshold (0.4); targets and proteins at "
+        "alignment identity >= identity_threshold (None: 0.3 protein, 0.9 DNA; align, "
+        "identity, search, sensitivity as for graphs, None for their defaults; not with "
+        "cold='drug', which builds no target graph). id_column / label_column: None for "
+        "'id' / 'label' when present. Sweep only: sp (None: 0.00, 0.05, ..., 1.00), weighted, "
+        "min_kept (default 5); partition only: tolerance (0.02), tries (0: by size); an "
+        "argument of the other kind or method raises ValueError. A bad row, a missing column "
+        "or an id not in the FASTA raises ValueError naming file and line. write() writes the "
+        "split set `cleave paired` writes.");
   m.def("auspc", &auspc, "sp"_a, "scores"_a,
         "Area under the spectral performance curve: scores are averaged per spectral "
         "parameter (repeats), then integrated by the trapezoid rule over [min sp, max sp]; "

@@ -248,6 +248,68 @@ CLEAVE_API cleave_status cleave_partition(cleave_graph g, const cleave_partition
                                           const uint64_t* seeds, size_t n_seeds,
                                           cleave_splits* out);
 
+/* ---- paired data (cleave paired): drug-target and protein-protein pairs ---- */
+
+/** Every setting of a split of pairs read from a CSV, as `cleave paired` has
+ * them. Strings may be NULL for their default. A setting of the other kind
+ * of pairs, or of the other method, changed from its default is refused. */
+typedef struct cleave_paired_options {
+  size_t struct_size; /**< sizeof(cleave_paired_options): set by _init */
+  const char* kind;   /**< "drug-target" (default) or "protein-protein" */
+  /** Drug-target: "drug" (default: test drugs unlike train drugs),
+   * "target" or "both"; protein-protein: "one" (every test pair has a
+   * protein unlike all train proteins) or "both" (default: both unlike). */
+  const char* cold;
+  const char* method;       /**< "spectra" (default; also "sweep") or "partition" */
+  const char* id_column;    /**< NULL: "id" when present, else r1, r2, ... */
+  const char* label_column; /**< NULL: "label" when present; "-": none */
+  /** Drug-target: the target column holds ids of this FASTA (NULL: it holds
+   * the sequences); protein-protein (required): the FASTA of both columns. */
+  const char* fasta;
+  /* drug-target */
+  const char* drug_column;   /**< column of SMILES, default "smiles" */
+  const char* target_column; /**< column of sequences or FASTA ids, default "target" */
+  double drug_threshold;     /**< drugs similar at Tanimoto >= this; default 0.4 */
+  uint32_t radius;           /**< Morgan radius, default 2 */
+  uint32_t nbits;            /**< Morgan bits, default 2048 */
+  /* protein-protein */
+  const char* protein_a_column; /**< default "protein_a" */
+  const char* protein_b_column; /**< default "protein_b" */
+  /* targets or proteins: alignment identity (refused with cold drug, which
+   * builds no target graph) */
+  double identity_threshold; /**< NAN (default): 0.3 protein, 0.9 DNA */
+  const char* align;         /**< "global" (default) or "local" */
+  const char* identity;      /**< "auto" (default), "full", "aligned", "shorter" */
+  const char* search;        /**< "auto" (default), "exhaustive", "prefilter" */
+  double sensitivity;        /**< prefilter, 1 to 9, default 5 */
+  /* splits */
+  double test_fraction; /**< share of kept pairs in test; default 0.2 */
+  int weighted;         /**< spectra: 1 = weighted mode; default 0 */
+  uint64_t min_kept;    /**< spectra: no split with this many or fewer kept pairs; default 5 */
+  double tolerance;     /**< partition: accepted distance from test_fraction; default 0.02 */
+  uint32_t tries;       /**< partition: METIS bisections per cut; 0 = by size (default) */
+  /** Backend, threads and memory of the entity graphs; log, progress and
+   * cancel of the whole call (NULL: the defaults, nothing reported). */
+  const cleave_context* context;
+} cleave_paired_options;
+
+CLEAVE_API void cleave_paired_options_init(cleave_paired_options* opt);
+
+/** Splits of the pairs in a CSV (one row a pair), cold on the side(s)
+ *  opt->cold names, as `cleave paired`: the entity graph(s) (drugs: Morgan
+ *  Tanimoto; targets and proteins: alignment identity) are built, split,
+ *  and the sides lifted to the pairs. Method spectra: every (p, seed) of
+ *  ps x seeds, p-major (at p = 1 no test pair shares a similar entity with
+ *  a train pair on the cold side(s)); method partition: one zero-overlap
+ *  min-cut split per seed (pass ps = NULL, n_ps = 0; split info's p is 0).
+ *  The splits' nodes are the pairs, in file order: cleave_splits_assignment
+ *  takes one side per pair, and cleave_splits_write writes the split set
+ *  `cleave paired` writes. A bad row, a missing column or a target id not
+ *  in the FASTA is CLEAVE_ERROR_FORMAT naming file and line. */
+CLEAVE_API cleave_status cleave_paired_splits(const char* csv, const cleave_paired_options* opt,
+                                              const double* ps, size_t n_ps, const uint64_t* seeds,
+                                              size_t n_seeds, cleave_splits* out);
+
 /* ---- evaluation ---- */
 
 /** AUSPC: trapezoid of the mean score per p (rows need not be sorted; NaN

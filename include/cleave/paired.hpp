@@ -16,9 +16,12 @@
 /// At p = 1 no test pair has a train pair neighbour on the cold side(s).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cleave/context.hpp"
+#include "cleave/dataset.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
 #include "cleave/partition.hpp"
@@ -147,5 +150,84 @@ std::vector<SplitResult> ppi_partition(const ProteinPairs& d, const Graph& g, Pp
 
 /// Edgeless graph of the protein pairs for write_split_set.
 Graph pair_nodes(const ProteinPairs& d, const std::string& parameters_json);
+
+// ---- whole runs: entity graphs, split sets and their manifests, shared by
+// `cleave paired`, the C API and the Python module
+
+/// @brief The entity graphs of a drug-target split: the drugs' Morgan
+/// fingerprint graph (Tanimoto >= drug_threshold) for cold drug and both, the
+/// targets' identity graph for cold target and both.
+struct PairedGraphs {
+  std::optional<Graph> drug, target;
+  double drug_threshold = 0;    ///< as asked (also when there is no drug graph)
+  double target_threshold = 0;  ///< the identity threshold used; 0 without a target graph
+  [[nodiscard]] const Graph* drug_graph() const { return drug ? &*drug : nullptr; }
+  [[nodiscard]] const Graph* target_graph() const { return target ? &*target : nullptr; }
+};
+
+/// @brief Builds the entity graphs cold needs. targets: alignment settings
+/// of the target graph (threshold empty: by alphabet); ctx: backend, threads,
+/// memory and progress of both graphs.
+PairedGraphs paired_graphs(const PairedData& d, ColdSide cold, double drug_threshold,
+                           const SequenceSettings& targets, const Context& ctx);
+
+/// The manifest's "parameters" of a drug-target split set.
+std::string paired_parameters_json(const PairedData& d, const PairedGraphs& g, ColdSide cold);
+
+/// @brief The proteins' identity graph of protein-protein pairs
+/// (s.threshold empty: by alphabet); *threshold receives the one used.
+Graph ppi_graph(const ProteinPairs& d, const SequenceSettings& s, const Context& ctx,
+                double* threshold);
+
+/// The manifest's "parameters" of a protein-protein split set.
+std::string ppi_parameters_json(const ProteinPairs& d, const Graph& g, double threshold,
+                                PpiCold cold);
+
+/// @brief Layout of a paired split set: the sweep's sp_<p>_r<k>/ folders, or
+/// the min-cut layout of `cleave partition` (ov_0.00_r<k>/, a validation
+/// column) with the cold side in its options. what: "paired" (drug-target) or
+/// "ppi"; method "<spectra|partition>-<what>-cold-<cold>".
+SplitSetLayout paired_layout(bool partition, const SplitOptions& sweep,
+                             const PartitionOptions& part, const std::string& what,
+                             const std::string& cold);
+
+/// The manifest's "inputs" of a paired split set: the pairs CSV (absolute
+/// path), its checksum and the parameters.
+std::string paired_inputs_json(const std::filesystem::path& csv, uint64_t checksum,
+                               const std::string& parameters_json);
+
+/// @brief Every setting of a paired split from a pairs CSV.
+struct PairedSplitOptions {
+  bool protein_pairs = false;  ///< false: drug-target pairs; true: protein-protein
+  /// drug, target or both (drug-target); one or both (protein-protein);
+  /// empty: drug, or both for protein-protein.
+  std::string cold;
+  bool partition = false;  ///< false: the SPECTRA sweep over ps; true: min-cut partitions
+  PairedReadOptions drug_target;
+  ProteinPairsReadOptions protein;
+  double drug_threshold = 0.4;  ///< drugs: Tanimoto of Morgan fingerprints
+  SequenceSettings sequences;   ///< targets or proteins: alignment and identity threshold
+  SplitOptions sweep;           ///< test fraction, weighted, min_kept, backend
+  PartitionOptions part;        ///< partition: tolerance and tries (test fraction: sweep's)
+  std::vector<double> ps;       ///< sweep only
+  std::vector<uint64_t> seeds;
+};
+
+/// @brief A split set of pairs: nodes are the pairs (edgeless, pair_nodes),
+/// one side per pair in each split.
+struct PairedSplitSet {
+  Graph nodes;
+  std::vector<SplitResult> splits;
+  SplitSetLayout layout;
+  std::string parameters_json;  ///< the manifest's parameters (entity counts, thresholds)
+  std::string inputs_json;      ///< the manifest's inputs, as `cleave paired` writes them
+};
+
+/// @brief Reads the pairs, builds the entity graph(s) and makes the splits,
+/// as `cleave paired` does with the same settings.
+/// @throws cleave::error invalid_argument for options that do not fit the
+///   kind or the method; format errors of read_paired / read_protein_pairs.
+PairedSplitSet paired_splits(const std::filesystem::path& csv, const PairedSplitOptions& opt,
+                             const Context& ctx);
 
 }  // namespace cleave

@@ -45,6 +45,10 @@ struct PartitionOptions {
   bool mutation_aware = true;
 };
 
+/// The split-set layout of min-cut partitions, as `cleave partition` writes
+/// them: column `target`, folders `ov_<t>_r<k>`, a validation column.
+SplitSetLayout partition_layout(const PartitionOptions& opt);
+
 /// @brief One zero-overlap split made by the min-cut partitioner.
 /// Fills side (kTrain, kTest, kValidation, kDropped), the counts and the
 /// overlap; p is 0 (the target overlap), valid is false when a side is empty.

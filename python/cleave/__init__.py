@@ -13,6 +13,10 @@ Example::
     g = cleave.Graph.from_smiles(["CCO", "CCN", "c1ccccc1"], threshold=0.4)
     splits = cleave.spectra_splits(g)
     splits.to_frame()
+
+Paired data (drug-target or protein-protein pairs in a CSV) is split cold on
+one or both sides by :func:`paired_splits`, e.g.
+``cleave.paired_splits("pairs.csv", cold="both", fasta="targets.fasta")``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ._core import (
     cuda_available,
     have_rdkit,
     num_threads,
+    paired_splits,
     partition,
     set_num_threads,
     spectra_splits,
@@ -49,6 +54,7 @@ __all__ = [
     "cuda_available",
     "have_rdkit",
     "num_threads",
+    "paired_splits",
     "partition",
     "set_num_threads",
     "spectra_splits",

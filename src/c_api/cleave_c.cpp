@@ -17,6 +17,7 @@
 #include "cleave/eval.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
+#include "cleave/paired.hpp"
 #include "cleave/partition.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/split.hpp"
@@ -31,7 +32,8 @@ struct cleave_splits_s {
   cleave::Graph graph;  // shares storage with the source graph
   cleave::SplitOptions options;
   std::vector<cleave::SplitResult> splits;
-  std::optional<cleave::SplitSetLayout> layout;  // min-cut partitions
+  std::optional<cleave::SplitSetLayout> layout;         // min-cut partitions, paired data
+  std::string inputs_json = "{\"source\": \"C API\"}";  // the manifest's inputs
 };
 
 namespace {
@@ -263,6 +265,104 @@ std::vector<std::string> strings(const char* const* a, size_t n, const char* nam
 /// ids, or none (the library numbers the samples) when a is NULL.
 std::vector<std::string> optional_strings(const char* const* a, size_t n) {
   return a ? strings(a, n, "ids") : std::vector<std::string>{};
+}
+
+/// The library's settings of a paired split from the C struct; refuses
+/// settings of the other kind of pairs or the other method.
+cleave::PairedSplitOptions paired_options(const cleave_paired_options& o) {
+  cleave::PairedSplitOptions p;
+  cleave_paired_options d;
+  cleave_paired_options_init(&d);
+  const std::string kind = o.kind ? o.kind : "drug-target";
+  CLEAVE_EXPECTS(kind == "drug-target" || kind == "protein-protein",
+                 "kind: unknown kind of pairs '{}' (drug-target or protein-protein)", kind);
+  p.protein_pairs = kind == "protein-protein";
+  const std::string method = o.method ? o.method : "spectra";
+  CLEAVE_EXPECTS(method == "spectra" || method == "sweep" || method == "partition",
+                 "method: unknown method '{}' (spectra, sweep or partition)", method);
+  p.partition = method == "partition";
+  if (o.cold) {
+    p.cold = o.cold;
+    if (p.protein_pairs)
+      cleave::ppi_cold_from_name(p.cold);  // "one or both", before the file is read
+    else
+      cleave::cold_side_from_name(p.cold);
+  }
+  const auto refuse = [&](bool changed, const char* field, const std::string& why) {
+    CLEAVE_EXPECTS(!changed, "option {} {}", field, why);
+  };
+  if (p.protein_pairs) {
+    const std::string why = "is for drug-target pairs";
+    refuse(o.drug_column != nullptr, "drug_column", why);
+    refuse(o.target_column != nullptr, "target_column", why);
+    refuse(o.drug_threshold != d.drug_threshold, "drug_threshold", why);
+    refuse(o.radius != d.radius, "radius", why);
+    refuse(o.nbits != d.nbits, "nbits", why);
+    CLEAVE_EXPECTS(o.fasta != nullptr,
+                   "protein-protein pairs need fasta (the FASTA of both id columns)");
+    cleave::ProteinPairsReadOptions& r = p.protein;
+    r.fasta = o.fasta;
+    if (o.protein_a_column) r.a_column = o.protein_a_column;
+    if (o.protein_b_column) r.b_column = o.protein_b_column;
+    if (o.id_column) r.id_column = o.id_column;
+    if (o.label_column) r.label_column = o.label_column;
+  } else {
+    const std::string why = "is for protein-protein pairs";
+    refuse(o.protein_a_column != nullptr, "protein_a_column", why);
+    refuse(o.protein_b_column != nullptr, "protein_b_column", why);
+    cleave::PairedReadOptions& r = p.drug_target;
+    if (o.fasta) r.target_fasta = o.fasta;
+    if (o.drug_column) r.drug_column = o.drug_column;
+    if (o.target_column) r.target_column = o.target_column;
+    if (o.id_column) r.id_column = o.id_column;
+    if (o.label_column) r.label_column = o.label_column;
+    CLEAVE_EXPECTS(o.radius <= 16, "radius must be in [0, 16] (got {})", o.radius);
+    CLEAVE_EXPECTS(o.nbits >= 8 && o.nbits <= (1u << 20), "nbits must be in [8, 2^20] (got {})",
+                   o.nbits);
+    r.radius = o.radius;
+    r.n_bits = o.nbits;
+    CLEAVE_EXPECTS(o.drug_threshold >= 0 && o.drug_threshold <= 1,
+                   "drug_threshold must be in [0, 1] (got {})", o.drug_threshold);
+    p.drug_threshold = o.drug_threshold;
+  }
+  if (!p.protein_pairs && (p.cold.empty() || p.cold == "drug")) {
+    const std::string why = "sets the target graph, which cold drug does not build";
+    refuse(!std::isnan(o.identity_threshold), "identity_threshold", why);
+    refuse(o.align != nullptr, "align", why);
+    refuse(o.identity != nullptr, "identity", why);
+    refuse(o.search != nullptr, "search", why);
+    refuse(o.sensitivity != d.sensitivity, "sensitivity", why);
+  }
+  cleave::SequenceSettings& q = p.sequences;
+  if (!std::isnan(o.identity_threshold)) {
+    CLEAVE_EXPECTS(o.identity_threshold >= 0 && o.identity_threshold <= 1,
+                   "identity_threshold must be in [0, 1] (got {})", o.identity_threshold);
+    q.threshold = o.identity_threshold;
+  }
+  if (o.align) q.mode = cleave::align_mode_from_name(o.align);
+  if (o.identity) q.identity = cleave::identity_kind_from_name(o.identity);
+  if (o.search) q.search = cleave::search_mode_from_name(o.search);
+  CLEAVE_EXPECTS(o.sensitivity >= 1 && o.sensitivity <= 9, "sensitivity must be in [1, 9] (got {})",
+                 o.sensitivity);
+  q.sensitivity = o.sensitivity;
+  CLEAVE_EXPECTS(o.test_fraction > 0 && o.test_fraction < 1,
+                 "test_fraction must be strictly between 0 and 1 (got {})", o.test_fraction);
+  p.sweep.test_fraction = o.test_fraction;
+  if (p.partition) {
+    const std::string why = "applies to method spectra only";
+    refuse(o.weighted != d.weighted, "weighted", why);
+    refuse(o.min_kept != d.min_kept, "min_kept", why);
+    p.part.tolerance = o.tolerance;
+    p.part.tries = o.tries;
+  } else {
+    const std::string why = "needs method partition";
+    refuse(o.tolerance != d.tolerance, "tolerance", why);
+    refuse(o.tries != d.tries, "tries", why);
+    p.sweep.weighted = o.weighted != 0;
+    p.sweep.min_kept = o.min_kept;
+  }
+  if (o.context) p.sweep.backend = static_cast<cleave::Backend>(o.context->backend);
+  return p;
 }
 
 }  // namespace
@@ -603,6 +703,55 @@ cleave_status cleave_partition(cleave_graph g, const cleave_partition_options* o
   });
 }
 
+void cleave_paired_options_init(cleave_paired_options* opt) {
+  if (!opt) return;
+  std::memset(opt, 0, sizeof *opt);
+  const cleave::PairedSplitOptions d;
+  opt->struct_size = sizeof *opt;
+  opt->drug_threshold = d.drug_threshold;
+  opt->radius = d.drug_target.radius;
+  opt->nbits = d.drug_target.n_bits;
+  opt->identity_threshold = NAN;
+  opt->sensitivity = d.sequences.sensitivity;
+  opt->test_fraction = d.sweep.test_fraction;
+  opt->min_kept = d.sweep.min_kept;
+  opt->tolerance = d.part.tolerance;
+  opt->tries = d.part.tries;
+}
+
+cleave_status cleave_paired_splits(const char* csv, const cleave_paired_options* opt,
+                                   const double* ps, size_t n_ps, const uint64_t* seeds,
+                                   size_t n_seeds, cleave_splits* out) {
+  const bool sized = opt && opt->struct_size == sizeof(cleave_paired_options);
+  return guarded(sized ? opt->context : nullptr, [&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(csv != nullptr, "csv is NULL");
+    CLEAVE_EXPECTS(opt != nullptr, "options are NULL (use cleave_paired_options_init)");
+    CLEAVE_EXPECTS(sized,
+                   "options struct_size {} is not one this library knows (expected {}); call "
+                   "cleave_paired_options_init",
+                   opt->struct_size, sizeof(cleave_paired_options));
+    cleave::PairedSplitOptions p = paired_options(*opt);
+    CLEAVE_EXPECTS(seeds && n_seeds > 0, "need at least one seed");
+    p.seeds.assign(seeds, seeds + n_seeds);
+    if (p.partition) {
+      CLEAVE_EXPECTS(n_ps == 0, "method partition takes no values of p (pass n_ps = 0)");
+    } else {
+      CLEAVE_EXPECTS(ps && n_ps > 0, "method spectra needs at least one p");
+      p.ps.assign(ps, ps + n_ps);
+    }
+    cleave::PairedSplitSet set = cleave::paired_splits(csv, p, context_of(opt->context));
+    auto h = std::make_unique<cleave_splits_s>();
+    h->graph = std::move(set.nodes);
+    h->options = p.sweep;
+    h->splits = std::move(set.splits);
+    h->layout = std::move(set.layout);
+    h->inputs_json = std::move(set.inputs_json);
+    *out = register_handle(std::move(h), handle_kind::splits);
+  });
+}
+
 cleave_status cleave_splits_count(cleave_splits s, size_t* count) {
   return guarded([&] {
     require_out(count, "count");
@@ -642,9 +791,9 @@ cleave_status cleave_splits_write(cleave_splits s, const char* dir) {
     CLEAVE_EXPECTS(dir != nullptr, "dir is NULL");
     const auto& h = splits_of(s);
     if (h.layout)
-      cleave::write_split_set(dir, h.graph, h.splits, *h.layout, "{\"source\": \"C API\"}");
+      cleave::write_split_set(dir, h.graph, h.splits, *h.layout, h.inputs_json);
     else
-      cleave::write_split_set(dir, h.graph, h.splits, h.options, "{\"source\": \"C API\"}");
+      cleave::write_split_set(dir, h.graph, h.splits, h.options, h.inputs_json);
   });
 }
 

@@ -102,28 +102,10 @@ Method method_from(const Args& a, const SplitOptions& opt) {
   return m;
 }
 
-SplitSetLayout layout_for(const Method& m, const SplitOptions& opt, const std::string& what,
-                          const std::string& cold) {
-  SplitSetLayout layout;
-  if (m.partition) {
-    layout = partition_layout(m.popt);  // a validation column of zeros, as cleave partition
-    layout.options_json.pop_back();
-    layout.options_json += fmt::format(", \"cold\": \"{}\"}}", cold);
-  } else {
-    layout.options_json = fmt::format(
-        "{{\"cold\": \"{}\", \"test_fraction\": {}, \"weighted\": {}, \"min_kept\": {}}}", cold,
-        opt.test_fraction, opt.weighted ? "true" : "false", opt.min_kept);
-  }
-  layout.method = fmt::format("{}-{}-cold-{}", m.partition ? "partition" : "spectra", what, cold);
-  return layout;
-}
-
 void write_pairs(const Args& a, const Graph& nodes, const std::vector<SplitResult>& splits,
                  const SplitSetLayout& layout, uint64_t checksum, const std::string& params) {
-  const std::string inputs = fmt::format(
-      "{{\"pairs\": {{\"path\": \"{}\", \"checksum\": \"{}\", \"parameters\": {}}}}}",
-      json_escape(std::filesystem::absolute(a.str("input")).string()), hex64(checksum), params);
-  write_split_set(a.str("out"), nodes, splits, layout, inputs);
+  write_split_set(a.str("out"), nodes, splits, layout,
+                  paired_inputs_json(a.str("input"), checksum, params));
 }
 
 std::string kept_summary(const std::vector<SplitResult>& splits, const std::string& prefix) {
@@ -159,15 +141,12 @@ int cmd_protein_pairs(const Args& a) {
   if (a.has("protein-threshold")) ss.threshold = a.real("protein-threshold", 0.0, 1.0);
   Context ctx;
   ctx.progress = !Progress::quiet();
-  const AlignOptions ao = align_options(ss, d.proteins.alphabet, ctx);
-  const Graph g = sequence_graph(d.proteins, ao);
+  double threshold = 0;
+  const Graph g = ppi_graph(d, ss, ctx, &threshold);
   const auto splits = m.partition ? ppi_partition(d, g, cold, m.popt, m.seeds)
                                   : ppi_sweep(d, g, cold, m.ps, m.seeds, opt);
-  const std::string params = fmt::format(
-      "{{\"pairs\": \"protein-protein\", \"cold\": \"{}\", \"n_pairs\": {}, \"proteins\": {}, "
-      "\"protein_edges\": {}, \"protein_threshold\": {}}}",
-      ppi_cold_name(cold), d.pairs.size(), d.proteins.size(), g.num_edges(), ao.threshold);
-  const SplitSetLayout layout = layout_for(m, opt, "ppi", ppi_cold_name(cold));
+  const std::string params = ppi_parameters_json(d, g, threshold, cold);
+  const SplitSetLayout layout = paired_layout(m.partition, opt, m.popt, "ppi", ppi_cold_name(cold));
   write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;
@@ -201,35 +180,22 @@ int cmd_paired(const Args& a) {
   const std::string out = a.str("out");
   const OutputLock lock = lock_split_dir(out);
   const PairedData d = read_paired(a.str("input"), ro);
-  std::optional<Graph> gd, gt;
-  const bool progress = !Progress::quiet();
-  double drug_t = a.real("drug-threshold", 0.0, 1.0), target_t = 0;
-  if (cold != ColdSide::target) {
-    SimilarityOptions so;
-    so.threshold = drug_t;
-    so.progress = progress;
-    gd = fingerprint_graph(d.drug_fps, so);
-  }
+  const double drug_threshold = a.real("drug-threshold", 0.0, 1.0);
+  SequenceSettings ss;
   if (cold != ColdSide::drug) {
     check_sequence_options(a, true);
-    SequenceSettings ss = sequence_settings(a);
+    ss = sequence_settings(a);
     if (a.has("target-threshold")) ss.threshold = a.real("target-threshold", 0.0, 1.0);
-    Context ctx;
-    ctx.progress = progress;
-    const AlignOptions ao = align_options(ss, d.targets.alphabet, ctx);
-    target_t = ao.threshold;
-    gt = sequence_graph(d.targets, ao);
   }
+  Context ctx;
+  ctx.progress = !Progress::quiet();
+  const PairedGraphs g = paired_graphs(d, cold, drug_threshold, ss, ctx);
   const auto splits =
-      m.partition
-          ? paired_partition(d, gd ? &*gd : nullptr, gt ? &*gt : nullptr, cold, m.popt, m.seeds)
-          : paired_sweep(d, gd ? &*gd : nullptr, gt ? &*gt : nullptr, cold, m.ps, m.seeds, opt);
-  const std::string params = fmt::format(
-      "{{\"cold\": \"{}\", \"pairs\": {}, \"drugs\": {}, \"targets\": {}, \"drug_edges\": {}, "
-      "\"target_edges\": {}, \"drug_threshold\": {}, \"target_threshold\": {}}}",
-      cold_side_name(cold), d.pairs.size(), d.drug_ids.size(), d.targets.size(),
-      gd ? gd->num_edges() : 0, gt ? gt->num_edges() : 0, drug_t, target_t);
-  const SplitSetLayout layout = layout_for(m, opt, "paired", cold_side_name(cold));
+      m.partition ? paired_partition(d, g.drug_graph(), g.target_graph(), cold, m.popt, m.seeds)
+                  : paired_sweep(d, g.drug_graph(), g.target_graph(), cold, m.ps, m.seeds, opt);
+  const std::string params = paired_parameters_json(d, g, cold);
+  const SplitSetLayout layout =
+      paired_layout(m.partition, opt, m.popt, "paired", cold_side_name(cold));
   write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
   std::size_t valid = 0;
   for (const auto& s : splits) valid += s.valid;

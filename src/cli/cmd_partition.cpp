@@ -181,19 +181,6 @@ std::vector<SplitResult> make_partitions(const Graph& g, const PartitionOptions&
   return splits;
 }
 
-SplitSetLayout partition_layout(const PartitionOptions& opt) {
-  SplitSetLayout l;
-  l.key = "target";
-  l.dir_prefix = "ov";
-  l.validation = true;
-  l.method = "partition";
-  l.options_json = fmt::format(
-      "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}, "
-      "\"engine\": \"metis\"}}",
-      opt.test_fraction, opt.valid_fraction, opt.tolerance, opt.tries);
-  return l;
-}
-
 void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& splits,
                        const Strata& st, bool stratified) {
   std::printf("strata: %zu %s%s (strata.tsv)\n", st.size(),

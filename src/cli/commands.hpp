@@ -91,8 +91,6 @@ void check_stratify(const Args& a, const std::vector<double>& targets);
 /// difference of a side's stratum share from the overall one.
 void add_strata_report(SplitSetLayout& layout, const std::vector<SplitResult>& splits,
                        const Strata& st, bool stratified);
-/// The split-set layout of min-cut partitions (column `target`, folders `ov_`).
-SplitSetLayout partition_layout(const PartitionOptions& opt);
 void print_partitions(const Graph& g, const std::vector<SplitResult>& splits);
 
 // Option tables defined next to their subcommands.

@@ -10,6 +10,8 @@
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cleave/error.hpp"
 #include "cleave/partition.hpp"
 #include "cleave/util.hpp"
@@ -564,6 +566,19 @@ std::vector<SplitResult> partition_splits(const Graph& g, const PartitionOptions
   }
   if (bar) bar->finish();
   return out;
+}
+
+SplitSetLayout partition_layout(const PartitionOptions& opt) {
+  SplitSetLayout l;
+  l.key = "target";
+  l.dir_prefix = "ov";
+  l.validation = true;
+  l.method = "partition";
+  l.options_json = fmt::format(
+      "{{\"test_fraction\": {}, \"valid_fraction\": {}, \"tolerance\": {}, \"tries\": {}, "
+      "\"engine\": \"metis\"}}",
+      opt.test_fraction, opt.valid_fraction, opt.tolerance, opt.tries);
+  return l;
 }
 
 }  // namespace cleave
