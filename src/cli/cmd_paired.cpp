@@ -167,6 +167,9 @@ int cmd_paired(const Args& a) {
   refuse(a, {"fasta", "protein-a-column", "protein-b-column", "protein-threshold"},
          "is for --pairs protein-protein");
   const ColdSide cold = cold_side_from_name(a.str_or("cold", "drug"));
+  if (cold == ColdSide::drug)
+    refuse(a, {"target-threshold", "align", "identity", "exhaustive", "prefilter", "sensitivity"},
+           "sets the target graph, which --cold drug does not build");
   const SplitOptions opt = split_options_from(a, false);  // no validation side yet
   const Method m = method_from(a, opt);
   PairedReadOptions ro;

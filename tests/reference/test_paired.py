@@ -195,8 +195,10 @@ def main():
         for cold in ("drug", "target", "both"):
             for method in ("spectra", "partition"):
                 out = os.path.join(tmp, f"{cold}_{method}")
+                # Cold drug builds no target graph: alignment options are refused there.
+                align = [] if cold == "drug" else ["--exhaustive"]
                 cmd = [args.cleave, "paired", "--quiet", "--input", csv_path, "--cold", cold,
-                       "--seeds", "1,2,3", "--exhaustive", "--method", method]
+                       "--seeds", "1,2,3", "--method", method] + align
                 splits = made_splits(cmd, method, out, f"cold {cold}", by_id.keys())
                 for s, d, train, test, cold_split in splits:
 
@@ -222,7 +224,15 @@ def main():
                     checked += 1
         if checked < 21:
             fail(f"only {checked} valid splits were checked")
-        print(f"paired: {checked} drug-target splits equal brute force")
+        # An option for the target graph does nothing with cold drug: refused.
+        for opt in (["--target-threshold", "0.5"], ["--sensitivity", "7"], ["--exhaustive"]):
+            run_fails([args.cleave, "paired", "--quiet", "--input", csv_path, "--cold", "drug",
+                       "--out", os.path.join(tmp, "refused")] + opt,
+                      f"option {opt[0]}", "--cold drug")
+            if os.path.exists(os.path.join(tmp, "refused")):
+                fail(f"cold drug with {opt[0]}: an output folder was left behind")
+        print(f"paired: {checked} drug-target splits equal brute force, "
+              "target-graph options refused with cold drug")
         check_protein_pairs(args.cleave, tmp)
 
 
