@@ -1,0 +1,170 @@
+/// @file bench_prefilter_sample.cpp
+/// @brief Projects the time of `cleave graph` on a FASTA too large to run
+/// whole here, from a measured sample of its rows.
+///
+/// The prefilter's work is per query row (row i meets the targets j > i),
+/// and MPI ranks already split it into shares: blocks of 64 rows dealt out
+/// in turn (seq_prefilter.hpp, in_share). This driver builds the whole seed
+/// index once, as a run would, then scans one share of P and aligns that
+/// share's candidates with the graph's own code, timing each stage in CPU
+/// and wall seconds. A share holds every P-th block, from the first rows
+/// (most later targets) to the last, so P times its cost estimates the
+/// whole scan and alignment; the index build is counted once.
+///
+///   bench_prefilter_sample --input gen1m.fasta --parts 200 --threads 2
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cleave/scheduler.hpp"
+#include "cleave/sequence.hpp"
+#include "cleave/util.hpp"
+#include "similarity/align_common.hpp"
+#include "similarity/seq_prefilter.hpp"
+
+namespace {
+
+using namespace cleave;
+
+struct Clock {
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  double cpu = cpu_seconds();
+
+  static double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  }
+  /// (wall, cpu) seconds since construction or the last lap.
+  std::pair<double, double> lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double c = cpu_seconds();
+    const std::pair<double, double> r{std::chrono::duration<double>(now - wall).count(), c - cpu};
+    wall = now;
+    cpu = c;
+    return r;
+  }
+};
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: bench_prefilter_sample --input FASTA [--parts P] [--threads T]\n"
+               "                              [--sensitivity S] [--threshold X]\n");
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string input;
+  int parts = 100, threads = 2;
+  AlignOptions opt;
+  for (int k = 1; k < argc; ++k) {
+    const std::string a = argv[k];
+    if (k + 1 >= argc) usage();
+    const char* v = argv[++k];
+    if (a == "--input")
+      input = v;
+    else if (a == "--parts")
+      parts = std::atoi(v);
+    else if (a == "--threads")
+      threads = std::atoi(v);
+    else if (a == "--sensitivity")
+      opt.sensitivity = std::atof(v);
+    else if (a == "--threshold")
+      opt.threshold = std::atof(v);
+    else
+      usage();
+  }
+  if (input.empty() || parts < 1 || threads < 1) usage();
+  set_num_threads(threads);
+  Progress::set_quiet(true);
+  Clock clock;
+  const Sequences seqs = read_fasta(input);
+  const auto [read_wall, read_cpu] = clock.lap();
+  uint64_t residues = seqs.residues.size();
+  fmt::print("input: {} sequences, {} residues (mean length {:.0f}); read in {:.1f} s\n",
+             seqs.size(), residues, double(residues) / double(seqs.size()), read_wall);
+
+  const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
+  const auto asked =
+      align_detail::prefilter_params(seqs.alphabet, resolved_identity(opt), opt.threshold,
+                                     opt.sensitivity, opt.match, opt.mismatch);
+  uint64_t estimate = 0;
+  const auto params = align_detail::settle_seeds(seqs, asked, {}, &estimate);
+  const auto [settle_wall, settle_cpu] = clock.lap();
+  fmt::print("seeds: {} (estimate of the default seeds' hits {:.3g}, budget {:.3g}); {:.1f} s\n",
+             fmt::join(params.patterns, ","), double(estimate), double(asked.hit_budget),
+             settle_wall);
+
+  // The index alone: a range without rows builds it and scans nothing.
+  align_detail::prefilter_candidates(seqs, sc, params, threads, false, nullptr, {0, 0, 0, 1});
+  const auto [index_wall, index_cpu] = clock.lap();
+  fmt::print("index: {:.1f} s wall, {:.1f} CPU-s (counted once)\n", index_wall, index_cpu);
+
+  align_detail::PrefilterCounts counts;
+  const auto cand = align_detail::prefilter_candidates(seqs, sc, params, threads, false, &counts,
+                                                       {UINT32_MAX, 0, 0, parts});
+  auto [scan_wall, scan_cpu] = clock.lap();
+  scan_wall -= index_wall;  // the sampled run built the index again
+  scan_cpu -= index_cpu;
+
+  // The share's candidates aligned as the graph aligns them.
+  const auto n = static_cast<int64_t>(seqs.size());
+  std::vector<TileResult> results(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
+    std::vector<const uint8_t*> ptrs;
+    std::vector<int32_t> lens;
+    std::vector<kernels::AlignStats> stats;
+#pragma omp for schedule(dynamic, 8)
+    for (int64_t i = 0; i < n; ++i) {
+      const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
+      ptrs.clear();
+      lens.clear();
+      for (uint64_t c = b; c < e; ++c) {
+        ptrs.push_back(seqs.data(cand.cols[c]));
+        lens.push_back(static_cast<int32_t>(seqs.length(cand.cols[c])));
+      }
+      stats.assign(ptrs.size(), {});
+      align_detail::align_batch(seqs.data(i), static_cast<int32_t>(seqs.length(i)), ptrs.data(),
+                                lens.data(), ptrs.size(), sc, opt.mode == AlignMode::local,
+                                stats.data());
+      for (uint64_t c = b; c < e; ++c)
+        align_detail::record_pair(seqs, static_cast<uint64_t>(i), cand.cols[c], stats[c - b], opt,
+                                  mine);
+    }
+  }
+  const auto [align_wall, align_cpu] = clock.lap();
+  uint64_t edges = 0;
+  for (const auto& r : results) edges += r.edges.size();
+
+  uint64_t rows = 0;
+  for (int64_t i = 0; i < n; ++i) rows += align_detail::in_share(i, 0, parts);
+  fmt::print(
+      "share 1 of {}: {} rows; {} seed hits, {} diagonals, {} ungapped, {} candidates "
+      "({} short pairs), {} edges\n",
+      parts, rows, counts.seed_hits, counts.diagonal_hits, counts.ungapped, counts.candidates,
+      counts.short_pairs, edges);
+  fmt::print("share: scan {:.1f} s wall, {:.1f} CPU-s; alignment {:.1f} s wall, {:.1f} CPU-s\n",
+             scan_wall, scan_cpu, align_wall, align_cpu);
+  const double p = parts;
+  const double total_cpu = read_cpu + settle_cpu + index_cpu + p * (scan_cpu + align_cpu);
+  const double total_wall = read_wall + settle_wall + index_wall + p * (scan_wall + align_wall);
+  fmt::print(
+      "projected whole graph on {} threads: {:.0f} s wall ({:.1f} h), {:.0f} CPU-s "
+      "({:.1f} CPU-h); seed hits {:.3g}, candidates {:.3g}, edges {:.3g}\n",
+      threads, total_wall, total_wall / 3600, total_cpu, total_cpu / 3600,
+      p * double(counts.seed_hits), p * double(counts.candidates), p * double(edges));
+  return 0;
+}
