@@ -236,7 +236,8 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
 
 }  // namespace
 
-void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
+void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely,
+                    const std::function<bool(int8_t)>& admit) {
   const auto offs = g.offsets();
   const auto cols = g.columns();
   std::vector<uint32_t> work;
@@ -258,11 +259,12 @@ void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
         else if (s != seen)
           mixed = true;
       }
-      if (mixed) {
+      const int8_t dest = seen == kDropped ? lonely : seen;
+      if (mixed || (admit && !admit(dest))) {
         work[keep++] = v;
         continue;
       }
-      side[v] = seen == kDropped ? lonely : seen;
+      side[v] = dest;
       changed = true;
     }
     work.resize(keep);
@@ -500,13 +502,31 @@ SplitResult partition_split(const Graph& g, const PartitionOptions& opt, uint64_
     if (opt.valid_fraction > 0.0)
       detail::split_off(g, r.side, kTrain, kValidation, ask_valid / (1.0 - ask_test), opt.tolerance,
                         kernels::mix64(seed ^ 0x76616c6964ULL), opt.tries);
-    detail::refine_dropped(g, r.side, kTrain);
     r.train = r.test = r.validation = 0;
     for (int8_t s : r.side) {
       r.train += s == kTrain ? 1 : 0;
       r.test += s == kTest ? 1 : 0;
       r.validation += s == kValidation ? 1 : 0;
     }
+    auto within = [&](uint64_t train, uint64_t test, uint64_t valid) {
+      const auto k = static_cast<double>(train + test + valid);
+      const double sl = detail::slack(opt.tolerance, k);
+      return std::abs(static_cast<double>(test) - opt.test_fraction * k) <= sl &&
+             std::abs(static_cast<double>(valid) - opt.valid_fraction * k) <= sl;
+    };
+    // Samples put back must not take fractions that were within tolerance
+    // out of it (the cuts' refinement leaves such samples out on purpose).
+    const bool cut_ok = within(r.train, r.test, r.validation);
+    detail::refine_dropped(g, r.side, kTrain, [&](int8_t s) {
+      const uint64_t tr = r.train + (s == kTrain ? 1 : 0);
+      const uint64_t te = r.test + (s == kTest ? 1 : 0);
+      const uint64_t va = r.validation + (s == kValidation ? 1 : 0);
+      if (cut_ok && !within(tr, te, va)) return false;
+      r.train = tr;
+      r.test = te;
+      r.validation = va;
+      return true;
+    });
     const auto kept = static_cast<double>(r.train + r.test + r.validation);
     const double tf = static_cast<double>(r.test) / std::max(kept, 1.0);
     const double vf = static_cast<double>(r.validation) / std::max(kept, 1.0);
