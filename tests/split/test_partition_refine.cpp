@@ -343,10 +343,10 @@ TEST(PartitionRefine, FractionHeldAfterPutBack) {
 #if CLEAVE_HAVE_RDKIT
 TEST(PartitionRefine, NciAtThreeTenthsKeepsNoFewerThanBefore) {
   // NCI first 5k at Tanimoto >= 0.3 (bench/RESULTS.md, issue 11): per seed,
-  // at least the samples kept before METIS coarsened by random matching
-  // (4,733, 4,725 and 4,732 at commit db95b3e), the test share in 0.2 +-
-  // 0.02, no train-test edge, and the same sides on a rerun and on one and
-  // two threads.
+  // at least the samples kept before random-matching coarsening and the
+  // iterated local search (4,733, 4,725 and 4,732 at commit db95b3e), the
+  // test share in 0.2 +- 0.02, no train-test edge, and the same sides on a
+  // rerun and on one and two threads.
   const MoleculeSet m = read_molecules(real_data("molecules/rdkit_nci_first5k.csv"), {});
   SimilarityOptions so;
   so.threshold = 0.3;
@@ -356,6 +356,7 @@ TEST(PartitionRefine, NciAtThreeTenthsKeepsNoFewerThanBefore) {
   ASSERT_EQ(g.num_nodes(), 4993u);
   ASSERT_EQ(g.num_edges(), 121407u);
   const std::pair<uint64_t, uint64_t> before[] = {{42, 4733}, {44, 4725}, {46, 4732}};
+  uint64_t sum = 0, sum_before = 0;
   for (auto [seed, kept_before] : before) {
     set_num_threads(1);
     const SplitResult a = partition_split(g, {}, seed);
@@ -367,9 +368,14 @@ TEST(PartitionRefine, NciAtThreeTenthsKeepsNoFewerThanBefore) {
     EXPECT_EQ(k.cross, 0u) << "seed " << seed;
     EXPECT_TRUE(within(k.kept, k.test, 0.2, 0.02)) << "seed " << seed;
     EXPECT_GE(k.kept, kept_before) << "seed " << seed;
+    sum += k.kept;
+    sum_before += kept_before;
     EXPECT_EQ(a.side, b.side) << "seed " << seed;
     EXPECT_EQ(b.side, c.side) << "seed " << seed;
   }
+  // Random matching and the kicks of the iterated local search gain about
+  // 11 samples a seed here (bench/RESULTS.md); at least 5 a seed in all.
+  EXPECT_GE(sum, sum_before + 15);
 }
 #endif
 
