@@ -27,6 +27,7 @@ namespace {
 constexpr uint32_t kNoComp = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kStreamPack = 0x7061636bULL;   // "pack"
 constexpr uint64_t kStreamMetis = 0x6d657473ULL;  // "mets"
+constexpr uint64_t kStreamKick = 0x6b69636bULL;   // "kick"
 
 /// Connected components of the subgraph induced by the samples on one side;
 /// members of component c are members[begin[c] .. begin[c + 1]), ascending.
@@ -238,7 +239,8 @@ void shift_boundary(const Graph& g, const SideComponents& sc, std::vector<int8_t
 
 }  // namespace
 
-void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
+void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely,
+                    const std::function<bool(int8_t)>& admit) {
   const auto offs = g.offsets();
   const auto cols = g.columns();
   std::vector<uint32_t> work;
@@ -260,11 +262,12 @@ void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely) {
         else if (s != seen)
           mixed = true;
       }
-      if (mixed) {
+      const int8_t dest = seen == kDropped ? lonely : seen;
+      if (mixed || (admit && !admit(dest))) {
         work[keep++] = v;
         continue;
       }
-      side[v] = seen == kDropped ? lonely : seen;
+      side[v] = dest;
       changed = true;
     }
     work.resize(keep);
@@ -383,6 +386,62 @@ void refine_separator(const Graph& g, std::span<const uint32_t> members,
   }
 }
 
+namespace {
+
+/// The kicks of split_off's iterated local search (see there); `best` and
+/// `best_kept` are replaced by any improvement.
+void kick_and_refine(const Graph& g, const SideComponents& sc, std::span<const uint32_t> nodes,
+                     std::vector<int8_t>& best, double& best_kept, int8_t from, int8_t to,
+                     double fraction, double tolerance, uint64_t seed) {
+  constexpr int kKicks = 32;
+  constexpr uint64_t kBall = 10;  // samples in a kick, at most
+  const auto offs = g.offsets();
+  const auto cols = g.columns();
+  std::vector<uint8_t> in_ball(g.num_nodes(), 0), in_nodes(g.num_nodes(), 0);
+  for (uint32_t v : nodes) in_nodes[v] = 1;
+  std::vector<int8_t> side;
+  std::vector<uint32_t> ball;
+  for (int kick = 0; kick < kKicks; ++kick) {
+    side = best;
+    const uint64_t h = kernels::counter_hash(seed, kStreamKick, static_cast<uint64_t>(kick));
+    const int8_t dest = (h >> 32) & 1 ? to : from;
+    const int8_t other = dest == to ? from : to;
+    const uint64_t want = 1 + (h >> 40) % kBall;
+    ball.assign(1, nodes[h % nodes.size()]);
+    in_ball[ball[0]] = 1;
+    for (std::size_t i = 0; i < ball.size() && ball.size() < want; ++i)
+      for (uint64_t e = offs[ball[i]]; e < offs[ball[i] + 1] && ball.size() < want; ++e) {
+        const uint32_t w = cols[e];
+        if (!in_nodes[w] || in_ball[w]) continue;
+        in_ball[w] = 1;
+        ball.push_back(w);
+      }
+    // Members of the largest component touch no third side, so only its
+    // samples on `other` conflict with the ball.
+    for (uint32_t v : ball) side[v] = dest;
+    for (uint32_t v : ball)
+      for (uint64_t e = offs[v]; e < offs[v + 1]; ++e)
+        if (side[cols[e]] == other) side[cols[e]] = kDropped;
+    for (uint32_t v : ball) in_ball[v] = 0;
+    refine_dropped(g, side, from);
+    shift_boundary(g, sc, side, from, to, fraction, tolerance);
+    refine_separator(g, sc.members, nodes, side, from, to, fraction, tolerance);
+    double kept = 0, on_to = 0;
+    for (uint32_t v : sc.members) {
+      kept += side[v] != kDropped ? 1 : 0;
+      on_to += side[v] == to ? 1 : 0;
+    }
+    const bool ok =
+        std::abs(on_to - fraction * kept) <= slack(tolerance, kept) && on_to > 0 && on_to < kept;
+    if (ok && kept > best_kept) {
+      best.swap(side);
+      best_kept = kept;
+    }
+  }
+}
+
+}  // namespace
+
 void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to, double fraction,
                double tolerance, uint64_t seed, uint32_t tries) {
   CLEAVE_EXPECTS(fraction > 0.0 && fraction < 1.0, "partition fraction must be in (0, 1), got {}",
@@ -475,6 +534,16 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
     if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
     share = next;
   }
+  // (e) Iterated local search (Lourenço, Martin & Stützle, "Iterated local
+  // search", Handbook of Metaheuristics 2003) around the best cut: a kick
+  // puts a small breadth-first ball of the largest component on one side
+  // (its neighbours on the other side are removed), the boundary is shifted
+  // back into tolerance and the separator refined; the result replaces the
+  // best only when it keeps more within tolerance. Components up to the
+  // size that gets the extra METIS rounds.
+  const bool best_ok = best_kept >= 0 && best_err <= slack(tolerance, best_kept);
+  if (best_ok && extra > 0)
+    kick_and_refine(g, sc, nodes, best, best_kept, from, to, fraction, tolerance, seed);
   side = std::move(best);
 }
 
@@ -502,13 +571,31 @@ SplitResult partition_split(const Graph& g, const PartitionOptions& opt, uint64_
     if (opt.valid_fraction > 0.0)
       detail::split_off(g, r.side, kTrain, kValidation, ask_valid / (1.0 - ask_test), opt.tolerance,
                         kernels::mix64(seed ^ 0x76616c6964ULL), opt.tries);
-    detail::refine_dropped(g, r.side, kTrain);
     r.train = r.test = r.validation = 0;
     for (int8_t s : r.side) {
       r.train += s == kTrain ? 1 : 0;
       r.test += s == kTest ? 1 : 0;
       r.validation += s == kValidation ? 1 : 0;
     }
+    auto within = [&](uint64_t train, uint64_t test, uint64_t valid) {
+      const auto k = static_cast<double>(train + test + valid);
+      const double sl = detail::slack(opt.tolerance, k);
+      return std::abs(static_cast<double>(test) - opt.test_fraction * k) <= sl &&
+             std::abs(static_cast<double>(valid) - opt.valid_fraction * k) <= sl;
+    };
+    // Samples put back must not take fractions that were within tolerance
+    // out of it (the cuts' refinement leaves such samples out on purpose).
+    const bool cut_ok = within(r.train, r.test, r.validation);
+    detail::refine_dropped(g, r.side, kTrain, [&](int8_t s) {
+      const uint64_t tr = r.train + (s == kTrain ? 1 : 0);
+      const uint64_t te = r.test + (s == kTest ? 1 : 0);
+      const uint64_t va = r.validation + (s == kValidation ? 1 : 0);
+      if (cut_ok && !within(tr, te, va)) return false;
+      r.train = tr;
+      r.test = te;
+      r.validation = va;
+      return true;
+    });
     const auto kept = static_cast<double>(r.train + r.test + r.validation);
     const double tf = static_cast<double>(r.test) / std::max(kept, 1.0);
     const double vf = static_cast<double>(r.validation) / std::max(kept, 1.0);

@@ -5,6 +5,7 @@
 #include <metis.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -44,7 +45,10 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
 
 /// @brief Puts back every dropped sample whose kept neighbours all lie on one
 /// side (until nothing changes); one with no kept neighbour goes to `lonely`.
-void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely);
+/// When `admit` is given, a sample is put back on side s only if admit(s)
+/// returns true (it then counts the sample as added there).
+void refine_dropped(const Graph& g, std::vector<int8_t>& side, int8_t lonely,
+                    const std::function<bool(int8_t)>& admit = {});
 
 /// @brief Vertex-separator refinement of one cut (see partition.cpp): moves
 /// removed samples among `nodes` to side `from` or `to`, removing their kept

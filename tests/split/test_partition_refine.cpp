@@ -3,7 +3,8 @@
 /// force on small graphs: no train-test edge (checked here on the graph), the
 /// test share within tolerance, never fewer samples kept than the start, and
 /// the exact optimum (all assignments enumerated) reached in a stated share
-/// of cases; the same sides on one and two threads.
+/// of cases; the same sides on one and two threads; put-backs that hold the
+/// test share; NCI-5k at Tanimoto >= 0.3 keeping no fewer than before.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "cleave/io.hpp"
 #include "cleave/partition.hpp"
+#include "cleave/similarity.hpp"
 #include "cleave/util.hpp"
+#include "common/real_data.hpp"
 #include "split/partition_internal.hpp"
 
 namespace cleave::test {
@@ -272,6 +276,108 @@ TEST(PartitionRefine, SameSidesOnOneAndTwoThreads) {
     EXPECT_EQ(count(*h, a.side).cross, 0u);
   }
 }
+
+TEST(PartitionRefine, PutBackAsksTheAdmitCallback) {
+  // 0 - 1 - 2 with 1 removed between two train samples, 3 removed and alone.
+  const Graph g = Graph::from_edges(4, {{0, 1, 0.5f}, {1, 2, 0.5f}}, GraphMeta{});
+  const std::vector<int8_t> start{kTrain, kDropped, kTrain, kDropped};
+  std::vector<int8_t> side = start;
+  std::vector<int8_t> asked;
+  detail::refine_dropped(g, side, kTest, [&](int8_t s) {
+    asked.push_back(s);
+    return false;
+  });
+  EXPECT_EQ(side, start);
+  EXPECT_EQ(asked, (std::vector<int8_t>{kTrain, kTest}));
+  int budget = 1;  // admits the first sample only, in node order
+  side = start;
+  detail::refine_dropped(g, side, kTest, [&](int8_t) { return budget-- > 0; });
+  EXPECT_EQ(side, (std::vector<int8_t>{kTrain, kTrain, kTrain, kDropped}));
+  side = start;
+  detail::refine_dropped(g, side, kTest);
+  EXPECT_EQ(side, (std::vector<int8_t>{kTrain, kTrain, kTrain, kTest}));
+}
+
+TEST(PartitionRefine, FractionHeldAfterPutBack) {
+  // The whole partitioner on random graphs dense enough to remove samples:
+  // the test share within the partitioner's own slack, no train-test edge
+  // (counted here), and a removed sample touches both kept sides unless
+  // putting it back on its one side would leave the tolerance.
+  std::mt19937_64 rng(23);
+  uint64_t checked = 0, held_out = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto n = static_cast<uint32_t>(60 + rng() % 140);
+    const Graph g = random_graph(rng, n, 0.02 + 0.001 * static_cast<double>(rng() % 40));
+    for (double f : {0.2, 0.5}) {
+      PartitionOptions opt;
+      opt.test_fraction = f;
+      const SplitResult r = partition_split(g, opt, 100 + static_cast<uint64_t>(i));
+      if (!r.valid) continue;
+      const Counts c = count(g, r.side);
+      ASSERT_EQ(c.cross, 0u) << "graph " << i << " f " << f;
+      ASSERT_EQ(c.kept, r.kept);
+      EXPECT_TRUE(within(c.kept, c.test, f, opt.tolerance))
+          << "graph " << i << " f " << f << ": " << c.test << " of " << c.kept;
+      const auto offs = g.offsets();
+      const auto cols = g.columns();
+      for (uint64_t v = 0; v < g.num_nodes(); ++v) {
+        if (r.side[v] != kDropped) continue;
+        bool tr = false, te = false;
+        for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) {
+          tr |= r.side[cols[e]] == kTrain;
+          te |= r.side[cols[e]] == kTest;
+        }
+        if (tr && te) continue;
+        ++held_out;
+        EXPECT_FALSE(within(c.kept + 1, c.test + (te ? 1 : 0), f, opt.tolerance))
+            << "graph " << i << " f " << f << ": sample " << v << " could have been kept";
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 60u);
+  std::printf("%llu splits checked, %llu samples held out for the fraction\n",
+              static_cast<unsigned long long>(checked), static_cast<unsigned long long>(held_out));
+}
+
+#if CLEAVE_HAVE_RDKIT
+TEST(PartitionRefine, NciAtThreeTenthsKeepsNoFewerThanBefore) {
+  // NCI first 5k at Tanimoto >= 0.3 (bench/RESULTS.md, issue 11): per seed,
+  // at least the samples kept before random-matching coarsening and the
+  // iterated local search (4,733, 4,725 and 4,732 at commit db95b3e), the
+  // test share in 0.2 +- 0.02, no train-test edge, and the same sides on a
+  // rerun and on one and two threads.
+  const MoleculeSet m = read_molecules(real_data("molecules/rdkit_nci_first5k.csv"), {});
+  SimilarityOptions so;
+  so.threshold = 0.3;
+  so.progress = false;
+  so.backend = Backend::cpu;
+  const Graph g = fingerprint_graph(m.fps, so);
+  ASSERT_EQ(g.num_nodes(), 4993u);
+  ASSERT_EQ(g.num_edges(), 121407u);
+  const std::pair<uint64_t, uint64_t> before[] = {{42, 4733}, {44, 4725}, {46, 4732}};
+  uint64_t sum = 0, sum_before = 0;
+  for (auto [seed, kept_before] : before) {
+    set_num_threads(1);
+    const SplitResult a = partition_split(g, {}, seed);
+    set_num_threads(2);
+    const SplitResult b = partition_split(g, {}, seed);
+    const SplitResult c = partition_split(g, {}, seed);
+    set_num_threads(0);
+    const Counts k = count(g, a.side);
+    EXPECT_EQ(k.cross, 0u) << "seed " << seed;
+    EXPECT_TRUE(within(k.kept, k.test, 0.2, 0.02)) << "seed " << seed;
+    EXPECT_GE(k.kept, kept_before) << "seed " << seed;
+    sum += k.kept;
+    sum_before += kept_before;
+    EXPECT_EQ(a.side, b.side) << "seed " << seed;
+    EXPECT_EQ(b.side, c.side) << "seed " << seed;
+  }
+  // Random matching and the kicks of the iterated local search gain about
+  // 11 samples a seed here (bench/RESULTS.md); at least 5 a seed in all.
+  EXPECT_GE(sum, sum_before + 15);
+}
+#endif
 
 }  // namespace
 }  // namespace cleave::test
