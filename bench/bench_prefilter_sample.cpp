@@ -12,7 +12,6 @@
 /// whole scan and alignment; the index build is counted once.
 ///
 ///   bench_prefilter_sample --input gen1m.fasta --parts 200 --threads 2
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -119,38 +118,15 @@ int main(int argc, char** argv) {
   scan_cpu -= index_cpu;
 
   // The share's candidates aligned as the graph aligns them.
-  const auto n = static_cast<int64_t>(seqs.size());
   std::vector<TileResult> results(static_cast<std::size_t>(threads));
-#pragma omp parallel num_threads(threads)
-  {
-    TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
-    std::vector<const uint8_t*> ptrs;
-    std::vector<int32_t> lens;
-    std::vector<kernels::AlignStats> stats;
-#pragma omp for schedule(dynamic, 8)
-    for (int64_t i = 0; i < n; ++i) {
-      const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
-      ptrs.clear();
-      lens.clear();
-      for (uint64_t c = b; c < e; ++c) {
-        ptrs.push_back(seqs.data(cand.cols[c]));
-        lens.push_back(static_cast<int32_t>(seqs.length(cand.cols[c])));
-      }
-      stats.assign(ptrs.size(), {});
-      align_detail::align_batch(seqs.data(i), static_cast<int32_t>(seqs.length(i)), ptrs.data(),
-                                lens.data(), ptrs.size(), sc, opt.mode == AlignMode::local,
-                                stats.data());
-      for (uint64_t c = b; c < e; ++c)
-        align_detail::record_pair(seqs, static_cast<uint64_t>(i), cand.cols[c], stats[c - b], opt,
-                                  mine);
-    }
-  }
+  align_detail::align_candidates(seqs, cand, sc, opt, results, nullptr);
   const auto [align_wall, align_cpu] = clock.lap();
   uint64_t edges = 0;
   for (const auto& r : results) edges += r.edges.size();
 
   uint64_t rows = 0;
-  for (int64_t i = 0; i < n; ++i) rows += align_detail::in_share(i, 0, parts);
+  for (int64_t i = 0; i < static_cast<int64_t>(seqs.size()); ++i)
+    rows += align_detail::in_share(i, 0, parts);
   fmt::print(
       "share 1 of {}: {} rows; {} seed hits, {} diagonals, {} ungapped, {} candidates "
       "({} short pairs), {} edges\n",

@@ -99,36 +99,7 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
                   fmt::join(params.patterns, ","), counts.seed_hits, counts.diagonal_hits,
                   counts.ungapped, counts.candidates, counts.short_pairs),
       static_cast<uint64_t>(n));
-  // Rows add to their thread's results, which are merged order-free (the
-  // edges are sorted below): skipped rows only matter when cancelled.
-  ParallelCancel cancel;
-#pragma omp parallel num_threads(threads)
-  {
-    TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
-    std::vector<const uint8_t*> ptrs;
-    std::vector<int32_t> lens;
-    std::vector<kernels::AlignStats> stats;
-#pragma omp for schedule(dynamic, 8)
-    for (int64_t i = 0; i < n; ++i) {
-      if (cancel.stopped()) continue;
-      const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
-      ptrs.clear();
-      lens.clear();
-      for (uint64_t c = b; c < e; ++c) {
-        ptrs.push_back(seqs.data(cand.cols[c]));
-        lens.push_back(static_cast<int32_t>(seqs.length(cand.cols[c])));
-      }
-      stats.assign(ptrs.size(), {});
-      align_detail::align_batch(seqs.data(i), static_cast<int32_t>(seqs.length(i)), ptrs.data(),
-                                lens.data(), ptrs.size(), sc, opt.mode == AlignMode::local,
-                                stats.data());
-      for (uint64_t c = b; c < e; ++c)
-        align_detail::record_pair(seqs, static_cast<uint64_t>(i), cand.cols[c], stats[c - b], opt,
-                                  mine);
-      if (opt.progress) progress.advance();
-    }
-  }
-  cancel.check();
+  align_detail::align_candidates(seqs, cand, sc, opt, results, opt.progress ? &progress : nullptr);
   progress.finish();
   GraphMeta meta;
   meta.measure = Measure::identity;
@@ -165,6 +136,44 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
 }
 
 }  // namespace
+
+namespace align_detail {
+
+void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
+                      const AlignOptions& opt, std::vector<TileResult>& results,
+                      Progress* progress) {
+  const auto n = static_cast<int64_t>(seqs.size());
+  // Rows add to their thread's results, which the caller merges order-free:
+  // skipped rows only matter when cancelled.
+  ParallelCancel cancel;
+#pragma omp parallel num_threads(static_cast <int>(results.size()))
+  {
+    TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
+    std::vector<const uint8_t*> ptrs;
+    std::vector<int32_t> lens;
+    std::vector<kernels::AlignStats> stats;
+#pragma omp for schedule(dynamic, 8)
+    for (int64_t i = 0; i < n; ++i) {
+      if (cancel.stopped()) continue;
+      const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
+      ptrs.clear();
+      lens.clear();
+      for (uint64_t c = b; c < e; ++c) {
+        ptrs.push_back(seqs.data(cand.cols[c]));
+        lens.push_back(static_cast<int32_t>(seqs.length(cand.cols[c])));
+      }
+      stats.assign(ptrs.size(), {});
+      align_batch(seqs.data(i), static_cast<int32_t>(seqs.length(i)), ptrs.data(), lens.data(),
+                  ptrs.size(), sc, opt.mode == AlignMode::local, stats.data());
+      for (uint64_t c = b; c < e; ++c)
+        record_pair(seqs, static_cast<uint64_t>(i), cand.cols[c], stats[c - b], opt, mine);
+      if (progress) progress->advance();
+    }
+  }
+  cancel.check();
+}
+
+}  // namespace align_detail
 
 std::unique_ptr<PairComputer> make_sequence_computer(const Sequences& seqs,
                                                      const AlignOptions& opt) {

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "cleave/scheduler.hpp"
 #include "cleave/sequence.hpp"
+#include "cleave/util.hpp"
 #include "kernels/align.hpp"
 
 namespace cleave::align_detail {
@@ -167,5 +169,14 @@ inline bool in_share(int64_t row, int part, int parts) {
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
                                 const PrefilterParams& p, int threads, bool progress,
                                 PrefilterCounts* counts = nullptr, PrefilterRange range = {});
+
+/// Aligns every row's candidates as the sequence graph does (row i as s1,
+/// its candidates in one batch of SIMD lanes) on results.size() threads,
+/// recording each pair in its thread's results; advances `progress` (when
+/// given) once a row. Rows go to threads dynamically, so the caller merges
+/// the results order-free. Throws when the call's cancel hook fires.
+void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
+                      const AlignOptions& opt, std::vector<TileResult>& results,
+                      Progress* progress);
 
 }  // namespace cleave::align_detail
