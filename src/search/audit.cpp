@@ -380,7 +380,7 @@ void write_audit(const fs::path& dir, const Samples& samples,
   const bool many = audits.size() > 1;
   std::string summary = many ? "split\t" : "";
   summary += "side\tsamples\treference";
-  for (double l : opt.levels) summary += "\t" + level_name(l);
+  for (double l : opt.levels) summary.append("\t").append(level_name(l));
   summary += "\tmean_max_similarity\toverlap_frac\toverlap_maxsim\toverlap_meansim\n";
   for (const AuditResult& a : audits) {
     if (many) {
