@@ -154,7 +154,9 @@ struct AlignOptions {
   /// exhaustive while all pairs cost at most exhaustive_cells DP cells.
   SearchMode search = SearchMode::automatic;
   /// Prefilter sensitivity in [1, 9]: higher finds more distant pairs at
-  /// more cost; the default's recall is measured in bench/RESULTS.md.
+  /// more cost; the default's recall is measured in bench/RESULTS.md. At
+  /// 3 to 6, inputs whose default seeds would make more than 1e10 chance
+  /// hits (doubling per step) take heavier seeds (seq_prefilter.hpp).
   double sensitivity = 5.0;
   uint64_t exhaustive_cells = uint64_t{20} * 1000 * 1000 * 1000;
   Backend backend = Backend::automatic;

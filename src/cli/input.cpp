@@ -73,7 +73,8 @@ std::vector<OptionSpec> graph_options() {
       {"exhaustive", "", "FASTA: align every pair (default: only when that is cheap)", ""},
       {"prefilter", "", "FASTA: align only the seed prefilter's candidates, whatever the size", ""},
       {"sensitivity", "S",
-       "FASTA prefilter: 1 (fast) to 9 (finds more distant pairs); recall in bench/RESULTS.md",
+       "FASTA prefilter: 1 (fast) to 9 (finds more distant pairs); at 3 to 6, inputs that "
+       "would make over 1e10 chance seed hits take heavier seeds; recall in bench/RESULTS.md",
        "5"},
       {"gemm-precision", "P",
        "NPY on the cuda backend: GEMM inputs fp32, tf32 or bf16 (tensor cores); candidates "
