@@ -116,10 +116,5 @@ int main(void) {
   cleave_splits_destroy(s);
   cleave_graph_destroy(g);
   cleave_graph_destroy(NULL);
-  if (failures) {
-    fprintf(stderr, "%d checks failed\n", failures);
-    return 1;
-  }
-  printf("c api: all checks passed\n");
-  return 0;
+  return finish("c api");
 }

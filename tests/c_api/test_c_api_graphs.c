@@ -40,15 +40,6 @@ static uint64_t edges_of(cleave_graph g) {
   return m;
 }
 
-static void expect(cleave_status got, cleave_status want, const char* word, int line) {
-  if (got != want || (word && !strstr(cleave_last_error(), word))) {
-    fprintf(stderr, "line %d: status %d (expected %d), message '%s' (expected '%s')\n", line,
-            (int)got, (int)want, cleave_last_error(), word ? word : "");
-    ++failures;
-  }
-}
-#define EXPECT(call, want, word) expect((call), (want), (word), __LINE__)
-
 /* A graph whose node count and ids are as given. */
 static void check_nodes(cleave_graph g, uint64_t n, const char* first_id) {
   uint64_t nn = 0, m = 0;
@@ -59,11 +50,7 @@ static void check_nodes(cleave_graph g, uint64_t n, const char* first_id) {
 
 int main(void) {
   /* Everything the library might print goes to a file, checked empty at the end. */
-  FILE* captured = tmpfile();
-  CHECK(captured != NULL);
-  fflush(stderr);
-  int saved_stderr = dup(2);
-  dup2(fileno(captured), 2);
+  const quiet_stderr quiet = quiet_begin();
 
   cleave_context ctx;
   cleave_context_init(&ctx);
@@ -417,23 +404,6 @@ int main(void) {
     free(emb);
   }
 
-  fflush(stderr);
-  dup2(saved_stderr, 2);
-  close(saved_stderr);
-  fseek(captured, 0, SEEK_END);
-  long printed_bytes = ftell(captured);
-  if (printed_bytes != 0) {
-    char buf[4096] = {0};
-    fseek(captured, 0, SEEK_SET);
-    size_t got = fread(buf, 1, sizeof buf - 1, captured);
-    fprintf(stderr, "the library printed to stderr (or a check failed): %.*s\n", (int)got, buf);
-  }
-  fclose(captured);
-  CHECK(printed_bytes == 0);
-  if (failures) {
-    fprintf(stderr, "%d checks failed\n", failures);
-    return 1;
-  }
-  printf("c api graphs: all checks passed\n");
-  return 0;
+  quiet_end(quiet);
+  return finish("c api graphs");
 }

@@ -17,15 +17,6 @@
 
 #include "c_check.h"
 
-static void expect(cleave_status got, cleave_status want, const char* word, int line) {
-  if (got != want || (word && !strstr(cleave_last_error(), word))) {
-    fprintf(stderr, "line %d: status %d (expected %d), message '%s' (expected '%s')\n", line,
-            (int)got, (int)want, cleave_last_error(), word ? word : "");
-    ++failures;
-  }
-}
-#define EXPECT(call, want, word) expect((call), (want), (word), __LINE__)
-
 static int progress_calls = 0;
 static void on_progress(const char* stage, uint64_t done, uint64_t total, void* user) {
   (void)user;
@@ -93,11 +84,7 @@ static size_t check_splits(cleave_splits s, uint64_t n, int check_cold_both) {
 }
 
 int main(void) {
-  FILE* captured = tmpfile();
-  CHECK(captured != NULL);
-  fflush(stderr);
-  int saved_stderr = dup(2);
-  dup2(fileno(captured), 2);
+  const quiet_stderr quiet = quiet_begin();
 
   const char* ppi = CLEAVE_TEST_DATA "/paired_ppi.csv";
   const char* fasta = CLEAVE_TEST_DATA "/paired_targets.fasta";
@@ -200,23 +187,6 @@ int main(void) {
          CLEAVE_ERROR_FORMAT, "paired_dt.csv:1: no column 'nope'");
 #endif
 
-  fflush(stderr);
-  dup2(saved_stderr, 2);
-  close(saved_stderr);
-  fseek(captured, 0, SEEK_END);
-  long printed_bytes = ftell(captured);
-  if (printed_bytes != 0) {
-    char buf[4096] = {0};
-    fseek(captured, 0, SEEK_SET);
-    size_t got = fread(buf, 1, sizeof buf - 1, captured);
-    fprintf(stderr, "the library printed to stderr (or a check failed): %.*s\n", (int)got, buf);
-  }
-  fclose(captured);
-  CHECK(printed_bytes == 0);
-  if (failures) {
-    fprintf(stderr, "%d checks failed\n", failures);
-    return 1;
-  }
-  printf("c api paired: all checks passed\n");
-  return 0;
+  quiet_end(quiet);
+  return finish("c api paired");
 }
