@@ -221,6 +221,8 @@ struct PairedSplitSet {
   SplitSetLayout layout;
   std::string parameters_json;  ///< the manifest's parameters (entity counts, thresholds)
   std::string inputs_json;      ///< the manifest's inputs, as `cleave paired` writes them
+  /// "N pairs (D drugs, T targets), cold C" or "N protein pairs (P proteins), cold C"
+  std::string description;
 };
 
 /// @brief Reads the pairs, builds the entity graph(s) and makes the splits,

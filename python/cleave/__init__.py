@@ -119,7 +119,7 @@ class SpectraSplit:
 
     def graph(self, X: Any) -> Graph:
         """The overlap graph split() uses for X (node k = row k of X)."""
-        import numpy as np  # not at package import: stub generation runs without numpy
+        import numpy as np  # imported here: nanobind's stubgen imports the package without numpy
 
         if isinstance(X, Graph):
             return X

@@ -102,12 +102,6 @@ Method method_from(const Args& a, const SplitOptions& opt) {
   return m;
 }
 
-void write_pairs(const Args& a, const Graph& nodes, const std::vector<SplitResult>& splits,
-                 const SplitSetLayout& layout, uint64_t checksum, const std::string& params) {
-  write_split_set(a.str("out"), nodes, splits, layout,
-                  paired_inputs_json(a.str("input"), checksum, params));
-}
-
 std::string kept_summary(const std::vector<SplitResult>& splits, const std::string& prefix) {
   std::string s;
   for (const auto& r : splits)
@@ -118,42 +112,53 @@ std::string kept_summary(const std::vector<SplitResult>& splits, const std::stri
   return s;
 }
 
+/// Runs the paired split set of `opt` on --input and writes it to --out.
+int run_paired(const Args& a, const PairedSplitOptions& opt) {
+  const std::string out = a.str("out");
+  const OutputLock lock = lock_split_dir(out);
+  Context ctx;
+  ctx.progress = !Progress::quiet();
+  const PairedSplitSet set = paired_splits(a.str("input"), opt, ctx);
+  write_split_set(out, set.nodes, set.splits, set.layout, set.inputs_json);
+  std::size_t valid = 0;
+  for (const auto& s : set.splits) valid += s.valid;
+  std::printf("%s: wrote %zu of %zu splits to %s\n%s", set.description.c_str(), valid,
+              set.splits.size(), out.c_str(),
+              kept_summary(set.splits, set.layout.dir_prefix).c_str());
+  return 0;
+}
+
+/// The settings of either kind that the method names.
+PairedSplitOptions paired_options_from(const Args& a, bool protein_pairs) {
+  PairedSplitOptions o;
+  o.protein_pairs = protein_pairs;
+  o.cold = a.str_or("cold", "");
+  o.sweep = split_options_from(a, false);  // no validation side yet
+  const Method m = method_from(a, o.sweep);
+  o.partition = m.partition;
+  o.part = m.popt;
+  o.ps = m.ps;
+  o.seeds = m.seeds;
+  return o;
+}
+
 int cmd_protein_pairs(const Args& a) {
   refuse(a,
          {"drug-column", "target-column", "target-fasta", "drug-threshold", "target-threshold",
           "radius", "nbits"},
          "is for --pairs drug-target");
   CLEAVE_EXPECTS(a.has("fasta"), "--pairs protein-protein needs --fasta (the proteins' FASTA)");
-  const PpiCold cold = ppi_cold_from_name(a.str_or("cold", "both"));
-  const SplitOptions opt = split_options_from(a, false);
-  const Method m = method_from(a, opt);
-  ProteinPairsReadOptions ro;
-  ro.a_column = a.str("protein-a-column");
-  ro.b_column = a.str("protein-b-column");
-  ro.fasta = a.str("fasta");
-  ro.id_column = a.str_or("id-column", "");
-  ro.label_column = a.str_or("label-column", "");
+  ppi_cold_from_name(a.str_or("cold", "both"));  // a bad name fails before any work
+  PairedSplitOptions o = paired_options_from(a, true);
+  o.protein.a_column = a.str("protein-a-column");
+  o.protein.b_column = a.str("protein-b-column");
+  o.protein.fasta = a.str("fasta");
+  o.protein.id_column = a.str_or("id-column", "");
+  o.protein.label_column = a.str_or("label-column", "");
   check_sequence_options(a, true);
-  const std::string out = a.str("out");
-  const OutputLock lock = lock_split_dir(out);
-  const ProteinPairs d = read_protein_pairs(a.str("input"), ro);
-  SequenceSettings ss = sequence_settings(a);
-  if (a.has("protein-threshold")) ss.threshold = a.real("protein-threshold", 0.0, 1.0);
-  Context ctx;
-  ctx.progress = !Progress::quiet();
-  double threshold = 0;
-  const Graph g = ppi_graph(d, ss, ctx, &threshold);
-  const auto splits = m.partition ? ppi_partition(d, g, cold, m.popt, m.seeds)
-                                  : ppi_sweep(d, g, cold, m.ps, m.seeds, opt);
-  const std::string params = ppi_parameters_json(d, g, threshold, cold);
-  const SplitSetLayout layout = paired_layout(m.partition, opt, m.popt, "ppi", ppi_cold_name(cold));
-  write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
-  std::size_t valid = 0;
-  for (const auto& s : splits) valid += s.valid;
-  std::printf("%zu protein pairs (%zu proteins), cold %s: wrote %zu of %zu splits to %s\n%s",
-              d.pairs.size(), d.proteins.size(), ppi_cold_name(cold), valid, splits.size(),
-              out.c_str(), kept_summary(splits, layout.dir_prefix).c_str());
-  return 0;
+  o.sequences = sequence_settings(a);
+  if (a.has("protein-threshold")) o.sequences.threshold = a.real("protein-threshold", 0.0, 1.0);
+  return run_paired(a, o);
 }
 
 }  // namespace
@@ -170,9 +175,8 @@ int cmd_paired(const Args& a) {
   if (cold == ColdSide::drug)
     refuse(a, {"target-threshold", "align", "identity", "exhaustive", "prefilter", "sensitivity"},
            "sets the target graph, which --cold drug does not build");
-  const SplitOptions opt = split_options_from(a, false);  // no validation side yet
-  const Method m = method_from(a, opt);
-  PairedReadOptions ro;
+  PairedSplitOptions o = paired_options_from(a, false);
+  PairedReadOptions& ro = o.drug_target;
   ro.drug_column = a.str("drug-column");
   ro.target_column = a.str("target-column");
   ro.target_fasta = a.str_or("target-fasta", "");
@@ -180,32 +184,13 @@ int cmd_paired(const Args& a) {
   ro.label_column = a.str_or("label-column", "");
   ro.radius = static_cast<unsigned>(a.integer("radius", 0, 16));
   ro.n_bits = static_cast<unsigned>(a.integer("nbits", 8, 1 << 20));
-  const std::string out = a.str("out");
-  const OutputLock lock = lock_split_dir(out);
-  const PairedData d = read_paired(a.str("input"), ro);
-  const double drug_threshold = a.real("drug-threshold", 0.0, 1.0);
-  SequenceSettings ss;
+  o.drug_threshold = a.real("drug-threshold", 0.0, 1.0);
   if (cold != ColdSide::drug) {
     check_sequence_options(a, true);
-    ss = sequence_settings(a);
-    if (a.has("target-threshold")) ss.threshold = a.real("target-threshold", 0.0, 1.0);
+    o.sequences = sequence_settings(a);
+    if (a.has("target-threshold")) o.sequences.threshold = a.real("target-threshold", 0.0, 1.0);
   }
-  Context ctx;
-  ctx.progress = !Progress::quiet();
-  const PairedGraphs g = paired_graphs(d, cold, drug_threshold, ss, ctx);
-  const auto splits =
-      m.partition ? paired_partition(d, g.drug_graph(), g.target_graph(), cold, m.popt, m.seeds)
-                  : paired_sweep(d, g.drug_graph(), g.target_graph(), cold, m.ps, m.seeds, opt);
-  const std::string params = paired_parameters_json(d, g, cold);
-  const SplitSetLayout layout =
-      paired_layout(m.partition, opt, m.popt, "paired", cold_side_name(cold));
-  write_pairs(a, pair_nodes(d, params), splits, layout, d.pairs.checksum, params);
-  std::size_t valid = 0;
-  for (const auto& s : splits) valid += s.valid;
-  std::printf("%zu pairs (%zu drugs, %zu targets), cold %s: wrote %zu of %zu splits to %s\n%s",
-              d.pairs.size(), d.drug_ids.size(), d.targets.size(), cold_side_name(cold), valid,
-              splits.size(), out.c_str(), kept_summary(splits, layout.dir_prefix).c_str());
-  return 0;
+  return run_paired(a, o);
 }
 
 }  // namespace cleave::cli

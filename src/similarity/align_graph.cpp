@@ -146,7 +146,8 @@ void align_candidates(const Sequences& seqs, const Candidates& cand, const kerne
   // Rows add to their thread's results, which the caller merges order-free:
   // skipped rows only matter when cancelled.
   ParallelCancel cancel;
-#pragma omp parallel num_threads(static_cast <int>(results.size()))
+  const auto threads = static_cast<int>(results.size());
+#pragma omp parallel num_threads(threads)
   {
     TileResult& mine = results[static_cast<std::size_t>(omp_get_thread_num())];
     std::vector<const uint8_t*> ptrs;

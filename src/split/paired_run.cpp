@@ -125,6 +125,8 @@ PairedSplitSet paired_splits(const std::filesystem::path& csv, const PairedSplit
     out.layout = paired_layout(opt.partition, opt.sweep, part, "ppi", ppi_cold_name(cold));
     out.nodes = pair_nodes(d, out.parameters_json);
     out.inputs_json = paired_inputs_json(csv, d.pairs.checksum, out.parameters_json);
+    out.description = fmt::format("{} protein pairs ({} proteins), cold {}", d.pairs.size(),
+                                  d.proteins.size(), ppi_cold_name(cold));
     return out;
   }
   const ColdSide cold = cold_side_from_name(opt.cold.empty() ? "drug" : opt.cold);
@@ -138,6 +140,8 @@ PairedSplitSet paired_splits(const std::filesystem::path& csv, const PairedSplit
   out.layout = paired_layout(opt.partition, opt.sweep, part, "paired", cold_side_name(cold));
   out.nodes = pair_nodes(d, out.parameters_json);
   out.inputs_json = paired_inputs_json(csv, d.pairs.checksum, out.parameters_json);
+  out.description = fmt::format("{} pairs ({} drugs, {} targets), cold {}", d.pairs.size(),
+                                d.drug_ids.size(), d.targets.size(), cold_side_name(cold));
   return out;
 }
 
