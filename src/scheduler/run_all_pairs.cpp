@@ -9,15 +9,10 @@
 // caught on resume and the tile recomputed.
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
-
-#include <unistd.h>
 
 #include "cleave/error.hpp"
 #include "cleave/scheduler.hpp"
@@ -65,7 +60,6 @@ class AllPairsRun {
   void resume(const std::vector<uint8_t>& done);
   void compute_pending();
   void compute_over_ranks(const std::vector<uint64_t>& pending);
-  void check_shared_work_dir() const;
   void finish_tile(const Tile& t, TileResult& r);
   void finish_tile_on_disk(const Tile& t, const Histogram& h, uint64_t edges);
   void save_checkpoint(uint64_t generation);
@@ -246,7 +240,7 @@ void AllPairsRun::compute_pending() {
 // Tile results between ranks: a flag (1: the tile file is in the shared work
 // directory), the histogram counts, then the edge count (on disk) or the edges.
 void AllPairsRun::compute_over_ranks(const std::vector<uint64_t>& pending) {
-  if (work_) check_shared_work_dir();
+  if (work_) detail::check_shared_work_dir(*work_);
   dist::WorkLoop loop;
   loop.what = "tiles";
   loop.items = pending;
@@ -292,34 +286,6 @@ void AllPairsRun::compute_over_ranks(const std::vector<uint64_t>& pending) {
   };
   dist::run_work_loop(loop);
   if (progress_) progress_->finish();
-}
-
-// Rank 0 writes a token into the work directory; every rank must read it
-// back, or the directory is not one file system they share.
-void AllPairsRun::check_shared_work_dir() const {
-  const fs::path token = work_->checkpoint_path().string() + ".ranks";
-  dist::Bytes b;
-  if (dist::is_root()) {
-    std::string text = fmt::format(
-        "{:x}-{:x}", static_cast<uint64_t>(::getpid()),
-        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    write_file_atomic(token, text);
-    b.assign(text.begin(), text.end());
-  }
-  dist::broadcast(b);
-  uint64_t blind = 0;
-  if (!dist::is_root()) {
-    std::ifstream in(token, std::ios::binary);
-    std::string seen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    blind = seen == std::string(b.begin(), b.end()) ? 0 : 1;
-  }
-  blind = dist::sum(blind);
-  std::error_code ec;
-  if (dist::is_root()) fs::remove(token, ec);
-  CLEAVE_EXPECTS(blind == 0,
-                 "{} of {} ranks do not see work directory {} as rank 0 does: --work-dir must "
-                 "be on a file system every rank shares",
-                 blind, dist::size(), work_->dir().string());
 }
 
 void AllPairsRun::finish_tile_on_disk(const Tile& t, const Histogram& h, uint64_t edges) {

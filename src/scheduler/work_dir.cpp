@@ -6,9 +6,11 @@
 #include "scheduler/work_dir.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -18,6 +20,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
+#include "dist/comm.hpp"
 #include "scheduler/tile_file.hpp"
 
 namespace cleave::detail {
@@ -241,6 +244,34 @@ void WorkDir::clear(bool finished) {
       fs::remove(entry.path(), ec);
   }
   cleared_ = cleared_ || finished;
+}
+
+// Rank 0 writes a token into the work directory; every rank must read it
+// back, or the directory is not one file system they share.
+void check_shared_work_dir(const WorkDir& work) {
+  const fs::path token = work.checkpoint_path().string() + ".ranks";
+  dist::Bytes b;
+  if (dist::is_root()) {
+    std::string text = fmt::format(
+        "{:x}-{:x}", static_cast<uint64_t>(::getpid()),
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    write_file_atomic(token, text);
+    b.assign(text.begin(), text.end());
+  }
+  dist::broadcast(b);
+  uint64_t blind = 0;
+  if (!dist::is_root()) {
+    std::ifstream in(token, std::ios::binary);
+    std::string seen((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    blind = seen == std::string(b.begin(), b.end()) ? 0 : 1;
+  }
+  blind = dist::sum(blind);
+  std::error_code ec;
+  if (dist::is_root()) fs::remove(token, ec);
+  CLEAVE_EXPECTS(blind == 0,
+                 "{} of {} ranks do not see work directory {} as rank 0 does: --work-dir must "
+                 "be on a file system every rank shares",
+                 blind, dist::size(), work.dir().string());
 }
 
 }  // namespace cleave::detail

@@ -75,4 +75,9 @@ class WorkDir {
   bool cleared_ = false;
 };
 
+/// Collective over the ranks of a job: rank 0 writes a token into `work`
+/// and every rank must read it back, or the directory is not one file
+/// system they share (errc::invalid_argument naming the directory).
+void check_shared_work_dir(const WorkDir& work);
+
 }  // namespace cleave::detail

@@ -9,6 +9,9 @@
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
 #include "dist/bytes.hpp"
+#include "dist/comm.hpp"
+#include "scheduler/tile_file.hpp"
+#include "scheduler/work_dir.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/seq_prefilter.hpp"
 #include "util/parallel_cancel.hpp"
@@ -74,65 +77,225 @@ std::string parameters_json(const Sequences& seqs, const AlignOptions& opt,
       identity_kind_name(resolved_identity(opt)), search);
 }
 
+/// Chunks of rows the prefiltered graph scans and aligns one at a time
+/// when it keeps checkpoints: enough that a lost chunk costs little, few
+/// enough that each fills the threads.
+constexpr uint64_t kCheckpointChunks = 256;
+
+/// Chunk c of `chunks` holds the share blocks (kShareBlock rows) b with
+/// b % chunks == c, so each chunk mixes early rows (many later partners)
+/// with late ones and chunks cost about the same. Rank r computes the
+/// chunks c with c % ranks == r: without checkpoints there is one chunk a
+/// rank, the rows in_share deals it.
+uint64_t chunk_count(uint64_t n, bool checkpoints, int ranks) {
+  const auto r = static_cast<uint64_t>(ranks);
+  if (!checkpoints) return r;
+  const uint64_t blocks = (n + align_detail::kShareBlock - 1) / align_detail::kShareBlock;
+  return std::max<uint64_t>(1, std::min(blocks, std::max(kCheckpointChunks, r)));
+}
+
+/// The prefiltered graph: the candidates of each chunk of rows scanned and
+/// aligned, the chunk's edges and histogram kept, and with a work directory
+/// written to a durable tile file and recorded in the checkpoint before the
+/// next chunk starts (the write-ahead rule of run_all_pairs.cpp). A rerun
+/// with the same inputs and settings reads the finished chunks back (a
+/// damaged file is computed again) and builds the index only when some
+/// chunk is left. Over ranks, each computes its chunks and rank 0 gathers
+/// the edges and histograms.
 Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
-                        const align_detail::PrefilterParams& params) {
+                        const align_detail::PrefilterParams& params,
+                        const std::string& parameters) {
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-  // Over ranks, each scans and aligns its share of the query rows; rank 0
-  // gathers the edges and histograms (every rank builds the whole index).
   const int part = dist::rank(), parts = dist::size();
-  align_detail::PrefilterCounts counts;
-  const auto cand = align_detail::prefilter_candidates(seqs, sc, params, threads, opt.progress,
-                                                       &counts, {UINT32_MAX, 0, part, parts});
-  const uint64_t my_candidates = cand.count();
-  counts.seed_hits = dist::sum(counts.seed_hits);
-  counts.diagonal_hits = dist::sum(counts.diagonal_hits);
-  counts.ungapped = dist::sum(counts.ungapped);
-  counts.candidates = dist::sum(counts.candidates);
-  counts.short_pairs = dist::sum(counts.short_pairs);
-  const auto n = static_cast<int64_t>(seqs.size());
-  std::vector<TileResult> results(static_cast<std::size_t>(threads));
-  Progress progress(
-      fmt::format("sequence identity (seeds {}: {} seed hits, {} diagonals, {} "
-                  "ungapped, {} candidate pairs, {} of them short pairs taken "
-                  "without seeds)",
-                  fmt::join(params.patterns, ","), counts.seed_hits, counts.diagonal_hits,
-                  counts.ungapped, counts.candidates, counts.short_pairs),
-      static_cast<uint64_t>(n));
-  align_detail::align_candidates(seqs, cand, sc, opt, results, opt.progress ? &progress : nullptr);
-  progress.finish();
+  const bool root = dist::is_root();
+  const uint64_t n = seqs.size();
+  const Histogram shape;
+
+  std::optional<detail::WorkDir> work;
+  std::optional<detail::CheckpointState> found;
+  if (!opt.work_dir.empty()) {
+    // Rank 0 holds the work directory; other ranks write tile files into it.
+    if (root) {
+      work.emplace(opt.work_dir);
+      found = work->load();
+    } else {
+      work.emplace(detail::WorkDir::attach(opt.work_dir));
+    }
+  }
+  uint64_t chunks = chunk_count(n, work.has_value(), parts);
+  if (found && found->params.tiles > 0) chunks = found->params.tiles;  // the checkpoint's chunks
+  if (parts > 1) {
+    dist::Writer w;
+    w.put(chunks);
+    dist::Bytes b = w.take();
+    dist::broadcast(b);
+    chunks = dist::Reader(b).get<uint64_t>();
+  }
+  Checksum inputs;
+  inputs.update_value(align_detail::sequences_checksum(seqs, opt));
+  // The settled seeds too: a checkpoint of a cleave whose prefilter chose
+  // other seeds for these inputs is not reused.
+  inputs.update(parameters);
+  const detail::CheckpointParams cp{inputs.digest(),
+                                    Measure::identity,
+                                    opt.threshold,
+                                    n,
+                                    uint64_t{align_detail::kShareBlock},
+                                    chunks,
+                                    shape.counts.size(),
+                                    shape.lo,
+                                    shape.hi};
+  const uint64_t run_key = cp.digest();
+  detail::CheckpointState state;
+  state.params = cp;
+  state.done.assign(chunks, 0);
+  if (work) {
+    if (parts > 1) detail::check_shared_work_dir(*work);
+    if (root) {
+      if (found) {
+        work->check_params(found->params, cp);
+      } else {
+        work->clear(false);  // tile files a killed run wrote before its first checkpoint
+        work->save(state);
+      }
+    }
+  }
+  if (parts > 1) {
+    // Every rank must scan the same chunks of the same inputs; the
+    // broadcast also keeps every rank from reading a chunk file before
+    // rank 0 has vetted the work directory.
+    dist::Writer w;
+    w.put(run_key);
+    dist::Bytes b = w.take();
+    dist::broadcast(b);
+    const uint64_t differ = dist::sum(dist::Reader(b).get<uint64_t>() != run_key ? 1 : 0);
+    CLEAVE_EXPECTS(differ == 0,
+                   "{} of {} ranks read other inputs or parameters than rank 0 (the same input "
+                   "file and graph options on every rank, please)",
+                   differ, parts);
+  }
+  const auto chunk_tile = [&](uint64_t c) { return Tile{c, c + 1, 0, 0, c}; };
+
+  // This rank's chunks: read back when finished earlier, else pending.
+  std::vector<Edge> edges;
+  Histogram hist = shape;
+  std::vector<uint64_t> pending;
+  uint64_t resumed = 0, mine = 0;
+  for (auto c = static_cast<uint64_t>(part); c < chunks; c += static_cast<uint64_t>(parts)) {
+    ++mine;
+    if (work) {
+      // Rank 0's checkpoint lists the chunks it finished; any chunk file
+      // (other ranks write theirs too) is vetted by its run key and checksum.
+      const auto path = work->tile_path(c);
+      if (std::filesystem::exists(path)) {
+        const auto rd =
+            detail::read_tile_file(path, {run_key, chunk_tile(c)}, shape, &edges, &hist);
+        if (rd.ok) {
+          ++resumed;
+          state.done[c] = 1;
+          continue;
+        }
+        warn(fmt::format("{}: {}; computing tile {} again", path.string(), rd.problem, c));
+      }
+    }
+    pending.push_back(c);
+  }
+
+  if (!pending.empty()) {
+    align_detail::CandidateScan scan(seqs, sc, params, threads);
+    std::vector<std::vector<uint32_t>> rows(pending.size());
+    uint64_t total_rows = 0;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      rows[k] = align_detail::CandidateScan::share_rows(
+          n, {UINT32_MAX, 0, static_cast<int>(pending[k]), static_cast<int>(chunks)});
+      total_rows += rows[k].size();
+    }
+    // One chunk (no checkpoints): the scan's bar, then the alignment's with
+    // the stage counts; several (a chunk file is a tile to the user): one
+    // bar for both stages of every chunk.
+    const bool single = pending.size() == 1 && !work;
+    std::optional<Progress> both;
+    if (!single)
+      both.emplace(
+          fmt::format("sequence identity, prefiltered{}",
+                      resumed ? fmt::format(" (resumed: {} of {} tiles done)", resumed, mine)
+                              : std::string()),
+          2 * total_rows);
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const uint64_t c = pending[k];
+      align_detail::PrefilterCounts chunk_counts;
+      std::optional<Progress> scan_bar;
+      if (single) scan_bar.emplace("sequence prefilter", rows[k].size());
+      Progress* bar = both ? &*both : &*scan_bar;
+      const auto cand = scan.rows(rows[k], 0, opt.progress ? bar : nullptr, &chunk_counts);
+      if (scan_bar) scan_bar->finish();
+      std::optional<Progress> align_bar;
+      if (single)
+        align_bar.emplace(fmt::format("sequence identity (seeds {}: {} seed hits, {} diagonals, {} "
+                                      "ungapped, {} candidate pairs, {} of them short pairs taken "
+                                      "without seeds)",
+                                      fmt::join(params.patterns, ","), chunk_counts.seed_hits,
+                                      chunk_counts.diagonal_hits, chunk_counts.ungapped,
+                                      chunk_counts.candidates, chunk_counts.short_pairs),
+                          rows[k].size());
+      bar = both ? &*both : &*align_bar;
+      std::vector<TileResult> results(static_cast<std::size_t>(threads));
+      align_detail::align_candidates(seqs, cand, sc, opt, results, opt.progress ? bar : nullptr,
+                                     &rows[k]);
+      if (align_bar) align_bar->finish();
+      TileResult chunk;
+      chunk.histogram = shape;
+      for (auto& r : results) {
+        chunk.histogram.merge(r.histogram);
+        chunk.edges.insert(chunk.edges.end(), r.edges.begin(), r.edges.end());
+      }
+      // Sorted, so a chunk's file is the same bytes on any thread count.
+      std::sort(chunk.edges.begin(), chunk.edges.end(),
+                [](const Edge& a, const Edge& b) { return a.u != b.u ? a.u < b.u : a.v < b.v; });
+      if (work) {
+        detail::write_tile_file(work->tile_path(c), {run_key, chunk_tile(c)}, chunk.edges,
+                                chunk.histogram);
+        if (root) {
+          state.done[c] = 1;
+          work->save(state);
+        }
+      }
+      hist.merge(chunk.histogram);
+      edges.insert(edges.end(), chunk.edges.begin(), chunk.edges.end());
+    }
+    if (both) both->finish();
+  }
+
   GraphMeta meta;
   meta.measure = Measure::identity;
   meta.threshold = opt.threshold;
-  meta.n_pairs = static_cast<uint64_t>(n) * static_cast<uint64_t>(n - 1) / 2;
+  meta.n_pairs = n * (n - 1) / 2;
   meta.input_checksum = align_detail::sequences_checksum(seqs, opt);
-  std::vector<Edge> edges;
-  for (auto& p : results) {
-    meta.histogram.merge(p.histogram);
-    edges.insert(edges.end(), p.edges.begin(), p.edges.end());
-  }
-  uint64_t candidates = my_candidates;
+  meta.histogram = hist;
   if (parts > 1) {
     dist::Writer w;
     w.put_vector(meta.histogram.counts);
     w.put_vector(edges);
     const auto shares = dist::gather(w.take());
-    if (part != 0) return Graph::from_edges(seqs.size(), {}, std::move(meta), seqs.samples.ids);
-    candidates = counts.candidates;
+    if (!root) return Graph::from_edges(n, {}, std::move(meta), seqs.samples.ids);
     for (std::size_t r = 1; r < shares.size(); ++r) {
       dist::Reader rd(shares[r]);
-      Histogram h = meta.histogram;
+      Histogram h = shape;
       h.counts = rd.get_vector<uint64_t>();
       meta.histogram.merge(h);
       const auto more = rd.get_vector<Edge>();
       edges.insert(edges.end(), more.begin(), more.end());
     }
   }
-  // Pairs that were not candidates count as identity 0.
-  meta.histogram.add(0.0, meta.n_pairs - candidates);
+  // Every candidate pair is in the histogram; the other pairs count as
+  // identity 0.
+  meta.histogram.add(0.0, meta.n_pairs - meta.histogram.total());
   std::sort(edges.begin(), edges.end(),
             [](const Edge& a, const Edge& b) { return a.u != b.u ? a.u < b.u : a.v < b.v; });
-  return Graph::from_edges(seqs.size(), std::move(edges), std::move(meta), seqs.samples.ids);
+  Graph g = Graph::from_edges(n, std::move(edges), std::move(meta), seqs.samples.ids);
+  if (work && root) work->clear(true);
+  return g;
 }
 
 }  // namespace
@@ -140,9 +303,9 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
 namespace align_detail {
 
 void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
-                      const AlignOptions& opt, std::vector<TileResult>& results,
-                      Progress* progress) {
-  const auto n = static_cast<int64_t>(seqs.size());
+                      const AlignOptions& opt, std::vector<TileResult>& results, Progress* progress,
+                      const std::vector<uint32_t>* rows) {
+  const auto n = static_cast<int64_t>(rows ? rows->size() : seqs.size());
   // Rows add to their thread's results, which the caller merges order-free:
   // skipped rows only matter when cancelled.
   ParallelCancel cancel;
@@ -154,8 +317,9 @@ void align_candidates(const Sequences& seqs, const Candidates& cand, const kerne
     std::vector<int32_t> lens;
     std::vector<kernels::AlignStats> stats;
 #pragma omp for schedule(dynamic, 8)
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t k = 0; k < n; ++k) {
       if (cancel.stopped()) continue;
+      const int64_t i = rows ? (*rows)[static_cast<std::size_t>(k)] : k;
       const uint64_t b = cand.offsets[i], e = cand.offsets[i + 1];
       ptrs.clear();
       lens.clear();
@@ -197,10 +361,8 @@ Graph sequence_graph(const Sequences& seqs, const AlignOptions& opt) {
       (opt.search == SearchMode::automatic && !exhaustive_is_cheap(seqs, opt.exhaustive_cells));
   std::optional<SettledPrefilter> pre;
   if (prefiltered) {
-    if (!opt.work_dir.empty())
-      warn("the prefilter keeps no checkpoints: the work directory serves exhaustive runs only");
     pre = settled_prefilter(seqs, opt);
-    g = prefiltered_graph(seqs, opt, pre->params);
+    g = prefiltered_graph(seqs, opt, pre->params, parameters_json(seqs, opt, sc, &*pre));
   } else {
     auto computer = make_sequence_computer(seqs, opt);
     ScheduleOptions so;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -632,53 +633,107 @@ uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
   return best;
 }
 
-Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
-                                const PrefilterParams& asked, int threads, bool progress,
-                                PrefilterCounts* counts, PrefilterRange range) {
-  const PrefilterParams p = settle_seeds(seqs, asked, range);
-  const auto al = seed_alphabet(seqs.alphabet, p.reduce);
-  CLEAVE_EXPECTS(!p.patterns.empty(), "the prefilter needs at least one seed pattern");
-  if (threads <= 0) threads = omp_get_max_threads();
-  const CallHooks* hooks = current_call_hooks();
+/// What a scan keeps from one call to the next: the index, the short
+/// sequences and one hit memory per thread (its stamps carry over).
+struct CandidateScan::Impl {
+  Impl(const Sequences& s, const kernels::ScoreScheme& scheme, PrefilterParams params, int t)
+      : seqs(s),
+        sc(scheme),
+        p(std::move(params)),
+        al(seed_alphabet(s.alphabet, p.reduce)),
+        threads(t) {}
+  const Sequences& seqs;
+  const kernels::ScoreScheme& sc;
+  const PrefilterParams p;
+  const SeedAlphabet al;
+  const int threads;
   std::vector<SeedIndex> index;
-  for (const auto& pattern : p.patterns) {
+  bool narrow = true;  ///< every sequence shorter than 2^15: the 16-bit hit memory
+  uint32_t short_len = 0;
+  std::vector<uint32_t> shorts;  ///< ascending: the sequences whose pairs skip the seeds
+  std::vector<std::unique_ptr<HitScan<int16_t>>> scan16;
+  std::vector<std::unique_ptr<HitScan<int32_t>>> scan32;
+};
+
+CandidateScan::CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& sc,
+                             PrefilterParams settled, int threads) {
+  CLEAVE_EXPECTS(!settled.patterns.empty(), "the prefilter needs at least one seed pattern");
+  if (threads <= 0) threads = omp_get_max_threads();
+  impl_ = std::make_unique<Impl>(seqs, sc, std::move(settled), threads);
+  Impl& m = *impl_;
+  const CallHooks* hooks = current_call_hooks();
+  for (const auto& pattern : m.p.patterns) {
     check_cancelled(hooks);
-    index.push_back(build_index(seqs, al, pattern, threads));
+    m.index.push_back(build_index(seqs, m.al, pattern, threads));
   }
   const auto n = static_cast<int64_t>(seqs.size());
-  const int64_t rows = std::min<int64_t>(n, range.rows_end);
-
-  std::vector<std::vector<uint32_t>> found(static_cast<std::size_t>(n));
-  PrefilterCounts total;
-  Progress bar("sequence prefilter", static_cast<uint64_t>(rows));
-  // Rows are independent (found[i] is row i's alone): skipping the rest
-  // once cancelled changes nothing that is kept.
-  ParallelCancel cancel;
   // Every diagonal and query position fits 16 bits when every sequence
   // is shorter than 2^15; else the 32-bit memory.
   uint32_t longest = 0;
   for (int64_t i = 0; i < n; ++i) longest = std::max(longest, seqs.length(i));
-  const bool narrow = longest <= uint32_t{std::numeric_limits<int16_t>::max()};
-  // The short sequences (ascending index), whose pairs skip the seeds.
-  const uint32_t short_len = p.short_max > 0 && p.short_cells > 0
-                                 ? std::min(p.short_max, short_pair_length(seqs, p.short_cells))
-                                 : 0;
-  std::vector<uint32_t> shorts;
-  if (short_len > 0)
+  m.narrow = longest <= uint32_t{std::numeric_limits<int16_t>::max()};
+  m.short_len = m.p.short_max > 0 && m.p.short_cells > 0
+                    ? std::min(m.p.short_max, short_pair_length(seqs, m.p.short_cells))
+                    : 0;
+  if (m.short_len > 0)
     for (int64_t j = 0; j < n; ++j)
-      if (seqs.length(j) <= short_len) shorts.push_back(static_cast<uint32_t>(j));
+      if (seqs.length(j) <= m.short_len) m.shorts.push_back(static_cast<uint32_t>(j));
+  m.scan16.resize(static_cast<std::size_t>(threads));
+  m.scan32.resize(static_cast<std::size_t>(threads));
+}
+
+CandidateScan::~CandidateScan() = default;
+
+const PrefilterParams& CandidateScan::params() const {
+  return impl_->p;
+}
+
+std::vector<uint32_t> CandidateScan::share_rows(uint64_t n, PrefilterRange range) {
+  std::vector<uint32_t> rows;
+  const uint64_t end = std::min<uint64_t>(n, range.rows_end);
+  for (uint64_t i = 0; i < end; ++i)
+    if (range.parts <= 1 || in_share(static_cast<int64_t>(i), range.part, range.parts))
+      rows.push_back(static_cast<uint32_t>(i));
+  return rows;
+}
+
+Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_begin,
+                               Progress* bar, PrefilterCounts* counts) {
+  Impl& m = *impl_;
+  const Sequences& seqs = m.seqs;
+  const PrefilterParams& p = m.p;
+  const kernels::ScoreScheme& sc = m.sc;
+  CLEAVE_EXPECTS(std::is_sorted(rows.begin(), rows.end()) &&
+                     std::adjacent_find(rows.begin(), rows.end()) == rows.end() &&
+                     (rows.empty() || rows.back() < seqs.size()),
+                 "the rows of a prefilter scan must be distinct sequences in ascending order");
+  const auto nr = static_cast<int64_t>(rows.size());
+  std::vector<std::vector<uint32_t>> found(rows.size());
+  PrefilterCounts total;
+  // Rows are independent (found[k] is row k's alone): skipping the rest
+  // once cancelled changes nothing that is kept.
+  ParallelCancel cancel;
   const auto block = [&](std::size_t bytes) {
     return static_cast<uint32_t>(p.scan_block > 0 ? p.scan_block
                                                   : std::max<std::size_t>(1, kBlockBytes / bytes));
   };
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(m.threads)
   {
-    std::optional<HitScan<int16_t>> scan16;
-    std::optional<HitScan<int32_t>> scan32;
-    if (narrow)
-      scan16.emplace(seqs, al, index, p, block(sizeof(Track<int16_t>)));
-    else
-      scan32.emplace(seqs, al, index, p, block(sizeof(Track<int32_t>)));
+    // Each thread's hit memory lives as long as the scan; made on first use.
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    HitScan<int16_t>* scan16 = nullptr;
+    HitScan<int32_t>* scan32 = nullptr;
+    if (m.narrow) {
+      if (!m.scan16[t])
+        m.scan16[t] = std::make_unique<HitScan<int16_t>>(seqs, m.al, m.index, p,
+                                                         block(sizeof(Track<int16_t>)));
+      scan16 = m.scan16[t].get();
+    } else {
+      if (!m.scan32[t])
+        m.scan32[t] = std::make_unique<HitScan<int32_t>>(seqs, m.al, m.index, p,
+                                                         block(sizeof(Track<int32_t>)));
+      scan32 = m.scan32[t].get();
+    }
     std::vector<Event> events;
     std::vector<uint32_t> pass;
     std::vector<int32_t> band_buf;
@@ -689,17 +744,14 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
 #endif
     PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
-    for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t k = 0; k < nr; ++k) {
       if (cancel.stopped()) continue;
-      if (range.parts > 1 && !in_share(i, range.part, range.parts)) {
-        if (progress) bar.advance();
-        continue;
-      }
+      const int64_t i = rows[static_cast<std::size_t>(k)];
       // Postings from this sequence on (a bucket is sorted by sequence).
-      const auto first = std::max(static_cast<uint32_t>(i + 1), range.cols_begin);
+      const auto first = std::max(static_cast<uint32_t>(i + 1), cols_begin);
       const uint32_t ni = seqs.length(i);
       events.clear();
-      if (narrow)
+      if (scan16)
         scan16->run(i, first, events, mine.seed_hits);
       else
         scan32->run(i, first, events, mine.seed_hits);
@@ -736,11 +788,11 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         }
         pass.push_back(ev.j);
       }
-      if (ni <= short_len && ni > 0) {
+      if (ni <= m.short_len && ni > 0) {
         // Every short partner within the length bound, seeds or not.
         short_js.clear();
-        for (auto it = std::lower_bound(shorts.begin(), shorts.end(), first); it != shorts.end();
-             ++it) {
+        for (auto it = std::lower_bound(m.shorts.begin(), m.shorts.end(), first);
+             it != m.shorts.end(); ++it) {
           const uint32_t nj = seqs.length(*it);
           if (nj > 0 && !(std::min(ni, nj) < p.length_ratio * std::max(ni, nj)))
             short_js.push_back(*it);
@@ -752,8 +804,8 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
         pass.swap(merged);
       }
       mine.candidates += pass.size();
-      found[static_cast<std::size_t>(i)] = pass;
-      if (progress) bar.advance();
+      found[static_cast<std::size_t>(k)] = pass;
+      if (bar) bar->advance();
     }
 #pragma omp critical
     {
@@ -765,13 +817,24 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
     }
   }
   cancel.check();
-  bar.finish();
   if (counts) *counts = total;
   Candidates c;
-  c.offsets.assign(static_cast<std::size_t>(n) + 1, 0);
-  for (int64_t i = 0; i < n; ++i) c.offsets[i + 1] = c.offsets[i] + found[i].size();
+  c.offsets.assign(seqs.size() + 1, 0);
+  for (std::size_t k = 0; k < rows.size(); ++k) c.offsets[rows[k] + 1] = found[k].size();
+  for (std::size_t i = 0; i < seqs.size(); ++i) c.offsets[i + 1] += c.offsets[i];
   c.cols.reserve(c.offsets.back());
   for (auto& f : found) c.cols.insert(c.cols.end(), f.begin(), f.end());
+  return c;
+}
+
+Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,
+                                const PrefilterParams& asked, int threads, bool progress,
+                                PrefilterCounts* counts, PrefilterRange range) {
+  CandidateScan scan(seqs, sc, settle_seeds(seqs, asked, range), threads);
+  const std::vector<uint32_t> rows = CandidateScan::share_rows(seqs.size(), range);
+  Progress bar("sequence prefilter", rows.size());
+  Candidates c = scan.rows(rows, range.cols_begin, progress ? &bar : nullptr, counts);
+  bar.finish();
   return c;
 }
 

@@ -13,6 +13,7 @@
 /// Murphy, Wallqvist and Levy 2000 (Protein Eng. 13:149), spaced seeds as in
 /// PatternHunter (Ma, Tromp and Li 2002, Bioinformatics 18:440).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,38 @@ inline bool in_share(int64_t row, int part, int parts) {
   return (row / kShareBlock) % parts == part;
 }
 
+/// @brief The seed index of one input, built once, and scans of any rows
+/// against it. A long run scans its rows in chunks (the graph's
+/// checkpoints, MPI shares) without building the index again; the
+/// candidates of a row do not depend on which call scans it.
+class CandidateScan {
+ public:
+  /// Builds the index of `settled` (seeds already settled: settle_seeds)
+  /// on `threads` threads (0: OpenMP's default). `seqs` and `sc` must
+  /// outlive the scan.
+  CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& sc, PrefilterParams settled,
+                int threads);
+  ~CandidateScan();
+  CandidateScan(const CandidateScan&) = delete;
+  CandidateScan& operator=(const CandidateScan&) = delete;
+
+  /// Candidates j > i, j >= cols_begin, of the given rows (distinct, in
+  /// ascending order; every other row has none). Advances `bar` once a
+  /// row when given; adds nothing to `counts` but sets it to this call's.
+  Candidates rows(const std::vector<uint32_t>& rows, uint32_t cols_begin, Progress* bar,
+                  PrefilterCounts* counts);
+
+  [[nodiscard]] const PrefilterParams& params() const;
+
+  /// The rows of `range` in an input of n sequences: i < rows_end, in
+  /// share `part` of `parts`.
+  static std::vector<uint32_t> share_rows(uint64_t n, PrefilterRange range);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Candidate pairs (rows outside the range have none), with the seeds
 /// settled first (settle_seeds) when `p` offers large ones. The result is
 /// the same for any thread count.
@@ -173,10 +206,11 @@ Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreSchem
 /// Aligns every row's candidates as the sequence graph does (row i as s1,
 /// its candidates in one batch of SIMD lanes) on results.size() threads,
 /// recording each pair in its thread's results; advances `progress` (when
-/// given) once a row. Rows go to threads dynamically, so the caller merges
-/// the results order-free. Throws when the call's cancel hook fires.
+/// given) once a row. Only the given `rows` when not null, else every row.
+/// Rows go to threads dynamically, so the caller merges the results
+/// order-free. Throws when the call's cancel hook fires.
 void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
-                      const AlignOptions& opt, std::vector<TileResult>& results,
-                      Progress* progress);
+                      const AlignOptions& opt, std::vector<TileResult>& results, Progress* progress,
+                      const std::vector<uint32_t>* rows = nullptr);
 
 }  // namespace cleave::align_detail

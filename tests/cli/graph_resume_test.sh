@@ -3,12 +3,13 @@
 # binary is SIGKILLed while it builds a graph of proteins (global alignment
 # identity, 28 tiles) and of molecules (Tanimoto, 45 tiles), at a fixed list
 # of delays spread over an uninterrupted run and at fixed tile counts, then
-# rerun with the same work directory. After a kill nothing but the complete
-# graph may lie under the final name; the rerun must reuse the tiles the
-# checkpoint lists, leave the work directory empty and write a graph and ids
-# byte-identical to an uninterrupted run without a work directory. A rerun on
-# other inputs or another threshold is refused and leaves the checkpoint as
-# it was.
+# rerun with the same work directory; the same proteins again through the
+# seed prefilter, whose chunks of rows are its tiles. After a kill nothing
+# but the complete graph may lie under the final name; the rerun must reuse
+# the tiles the checkpoint lists, leave the work directory empty and write a
+# graph and ids byte-identical to an uninterrupted run without a work
+# directory. A rerun on other inputs or another threshold is refused and
+# leaves the checkpoint as it was.
 # Usage: graph_resume_test.sh CLEAVE_BIN [REAL_DATA_DIR]
 # (REAL_DATA_DIR: ../shared/data or tests/data/real, the default; the latter
 # holds the first 260 records of flip_conservation, all this test reads)
@@ -59,6 +60,7 @@ REF=""
 TILES=0
 LABEL=""
 REF_MS=0
+RESUME_BY_FILES=0
 resumed=0
 trials=0
 killed=0
@@ -149,6 +151,9 @@ rerun() {
   local left
   left=$(cd "$(dirname "$out")" && ls -d "$(basename "$out")".*tmp-* 2>/dev/null)
   [ -z "$left" ] && ok || bad "$name: rerun left temporaries beside the output: $left"
+  # The prefilter reads back every whole tile file of its run, also one
+  # that a kill left before the checkpoint could list it.
+  [ "$RESUME_BY_FILES" -eq 1 ] && d=$files
   if [ "$d" -eq 0 ]; then
     ! grep -q "resumed" "$WORK/rerun.err" && ok || bad "$name: resumed without a checkpoint"
   elif [ "$d" -lt "$TILES" ]; then
@@ -230,11 +235,57 @@ else
 fi
 echo "note: proteins: $killed of $trials kills landed during a run, $resumed reruns resumed tiles"
 
+# ---- the same proteins through the seed prefilter: each chunk of rows
+# (every 7th block of 64, so chunks cost about the same) is a tile file of
+# the checkpoint. Kills at tile counts, then reruns as above.
+CMD=(graph --input "$FASTA" --prefilter --threads 2)
+LABEL="sequence identity, prefiltered"
+RESUME_BY_FILES=1
+resumed=0
+trials=0
+killed=0
+REF=$WORK/pre-ref.cgr
+"$BIN" "${CMD[@]}" --out "$REF" >/dev/null 2>"$WORK/ref.err" ||
+  { echo "FAIL: prefilter reference run: $(cat "$WORK/ref.err")"; exit 1; }
+TILES=$((($(grep -c '^>' "$FASTA") + 63) / 64))
+[ "$TILES" -eq 7 ] && ok || bad "prefilter: expected 7 chunks of 64 rows, got $TILES"
+for k in 1 3 5; do
+  name="prefilter kill at $k tiles"
+  out=$WORK/pre-$k.cgr
+  wd=$WORK/pre-$k.work
+  start_and_kill "@$k" "$out" "$wd"
+  after_kill "$name" "$out" "$wd"
+  rerun "$name" "$out" "$wd"
+done
+[ "$resumed" -ge 1 ] && ok || bad "prefilter: no kill left checkpointed tiles to resume"
+# A checkpoint of the prefilter is not the exhaustive graph's, nor that of
+# another sensitivity: both refused, naming it.
+out=$WORK/pre-other.cgr
+wd=$WORK/pre-other.work
+start_and_kill "@3" "$out" "$wd"
+after_kill "prefilter kill for other settings" "$out" "$wd"
+if [ "$KILL_RC" -eq 137 ] && [ "$(done_tiles "$wd")" -gt 0 ]; then
+  for other in "--exhaustive" "--prefilter --sensitivity 6"; do
+    # shellcheck disable=SC2086  # $other is several words on purpose
+    "$BIN" graph --input "$FASTA" $other --threads 2 --work-dir "$wd" --out "$out" \
+      >/dev/null 2>"$WORK/other.err"
+    rc=$?
+    [ $rc -ne 0 ] && [ $rc -lt 128 ] &&
+      grep -qF "checkpoint $wd/cleave-checkpoint.txt was made with another input" "$WORK/other.err" &&
+      ok || bad "prefilter checkpoint reused by $other (exit $rc): $(cat "$WORK/other.err")"
+  done
+  rerun "prefilter after refusals" "$out" "$wd"
+else
+  bad "prefilter: the run ended before its checkpoint listed 3 tiles (exit $KILL_RC)"
+fi
+echo "note: prefilter: $killed of $trials kills landed during a run, $resumed reruns resumed tiles"
+
 # ---- molecules: 4,993 parseable SMILES of the NCI set (6 are skipped with a
 # warning), Tanimoto >= 0.4 on Morgan fingerprints; fingerprinting takes
 # most of the time, so the kills wait for a tile count instead of a delay.
 CMD=(graph --input "$MOLS" --threads 2 --max-memory 1M)
 LABEL="similarity"
+RESUME_BY_FILES=0
 resumed=0
 trials=0
 killed=0

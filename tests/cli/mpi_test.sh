@@ -99,6 +99,12 @@ done
 graph_case mols --input "$WORK/mols.csv" --threshold 0.5 --max-memory 1M
 graph_case prot-exhaustive --input "$WORK/prot.fasta" --exhaustive --max-memory 1M
 graph_case prot-prefilter --input "$WORK/prot.fasta" --prefilter
+# With a work directory the prefilter's rows go in chunks (tile files every
+# rank writes into the shared directory); the graph is the same.
+graph_case prot-prefilter-work --input "$WORK/prot.fasta" --prefilter --work-dir "$WORK/pre.work"
+[ -z "$(ls -A "$WORK/pre.work" 2>/dev/null)" ] && ok || bad "prefilter left $(ls "$WORK/pre.work")"
+cmp -s "$WORK/prot-prefilter-ref.cgr" "$WORK/prot-prefilter-work-ref.cgr" && ok ||
+  bad "the prefiltered graph differs with a work directory"
 if [ $have_npy -eq 1 ]; then
   graph_case emb --input "$WORK/emb.npy" --threshold 0.8 --max-memory 1M
 else

@@ -6,15 +6,21 @@
 /// hook polled while the prefilter and its alignments run, and per row of an
 /// exhaustive tile.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cleave/context.hpp"
 #include "cleave/dataset.hpp"
@@ -761,4 +767,174 @@ TEST(SeqCancel, ExhaustiveTilesPollPerRow) {
   const uint64_t at = cancelled_build(data, o, ctx, total / 2);
   EXPECT_GE(at, total / 2);
   EXPECT_LT(at, total);
+}
+
+namespace {
+
+/// The files cleave left in a work directory.
+std::vector<std::string> listing(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// A prefiltered graph with checkpoints: random proteins (eight chunks of
+/// 64 rows), the graph without a work directory, and helpers to interrupt
+/// and resume a build in `work`.
+class PrefilterResume : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Progress::set_quiet(true);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("cleave-prefilter-resume-{}-{}", info->name(), ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    work_ = dir_ / "work";
+    const Sequences s =
+        seqtest::random_sequences(500, 60, 160, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 71);
+    std::vector<std::string> ids, letters;
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      ids.push_back(s.samples.ids[k]);
+      letters.push_back(s.letters(k));
+    }
+    o_.sequences.search = SearchMode::prefilter;
+    plain_.backend = Backend::cpu;
+    plain_.threads = 2;
+    plain_.progress = false;
+    data_ = dataset_from_sequences(letters, ids, o_, plain_);
+    want_ = dataset_graph(data_, o_, plain_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  /// A context that checkpoints into work_, on `threads` threads, with its
+  /// progress stages and warnings recorded.
+  Context checkpointed(int threads) {
+    Context c = plain_;
+    c.threads = threads;
+    c.work_dir = work_;
+    c.progress = true;
+    c.on_progress = [this](const std::string& stage, uint64_t, uint64_t) {
+      if (stages_.empty() || stages_.back() != stage) stages_.push_back(stage);
+    };
+    c.log = [this](const std::string& w) { warnings_.push_back(w); };
+    return c;
+  }
+  /// Interrupts a one-thread build at its stop_at-th cancel poll.
+  void interrupt(uint64_t stop_at, const DatasetOptions& o) {
+    Context c = checkpointed(1);
+    std::atomic<uint64_t> polls{0};
+    c.cancelled = [&] { return ++polls >= stop_at; };
+    try {
+      dataset_graph(data_, o, c);
+      ADD_FAILURE() << "not cancelled at poll " << stop_at;
+    } catch (const cleave::error& e) {
+      EXPECT_EQ(e.code(), errc::cancelled) << e.what();
+    }
+  }
+  /// Tile files in the work directory.
+  std::vector<std::string> tiles() const {
+    std::vector<std::string> t;
+    for (const auto& name : listing(work_))
+      if (name.starts_with("cleave-tile-")) t.push_back(name);
+    return t;
+  }
+
+  std::filesystem::path dir_, work_;
+  DatasetOptions o_;
+  Context plain_;
+  Dataset data_;
+  Graph want_;
+  std::vector<std::string> stages_, warnings_;
+};
+
+}  // namespace
+
+TEST_F(PrefilterResume, WorkDirGivesTheSameGraph) {
+  ASSERT_GT(want_.num_edges(), 10u);
+  for (int threads : {1, 2}) {
+    stages_.clear();
+    expect_same_graph(dataset_graph(data_, o_, checkpointed(threads)), want_);
+    // Chunks of rows, one bar for both stages; nothing left behind.
+    EXPECT_EQ(stages_, std::vector<std::string>{"sequence identity, prefiltered"});
+    EXPECT_TRUE(listing(work_).empty()) << fmt::format("{}", fmt::join(listing(work_), " "));
+    EXPECT_TRUE(warnings_.empty());
+  }
+}
+
+TEST_F(PrefilterResume, InterruptedBuildResumesItsFinishedTiles) {
+  // One uncancelled build on one thread polls a fixed number of times:
+  // once on entry, once per seed pattern, then per row of each stage.
+  std::atomic<uint64_t> polls{0};
+  Context counted = checkpointed(1);
+  counted.cancelled = [&] {
+    ++polls;
+    return false;
+  };
+  expect_same_graph(dataset_graph(data_, o_, counted), want_);
+  const uint64_t total = polls.load();
+  EXPECT_EQ(total, 1 + 3 + 2 * data_.samples.size());
+  for (uint64_t stop_at : {total / 4, total / 2, total - 1}) {
+    interrupt(stop_at, o_);
+    const auto done = tiles();
+    ASSERT_TRUE(std::filesystem::exists(work_ / "cleave-checkpoint.txt"));
+    // Chunks mix rows from the whole input, so each holds a share of the
+    // work: a quarter of the polls finishes about a quarter of the 8 tiles.
+    EXPECT_GE(done.size(), stop_at == total / 4 ? 1u : 3u);
+    EXPECT_LT(done.size(), 8u);
+    stages_.clear();
+    expect_same_graph(dataset_graph(data_, o_, checkpointed(2)), want_);
+    EXPECT_EQ(stages_,
+              std::vector<std::string>{fmt::format(
+                  "sequence identity, prefiltered (resumed: {} of 8 tiles done)", done.size())});
+    EXPECT_TRUE(listing(work_).empty());
+  }
+  EXPECT_TRUE(warnings_.empty());
+}
+
+TEST_F(PrefilterResume, DamagedTileIsComputedAgain) {
+  interrupt(600, o_);
+  const auto done = tiles();
+  ASSERT_GE(done.size(), 2u);
+  // One tile file cut short, one with a flipped byte in its edges.
+  std::filesystem::resize_file(work_ / done[0], 40);
+  {
+    std::fstream f(work_ / done[1], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  expect_same_graph(dataset_graph(data_, o_, checkpointed(2)), want_);
+  ASSERT_EQ(warnings_.size(), 2u);
+  for (const auto& w : warnings_) EXPECT_NE(w.find("computing tile"), std::string::npos) << w;
+  EXPECT_EQ(stages_.back(), fmt::format("sequence identity, prefiltered (resumed: {} of 8 tiles "
+                                        "done)",
+                                        done.size() - 2));
+}
+
+TEST_F(PrefilterResume, ForeignCheckpointIsRefused) {
+  interrupt(600, o_);
+  const auto done = tiles();
+  ASSERT_GE(done.size(), 1u);
+  // Another threshold, another sensitivity, an exhaustive build: each its
+  // own parameters, refused naming the checkpoint, which stays as it was.
+  DatasetOptions threshold = o_, sensitivity = o_, exhaustive = o_;
+  threshold.sequences.threshold = 0.35;
+  sensitivity.sequences.sensitivity = 6;
+  exhaustive.sequences.search = SearchMode::exhaustive;
+  for (const DatasetOptions* other : {&threshold, &sensitivity, &exhaustive}) {
+    try {
+      dataset_graph(data_, *other, checkpointed(2));
+      ADD_FAILURE() << "a foreign checkpoint was used";
+    } catch (const cleave::error& e) {
+      EXPECT_EQ(e.code(), errc::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find((work_ / "cleave-checkpoint.txt").string()),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(tiles(), done);
+  }
+  expect_same_graph(dataset_graph(data_, o_, checkpointed(1)), want_);
 }
