@@ -10,6 +10,7 @@
 #include "cleave/util.hpp"
 #include "dist/bytes.hpp"
 #include "dist/comm.hpp"
+#include "scheduler/plan.hpp"
 #include "scheduler/tile_file.hpp"
 #include "scheduler/work_dir.hpp"
 #include "similarity/align_common.hpp"
@@ -86,30 +87,34 @@ constexpr uint64_t kCheckpointChunks = 256;
 /// b % chunks == c, so each chunk mixes early rows (many later partners)
 /// with late ones and chunks cost about the same. Rank r computes the
 /// chunks c with c % ranks == r: without checkpoints there is one chunk a
-/// rank, the rows in_share deals it.
+/// rank, the rows in_share deals it; with them, the count depends on the
+/// input alone, so a job can resume on another number of ranks.
 uint64_t chunk_count(uint64_t n, bool checkpoints, int ranks) {
-  const auto r = static_cast<uint64_t>(ranks);
-  if (!checkpoints) return r;
+  if (!checkpoints) return static_cast<uint64_t>(ranks);
   const uint64_t blocks = (n + align_detail::kShareBlock - 1) / align_detail::kShareBlock;
-  return std::max<uint64_t>(1, std::min(blocks, std::max(kCheckpointChunks, r)));
+  return std::max<uint64_t>(1, std::min(blocks, kCheckpointChunks));
 }
 
-/// The prefiltered graph: the candidates of each chunk of rows scanned and
-/// aligned, the chunk's edges and histogram kept, and with a work directory
-/// written to a durable tile file and recorded in the checkpoint before the
-/// next chunk starts (the write-ahead rule of run_all_pairs.cpp). A rerun
-/// with the same inputs and settings reads the finished chunks back (a
-/// damaged file is computed again) and builds the index only when some
-/// chunk is left. Over ranks, each computes its chunks and rank 0 gathers
-/// the edges and histograms.
+/// The prefiltered graph in units of work: a chunk of rows against one
+/// slice of the targets (one slice unless the seed index exceeds the memory
+/// budget; CandidateScan). Each unit's candidates are scanned and aligned,
+/// its edges and histogram kept, and with a work directory written to a
+/// durable tile file and recorded in the checkpoint before the next unit
+/// starts (the write-ahead rule of run_all_pairs.cpp). A rerun with the
+/// same inputs and settings reads the finished units back (a damaged file
+/// is computed again) and builds a slice's index only when a unit of it is
+/// left. Over ranks, each computes its chunks and rank 0 gathers the edges
+/// and histograms.
 Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
                         const align_detail::PrefilterParams& params,
                         const std::string& parameters) {
+  using align_detail::CandidateScan;
   const auto sc = align_detail::make_scheme(seqs.alphabet, opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
   const int part = dist::rank(), parts = dist::size();
   const bool root = dist::is_root();
   const uint64_t n = seqs.size();
+  const uint64_t budget = opt.max_memory ? opt.max_memory : detail::default_memory_budget();
   const Histogram shape;
 
   std::optional<detail::WorkDir> work;
@@ -123,15 +128,29 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
       work.emplace(detail::WorkDir::attach(opt.work_dir));
     }
   }
-  uint64_t chunks = chunk_count(n, work.has_value(), parts);
-  if (found && found->params.tiles > 0) chunks = found->params.tiles;  // the checkpoint's chunks
+  const uint64_t chunks = chunk_count(n, work.has_value(), parts);
+  // Slices for this budget, or the checkpoint's (any slicing gives the same
+  // graph; its tile files are the checkpoint's).
+  uint64_t n_slices = CandidateScan::slice_count(seqs, params, threads, budget);
+  if (found && found->params.tiles % chunks == 0 && found->params.tiles > 0)
+    n_slices = found->params.tiles / chunks;
   if (parts > 1) {
     dist::Writer w;
-    w.put(chunks);
+    w.put(n_slices);
     dist::Bytes b = w.take();
     dist::broadcast(b);
-    chunks = dist::Reader(b).get<uint64_t>();
+    n_slices = dist::Reader(b).get<uint64_t>();
   }
+  const auto slices = CandidateScan::split(seqs, static_cast<uint32_t>(n_slices));
+  for (const auto& sl : slices)
+    if (const uint64_t need = CandidateScan::slice_bytes(seqs, params, threads, sl); need > budget)
+      CLEAVE_FAIL(out_of_memory,
+                  "the checkpoint in {} was made with {} slices of the seed index, which need {} "
+                  "on {} threads, but the memory budget is {}; raise --max-memory or use another "
+                  "work directory",
+                  opt.work_dir.string(), n_slices, detail::format_bytes(need), threads,
+                  detail::format_bytes(budget));
+  const uint64_t units = slices.size() * chunks;
   Checksum inputs;
   inputs.update_value(align_detail::sequences_checksum(seqs, opt));
   // The settled seeds too: a checkpoint of a cleave whose prefilter chose
@@ -142,14 +161,14 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
                                     opt.threshold,
                                     n,
                                     uint64_t{align_detail::kShareBlock},
-                                    chunks,
+                                    units,
                                     shape.counts.size(),
                                     shape.lo,
                                     shape.hi};
   const uint64_t run_key = cp.digest();
   detail::CheckpointState state;
   state.params = cp;
-  state.done.assign(chunks, 0);
+  state.done.assign(units, 0);
   if (work) {
     if (parts > 1) detail::check_shared_work_dir(*work);
     if (root) {
@@ -162,8 +181,8 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
     }
   }
   if (parts > 1) {
-    // Every rank must scan the same chunks of the same inputs; the
-    // broadcast also keeps every rank from reading a chunk file before
+    // Every rank must scan the same units of the same inputs; the
+    // broadcast also keeps every rank from reading a tile file before
     // rank 0 has vetted the work directory.
     dist::Writer w;
     w.put(run_key);
@@ -175,97 +194,107 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
                    "file and graph options on every rank, please)",
                    differ, parts);
   }
-  const auto chunk_tile = [&](uint64_t c) { return Tile{c, c + 1, 0, 0, c}; };
+  // Unit u = slice * chunks + chunk: the rows of the chunk, the columns of
+  // the slice.
+  const auto unit_tile = [&](uint64_t u) {
+    const align_detail::TargetSlice& sl = slices[u / chunks];
+    return Tile{u % chunks, u % chunks + 1, sl.begin, sl.end, u};
+  };
 
-  // This rank's chunks: read back when finished earlier, else pending.
+  // This rank's units: read back when finished earlier, else pending.
   std::vector<Edge> edges;
   Histogram hist = shape;
-  std::vector<uint64_t> pending;
-  uint64_t resumed = 0, mine = 0;
-  for (auto c = static_cast<uint64_t>(part); c < chunks; c += static_cast<uint64_t>(parts)) {
-    ++mine;
-    if (work) {
-      // Rank 0's checkpoint lists the chunks it finished; any chunk file
-      // (other ranks write theirs too) is vetted by its run key and checksum.
-      const auto path = work->tile_path(c);
-      if (std::filesystem::exists(path)) {
-        const auto rd =
-            detail::read_tile_file(path, {run_key, chunk_tile(c)}, shape, &edges, &hist);
-        if (rd.ok) {
-          ++resumed;
-          state.done[c] = 1;
-          continue;
+  std::vector<std::vector<uint64_t>> pending(slices.size());  // chunks, per slice
+  uint64_t resumed = 0, mine = 0, total_rows = 0;
+  for (uint64_t s = 0; s < slices.size(); ++s)
+    for (auto c = static_cast<uint64_t>(part); c < chunks; c += static_cast<uint64_t>(parts)) {
+      const uint64_t u = s * chunks + c;
+      ++mine;
+      if (work) {
+        // Rank 0's checkpoint lists the units it finished; any tile file
+        // (other ranks write theirs too) is vetted by run key and checksum.
+        const auto path = work->tile_path(u);
+        if (std::filesystem::exists(path)) {
+          const auto rd =
+              detail::read_tile_file(path, {run_key, unit_tile(u)}, shape, &edges, &hist);
+          if (rd.ok) {
+            ++resumed;
+            state.done[u] = 1;
+            continue;
+          }
+          warn(fmt::format("{}: {}; computing tile {} again", path.string(), rd.problem, u));
         }
-        warn(fmt::format("{}: {}; computing tile {} again", path.string(), rd.problem, c));
       }
+      pending[s].push_back(c);
     }
-    pending.push_back(c);
-  }
-
-  if (!pending.empty()) {
-    align_detail::CandidateScan scan(seqs, sc, params, threads);
-    std::vector<std::vector<uint32_t>> rows(pending.size());
-    uint64_t total_rows = 0;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      rows[k] = align_detail::CandidateScan::share_rows(
-          n, {UINT32_MAX, 0, static_cast<int>(pending[k]), static_cast<int>(chunks)});
-      total_rows += rows[k].size();
+  std::vector<std::vector<uint32_t>> rows(chunks);  // of the pending chunks
+  for (const auto& cs : pending)
+    for (const uint64_t c : cs) {
+      if (rows[c].empty())
+        rows[c] = CandidateScan::share_rows(
+            n, {UINT32_MAX, 0, static_cast<int>(c), static_cast<int>(chunks)});
+      total_rows += rows[c].size();
     }
-    // One chunk (no checkpoints): the scan's bar, then the alignment's with
-    // the stage counts; several (a chunk file is a tile to the user): one
-    // bar for both stages of every chunk.
-    const bool single = pending.size() == 1 && !work;
-    std::optional<Progress> both;
-    if (!single)
-      both.emplace(
-          fmt::format("sequence identity, prefiltered{}",
-                      resumed ? fmt::format(" (resumed: {} of {} tiles done)", resumed, mine)
-                              : std::string()),
-          2 * total_rows);
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      const uint64_t c = pending[k];
-      align_detail::PrefilterCounts chunk_counts;
+  // One unit (no checkpoints, one slice): the scan's bar, then the
+  // alignment's with the stage counts; several (a unit is a tile to the
+  // user): one bar for both stages of every unit.
+  const bool single = !work && slices.size() == 1 && pending[0].size() == 1;
+  std::optional<Progress> both;
+  if (!single && total_rows > 0)
+    both.emplace(
+        fmt::format("sequence identity, prefiltered{}{}",
+                    slices.size() > 1 ? fmt::format(" against {} index slices", slices.size())
+                                      : std::string(),
+                    resumed ? fmt::format(" (resumed: {} of {} tiles done)", resumed, mine)
+                            : std::string()),
+        2 * total_rows);
+  for (uint64_t s = 0; s < slices.size(); ++s) {
+    if (pending[s].empty()) continue;
+    CandidateScan scan(seqs, sc, params, threads, slices[s]);
+    for (const uint64_t c : pending[s]) {
+      const uint64_t u = s * chunks + c;
+      align_detail::PrefilterCounts counts;
       std::optional<Progress> scan_bar;
-      if (single) scan_bar.emplace("sequence prefilter", rows[k].size());
+      if (single) scan_bar.emplace("sequence prefilter", rows[c].size());
       Progress* bar = both ? &*both : &*scan_bar;
-      const auto cand = scan.rows(rows[k], 0, opt.progress ? bar : nullptr, &chunk_counts);
+      const auto cand = scan.rows(rows[c], 0, opt.progress ? bar : nullptr, &counts);
       if (scan_bar) scan_bar->finish();
       std::optional<Progress> align_bar;
       if (single)
-        align_bar.emplace(fmt::format("sequence identity (seeds {}: {} seed hits, {} diagonals, {} "
-                                      "ungapped, {} candidate pairs, {} of them short pairs taken "
-                                      "without seeds)",
-                                      fmt::join(params.patterns, ","), chunk_counts.seed_hits,
-                                      chunk_counts.diagonal_hits, chunk_counts.ungapped,
-                                      chunk_counts.candidates, chunk_counts.short_pairs),
-                          rows[k].size());
+        align_bar.emplace(
+            fmt::format("sequence identity (seeds {}: {} seed hits, {} diagonals, {} "
+                        "ungapped, {} candidate pairs, {} of them short pairs taken "
+                        "without seeds)",
+                        fmt::join(params.patterns, ","), counts.seed_hits, counts.diagonal_hits,
+                        counts.ungapped, counts.candidates, counts.short_pairs),
+            rows[c].size());
       bar = both ? &*both : &*align_bar;
       std::vector<TileResult> results(static_cast<std::size_t>(threads));
       align_detail::align_candidates(seqs, cand, sc, opt, results, opt.progress ? bar : nullptr,
-                                     &rows[k]);
+                                     &rows[c]);
       if (align_bar) align_bar->finish();
-      TileResult chunk;
-      chunk.histogram = shape;
+      TileResult unit;
+      unit.histogram = shape;
       for (auto& r : results) {
-        chunk.histogram.merge(r.histogram);
-        chunk.edges.insert(chunk.edges.end(), r.edges.begin(), r.edges.end());
+        unit.histogram.merge(r.histogram);
+        unit.edges.insert(unit.edges.end(), r.edges.begin(), r.edges.end());
       }
-      // Sorted, so a chunk's file is the same bytes on any thread count.
-      std::sort(chunk.edges.begin(), chunk.edges.end(),
+      // Sorted, so a unit's file is the same bytes on any thread count.
+      std::sort(unit.edges.begin(), unit.edges.end(),
                 [](const Edge& a, const Edge& b) { return a.u != b.u ? a.u < b.u : a.v < b.v; });
       if (work) {
-        detail::write_tile_file(work->tile_path(c), {run_key, chunk_tile(c)}, chunk.edges,
-                                chunk.histogram);
+        detail::write_tile_file(work->tile_path(u), {run_key, unit_tile(u)}, unit.edges,
+                                unit.histogram);
         if (root) {
-          state.done[c] = 1;
+          state.done[u] = 1;
           work->save(state);
         }
       }
-      hist.merge(chunk.histogram);
-      edges.insert(edges.end(), chunk.edges.begin(), chunk.edges.end());
+      hist.merge(unit.histogram);
+      edges.insert(edges.end(), unit.edges.begin(), unit.edges.end());
     }
-    if (both) both->finish();
   }
+  if (both) both->finish();
 
   GraphMeta meta;
   meta.measure = Measure::identity;

@@ -21,6 +21,7 @@
 
 #include "cleave/error.hpp"
 #include "cleave/util.hpp"
+#include "scheduler/plan.hpp"
 #include "util/parallel_cancel.hpp"
 
 namespace cleave::align_detail {
@@ -141,34 +142,36 @@ SeedShape seed_shape(const SeedAlphabet& al, const std::string& pattern) {
   return sh;
 }
 
-/// Seed codes of every position of the input for one shape.
+/// Seed codes of every position of sequences [t0, t1) for one shape, from
+/// the first residue of t0 on.
 std::vector<uint32_t> input_codes(const Sequences& seqs, const SeedAlphabet& al,
-                                  const SeedShape& sh, int threads) {
-  std::vector<uint32_t> codes(seqs.residues.size());
-  const auto n = static_cast<int64_t>(seqs.size());
+                                  const SeedShape& sh, int threads, uint32_t t0, uint32_t t1) {
+  const uint64_t base = seqs.offsets[t0];
+  std::vector<uint32_t> codes(seqs.offsets[t1] - base);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 64)
-  for (int64_t i = 0; i < n; ++i)
-    seed_codes(seqs.data(i), seqs.length(i), al, sh.care, sh.span, codes.data() + seqs.offsets[i]);
+  for (int64_t i = t0; i < int64_t{t1}; ++i)
+    seed_codes(seqs.data(i), seqs.length(i), al, sh.care, sh.span,
+               codes.data() + (seqs.offsets[i] - base));
   return codes;
 }
 
-/// Postings of one seed pattern: the codes of every position,
-/// counting-sorted into buckets, each in (sequence, position) order. The
-/// codes themselves are not kept (4 bytes a residue a pattern): the scan
-/// computes those of each query.
+/// Postings of one seed pattern: the codes of every position of the
+/// indexed sequences, counting-sorted into buckets, each in (sequence,
+/// position) order. The codes themselves are not kept (4 bytes a residue a
+/// pattern): the scan computes those of each query.
 struct SeedIndex {
   SeedShape shape;
   std::vector<uint64_t> start;  ///< bucket c is [start[c], start[c + 1])
   std::vector<uint32_t> seq, pos;
 };
 
+/// The index of sequences [t0, t1) (a slice of the targets).
 SeedIndex build_index(const Sequences& seqs, const SeedAlphabet& al, const std::string& pattern,
-                      int threads) {
+                      int threads, uint32_t t0, uint32_t t1) {
   SeedIndex ix;
   ix.shape = seed_shape(al, pattern);
   const uint64_t n_codes = ix.shape.n_codes;
-  const auto n = static_cast<int64_t>(seqs.size());
-  const std::vector<uint32_t> codes = input_codes(seqs, al, ix.shape, threads);
+  const std::vector<uint32_t> codes = input_codes(seqs, al, ix.shape, threads, t0, t1);
   ix.start.assign(n_codes + 1, 0);
   for (uint32_t c : codes)
     if (c != kNoCode) ++ix.start[c + 1];
@@ -176,12 +179,13 @@ SeedIndex build_index(const Sequences& seqs, const SeedAlphabet& al, const std::
   ix.seq.resize(ix.start.back());
   ix.pos.resize(ix.start.back());
   std::vector<uint64_t> fill(ix.start.begin(), ix.start.end() - 1);
-  for (int64_t i = 0; i < n; ++i) {
-    const uint32_t* ci = codes.data() + seqs.offsets[i];
+  const uint64_t base = seqs.offsets[t0];
+  for (uint32_t i = t0; i < t1; ++i) {
+    const uint32_t* ci = codes.data() + (seqs.offsets[i] - base);
     for (uint32_t x = 0; x < seqs.length(i); ++x) {
       if (ci[x] == kNoCode) continue;
       const uint64_t slot = fill[ci[x]]++;
-      ix.seq[slot] = static_cast<uint32_t>(i);
+      ix.seq[slot] = i;
       ix.pos[slot] = x;
     }
   }
@@ -636,35 +640,36 @@ uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
 /// What a scan keeps from one call to the next: the index, the short
 /// sequences and one hit memory per thread (its stamps carry over).
 struct CandidateScan::Impl {
-  Impl(const Sequences& s, const kernels::ScoreScheme& scheme, PrefilterParams params, int t)
-      : seqs(s),
-        sc(scheme),
-        p(std::move(params)),
-        al(seed_alphabet(s.alphabet, p.reduce)),
-        threads(t) {}
+  Impl(const Sequences& s, const kernels::ScoreScheme& scheme, PrefilterParams params, int t,
+       TargetSlice sl)
+      : seqs(s), sc(scheme), p(std::move(params)), al(seed_alphabet(s.alphabet, p.reduce)),
+        threads(t), slice(sl) {}
   const Sequences& seqs;
   const kernels::ScoreScheme& sc;
   const PrefilterParams p;
   const SeedAlphabet al;
   const int threads;
+  const TargetSlice slice;  ///< the indexed targets
   std::vector<SeedIndex> index;
   bool narrow = true;  ///< every sequence shorter than 2^15: the 16-bit hit memory
   uint32_t short_len = 0;
-  std::vector<uint32_t> shorts;  ///< ascending: the sequences whose pairs skip the seeds
+  std::vector<uint32_t> shorts;  ///< ascending: the slice's sequences whose pairs skip the seeds
   std::vector<std::unique_ptr<HitScan<int16_t>>> scan16;
   std::vector<std::unique_ptr<HitScan<int32_t>>> scan32;
 };
 
 CandidateScan::CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& sc,
-                             PrefilterParams settled, int threads) {
+                             PrefilterParams settled, int threads, TargetSlice slice) {
   CLEAVE_EXPECTS(!settled.patterns.empty(), "the prefilter needs at least one seed pattern");
   if (threads <= 0) threads = omp_get_max_threads();
-  impl_ = std::make_unique<Impl>(seqs, sc, std::move(settled), threads);
+  slice.end = static_cast<uint32_t>(std::min<uint64_t>(slice.end, seqs.size()));
+  slice.begin = std::min(slice.begin, slice.end);
+  impl_ = std::make_unique<Impl>(seqs, sc, std::move(settled), threads, slice);
   Impl& m = *impl_;
   const CallHooks* hooks = current_call_hooks();
   for (const auto& pattern : m.p.patterns) {
     check_cancelled(hooks);
-    m.index.push_back(build_index(seqs, m.al, pattern, threads));
+    m.index.push_back(build_index(seqs, m.al, pattern, threads, slice.begin, slice.end));
   }
   const auto n = static_cast<int64_t>(seqs.size());
   // Every diagonal and query position fits 16 bits when every sequence
@@ -676,8 +681,8 @@ CandidateScan::CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& 
                     ? std::min(m.p.short_max, short_pair_length(seqs, m.p.short_cells))
                     : 0;
   if (m.short_len > 0)
-    for (int64_t j = 0; j < n; ++j)
-      if (seqs.length(j) <= m.short_len) m.shorts.push_back(static_cast<uint32_t>(j));
+    for (uint32_t j = slice.begin; j < slice.end; ++j)
+      if (seqs.length(j) <= m.short_len) m.shorts.push_back(j);
   m.scan16.resize(static_cast<std::size_t>(threads));
   m.scan32.resize(static_cast<std::size_t>(threads));
 }
@@ -748,10 +753,12 @@ Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_
       if (cancel.stopped()) continue;
       const int64_t i = rows[static_cast<std::size_t>(k)];
       // Postings from this sequence on (a bucket is sorted by sequence).
-      const auto first = std::max(static_cast<uint32_t>(i + 1), cols_begin);
+      const auto first = std::max({static_cast<uint32_t>(i + 1), cols_begin, m.slice.begin});
       const uint32_t ni = seqs.length(i);
       events.clear();
-      if (scan16)
+      if (first >= m.slice.end) {
+        // No target of this slice lies past the row.
+      } else if (scan16)
         scan16->run(i, first, events, mine.seed_hits);
       else
         scan32->run(i, first, events, mine.seed_hits);
@@ -825,6 +832,81 @@ Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_
   c.cols.reserve(c.offsets.back());
   for (auto& f : found) c.cols.insert(c.cols.end(), f.begin(), f.end());
   return c;
+}
+
+uint64_t CandidateScan::fixed_bytes(const Sequences& seqs, const PrefilterParams& settled,
+                                    int threads) {
+  if (threads <= 0) threads = omp_get_max_threads();
+  const auto al = seed_alphabet(seqs.alphabet, settled.reduce);
+  uint32_t longest = 0;
+  for (std::size_t i = 0; i < seqs.size(); ++i) longest = std::max(longest, seqs.length(i));
+  const bool narrow = longest <= uint32_t{std::numeric_limits<int16_t>::max()};
+  // Per thread: a hit memory and a length per target.
+  const uint64_t per_target = narrow ? sizeof(Track<int16_t>) + sizeof(uint16_t)
+                                     : sizeof(Track<int32_t>) + sizeof(uint32_t);
+  uint64_t bytes = static_cast<uint64_t>(threads) * per_target * seqs.size();
+  for (const auto& pattern : settled.patterns)
+    bytes += (seed_shape(al, pattern).n_codes + 1) * sizeof(uint64_t);  // bucket starts
+  return bytes;
+}
+
+uint64_t CandidateScan::residue_bytes(const PrefilterParams& settled) {
+  // Every shape's postings (sequence and position), and one shape's codes
+  // while that shape is sorted into its buckets.
+  return settled.patterns.size() * 2 * sizeof(uint32_t) + sizeof(uint32_t);
+}
+
+std::vector<TargetSlice> CandidateScan::split(const Sequences& seqs, uint32_t count) {
+  // Slice k ends at the first sequence whose residues reach k/count of all.
+  const uint64_t n = seqs.size(), total = seqs.residues.size();
+  count = static_cast<uint32_t>(std::clamp<uint64_t>(count, 1, std::max<uint64_t>(n, 1)));
+  std::vector<TargetSlice> out;
+  uint64_t begin = 0;
+  for (uint32_t k = 1; k <= count && begin < n; ++k) {
+    const uint64_t goal = total / count * k + total % count * k / count;  // floor(total k / count)
+    // At least one sequence a slice, and one left for each later slice.
+    uint64_t end = begin + 1;
+    while (end < n - (count - k) && seqs.offsets[end] < goal) ++end;
+    if (k == count) end = n;
+    out.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
+    begin = end;
+  }
+  return out;
+}
+
+uint64_t CandidateScan::slice_bytes(const Sequences& seqs, const PrefilterParams& settled,
+                                    int threads, TargetSlice slice) {
+  return fixed_bytes(seqs, settled, threads) +
+         residue_bytes(settled) * (seqs.offsets[slice.end] - seqs.offsets[slice.begin]);
+}
+
+uint32_t CandidateScan::slice_count(const Sequences& seqs, const PrefilterParams& settled,
+                                    int threads, uint64_t budget) {
+  if (threads <= 0) threads = omp_get_max_threads();
+  const uint64_t n = seqs.size();
+  const uint64_t fixed = fixed_bytes(seqs, settled, threads);
+  const uint64_t per = residue_bytes(settled);
+  uint64_t longest = 0;
+  for (std::size_t i = 0; i < n; ++i) longest = std::max<uint64_t>(longest, seqs.length(i));
+  const uint64_t whole = fixed + per * seqs.residues.size();
+  if (whole <= budget || n == 0) return 1;
+  const uint64_t least = fixed + per * longest;
+  if (budget < least)
+    CLEAVE_FAIL(out_of_memory,
+                "the sequence prefilter needs at least {} ({} of scan state for {} threads and "
+                "{} sequences, and {} bytes a residue of the longest sequence in the index) but "
+                "the memory budget is {}; raise --max-memory (the whole index would take {})",
+                detail::format_bytes(least), detail::format_bytes(fixed), threads, n, per,
+                detail::format_bytes(budget), detail::format_bytes(whole));
+  // The fewest equal slices whose largest fits (more when long sequences
+  // make the slices uneven; n slices of one sequence each always fit).
+  auto count = static_cast<uint32_t>((whole - fixed + (budget - fixed) - 1) / (budget - fixed));
+  for (;; ++count) {
+    bool fit = true;
+    for (const TargetSlice& sl : split(seqs, count))
+      fit = fit && slice_bytes(seqs, settled, threads, sl) <= budget;
+    if (fit || count >= n) return count;
+  }
 }
 
 Candidates prefilter_candidates(const Sequences& seqs, const kernels::ScoreScheme& sc,

@@ -164,23 +164,33 @@ inline bool in_share(int64_t row, int part, int parts) {
   return (row / kShareBlock) % parts == part;
 }
 
-/// @brief The seed index of one input, built once, and scans of any rows
-/// against it. A long run scans its rows in chunks (the graph's
-/// checkpoints, MPI shares) without building the index again; the
-/// candidates of a row do not depend on which call scans it.
+/// Consecutive sequences [begin, end): the targets one index holds.
+struct TargetSlice {
+  uint32_t begin = 0;
+  uint32_t end = UINT32_MAX;
+};
+
+/// @brief The seed index of one input (or of a slice of its targets),
+/// built once, and scans of any rows against it. A long run scans its rows
+/// in chunks (the graph's checkpoints, MPI shares) without building the
+/// index again; the candidates of a row do not depend on which call scans
+/// it. An input whose index exceeds the memory budget is indexed in slices
+/// of targets, one at a time: what a target meets depends only on its own
+/// seed hits, so the candidates of row i from slice s are exactly those of
+/// the whole index that lie in s.
 class CandidateScan {
  public:
   /// Builds the index of `settled` (seeds already settled: settle_seeds)
-  /// on `threads` threads (0: OpenMP's default). `seqs` and `sc` must
-  /// outlive the scan.
+  /// over the targets in `slice` on `threads` threads (0: OpenMP's
+  /// default). `seqs` and `sc` must outlive the scan.
   CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& sc, PrefilterParams settled,
-                int threads);
+                int threads, TargetSlice slice = {});
   ~CandidateScan();
   CandidateScan(const CandidateScan&) = delete;
   CandidateScan& operator=(const CandidateScan&) = delete;
 
-  /// Candidates j > i, j >= cols_begin, of the given rows (distinct, in
-  /// ascending order; every other row has none). Advances `bar` once a
+  /// Candidates j > i, j >= cols_begin, j in the slice, of the given rows
+  /// (distinct, in ascending order; every other row has none). Advances `bar` once a
   /// row when given; adds nothing to `counts` but sets it to this call's.
   Candidates rows(const std::vector<uint32_t>& rows, uint32_t cols_begin, Progress* bar,
                   PrefilterCounts* counts);
@@ -190,6 +200,22 @@ class CandidateScan {
   /// The rows of `range` in an input of n sequences: i < rows_end, in
   /// share `part` of `parts`.
   static std::vector<uint32_t> share_rows(uint64_t n, PrefilterRange range);
+
+  /// Memory of a scan on `threads` threads that does not depend on the
+  /// slice (per-thread hit memories, bucket starts), and per indexed residue.
+  static uint64_t fixed_bytes(const Sequences& seqs, const PrefilterParams& settled, int threads);
+  static uint64_t residue_bytes(const PrefilterParams& settled);
+  /// Bytes of a scan whose index holds `slice`.
+  static uint64_t slice_bytes(const Sequences& seqs, const PrefilterParams& settled, int threads,
+                              TargetSlice slice);
+  /// min(count, n) slices of consecutive targets, none empty, with about
+  /// equal residues; depends on nothing else.
+  static std::vector<TargetSlice> split(const Sequences& seqs, uint32_t count);
+  /// The fewest slices (split) whose scans each fit `budget` bytes: 1 when
+  /// the whole index fits. Throws errc::out_of_memory, saying what is
+  /// needed, when not even one sequence's slice fits.
+  static uint32_t slice_count(const Sequences& seqs, const PrefilterParams& settled, int threads,
+                              uint64_t budget);
 
  private:
   struct Impl;

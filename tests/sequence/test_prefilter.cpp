@@ -938,3 +938,141 @@ TEST_F(PrefilterResume, ForeignCheckpointIsRefused) {
   }
   expect_same_graph(dataset_graph(data_, o_, checkpointed(1)), want_);
 }
+
+TEST(SeqPrefilter, SlicesOfTheTargetsGiveTheSameCandidates) {
+  // An index over a slice of the targets finds, for every row, exactly
+  // the whole index's candidates that lie in the slice, with the stage
+  // counts adding up; short pairs included (lengths 20 to 200).
+  const auto s =
+      seqtest::random_sequences(240, 20, 200, "ACDEFGHIKLMNPQRSTVWY", Alphabet::protein, 38);
+  auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 5.0);
+  p.short_cells = 300'000;
+  const auto sc = align_detail::make_scheme(s.alphabet, AlignOptions{});
+  align_detail::PrefilterCounts want_counts;
+  const auto want = align_detail::prefilter_candidates(s, sc, p, 2, false, &want_counts);
+  ASSERT_GT(want_counts.short_pairs, 0u);
+  ASSERT_GT(want.count(), want_counts.short_pairs);
+  using align_detail::CandidateScan;
+  const auto all_rows = CandidateScan::share_rows(s.size(), {});
+  for (uint32_t count : {1u, 2u, 3u, 7u, 20u, 500u}) {
+    // 500 asks more slices than there are sequences: one sequence each,
+    // but the scan of all 240 is only done for the smaller counts.
+    const auto slices = CandidateScan::split(s, count);
+    // Consecutive, covering every sequence, never empty.
+    ASSERT_EQ(slices.size(), std::min<std::size_t>(count, s.size()));
+    for (std::size_t k = 0; k < slices.size(); ++k) {
+      EXPECT_EQ(slices[k].begin, k == 0 ? 0u : slices[k - 1].end);
+      EXPECT_LT(slices[k].begin, slices[k].end);
+    }
+    EXPECT_EQ(slices.back().end, s.size());
+    if (count > 20) continue;
+    std::vector<std::vector<uint32_t>> got(s.size());
+    align_detail::PrefilterCounts sum;
+    for (const auto& sl : slices) {
+      CandidateScan scan(s, sc, p, 2, sl);
+      align_detail::PrefilterCounts c;
+      const auto part = scan.rows(all_rows, 0, nullptr, &c);
+      for (std::size_t i = 0; i < s.size(); ++i)
+        for (uint64_t e = part.offsets[i]; e < part.offsets[i + 1]; ++e) {
+          EXPECT_GE(part.cols[e], sl.begin);
+          EXPECT_LT(part.cols[e], sl.end);
+          got[i].push_back(part.cols[e]);
+        }
+      sum.seed_hits += c.seed_hits;
+      sum.diagonal_hits += c.diagonal_hits;
+      sum.ungapped += c.ungapped;
+      sum.candidates += c.candidates;
+      sum.short_pairs += c.short_pairs;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i)
+      ASSERT_TRUE(std::equal(got[i].begin(), got[i].end(), want.cols.begin() + want.offsets[i],
+                             want.cols.begin() + want.offsets[i + 1]) &&
+                  got[i].size() == want.offsets[i + 1] - want.offsets[i])
+          << "row " << i << " with " << count << " slices";
+    EXPECT_EQ(sum.seed_hits, want_counts.seed_hits) << count;
+    EXPECT_EQ(sum.diagonal_hits, want_counts.diagonal_hits) << count;
+    EXPECT_EQ(sum.ungapped, want_counts.ungapped) << count;
+    EXPECT_EQ(sum.candidates, want_counts.candidates) << count;
+    EXPECT_EQ(sum.short_pairs, want_counts.short_pairs) << count;
+  }
+  // The fewest slices that fit a budget: each fits, one fewer would not.
+  const uint64_t whole = CandidateScan::slice_bytes(s, p, 2, {0, uint32_t(s.size())});
+  const uint64_t fixed = CandidateScan::fixed_bytes(s, p, 2);
+  EXPECT_EQ(CandidateScan::slice_count(s, p, 2, whole), 1u);
+  for (uint64_t budget : {whole - 1, fixed + (whole - fixed) / 2, fixed + (whole - fixed) / 9}) {
+    const uint32_t k = CandidateScan::slice_count(s, p, 2, budget);
+    EXPECT_GT(k, 1u);
+    for (const auto& sl : CandidateScan::split(s, k))
+      EXPECT_LE(CandidateScan::slice_bytes(s, p, 2, sl), budget);
+    bool fewer_fit = true;
+    for (const auto& sl : CandidateScan::split(s, k - 1))
+      fewer_fit = fewer_fit && CandidateScan::slice_bytes(s, p, 2, sl) <= budget;
+    EXPECT_FALSE(fewer_fit) << budget;
+  }
+  // Below one sequence's slice: refused, saying what is needed.
+  try {
+    uint32_t longest = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) longest = std::max(longest, s.length(i));
+    (void)CandidateScan::slice_count(s, p, 2,
+                                     fixed + (longest - 1) * CandidateScan::residue_bytes(p));
+    ADD_FAILURE() << "a budget below the scan state was accepted";
+  } catch (const cleave::error& e) {
+    EXPECT_EQ(e.code(), errc::out_of_memory);
+    EXPECT_NE(std::string(e.what()).find("raise --max-memory"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(PrefilterResume, SmallBudgetIndexesInSlices) {
+  // A budget that holds about a third of the index: the graph is built
+  // against slices of the targets and equals the one-pass graph, also
+  // after an interrupted build resumes.
+  const Sequences& s = *data_.sequences;
+  AlignOptions a;
+  a.threshold = 0.3;
+  const auto p = align_detail::settle_seeds(
+      s, align_detail::prefilter_params(s.alphabet, resolved_identity(a), 0.3, 5.0));
+  using align_detail::CandidateScan;
+  const uint64_t whole = CandidateScan::slice_bytes(s, p, 2, {0, uint32_t(s.size())});
+  const uint64_t fixed = CandidateScan::fixed_bytes(s, p, 2);
+  Context c = checkpointed(2);
+  c.work_dir.clear();
+  c.max_memory = fixed + (whole - fixed) * 2 / 5;
+  const uint32_t k = CandidateScan::slice_count(s, p, 2, c.max_memory);
+  ASSERT_GE(k, 3u);
+  expect_same_graph(dataset_graph(data_, o_, c), want_);
+  EXPECT_EQ(stages_,
+            std::vector<std::string>{fmt::format("sequence identity, prefiltered against {} index "
+                                                 "slices",
+                                                 k)});
+  // With checkpoints: 8 chunks of rows for each slice.
+  std::atomic<uint64_t> polls{0};
+  Context stopped = c;
+  stopped.work_dir = work_;
+  stopped.cancelled = [&] { return ++polls >= 600; };
+  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
+  const auto done = tiles();
+  ASSERT_GE(done.size(), 1u);
+  ASSERT_LT(done.size(), 8u * k);
+  stages_.clear();
+  Context resume = c;
+  resume.work_dir = work_;
+  expect_same_graph(dataset_graph(data_, o_, resume), want_);
+  EXPECT_EQ(stages_.back(),
+            fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} of "
+                        "{} tiles done)",
+                        k, done.size(), 8 * k));
+  // A checkpoint whose slices no longer fit the budget is refused.
+  polls = 0;
+  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
+  ASSERT_FALSE(tiles().empty());
+  Context tight = resume;
+  tight.max_memory = fixed + (whole - fixed) / (4 * k);
+  try {
+    dataset_graph(data_, o_, tight);
+    ADD_FAILURE() << "slices over the budget were used";
+  } catch (const cleave::error& e) {
+    EXPECT_EQ(e.code(), errc::out_of_memory);
+    EXPECT_NE(std::string(e.what()).find("slices of the seed index"), std::string::npos)
+        << e.what();
+  }
+}
