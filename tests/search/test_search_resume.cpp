@@ -19,6 +19,7 @@
 #include "cleave/search.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/util.hpp"
+#include "scheduler/work_dir.hpp"
 
 using namespace cleave;
 namespace fs = std::filesystem;
@@ -410,6 +411,19 @@ TEST_F(SearchBlocks, ForeignCheckpointIsRefusedNamingIt) {
   ranked.rank.assign(ft_.size(), 0);
   ranked.rank[0] = 1;
   refused(ranked, o, "other target ranks");
+  // The all-pairs scheduler refuses a search's checkpoint, naming it.
+  {
+    const detail::WorkDir w(work_);
+    try {
+      (void)w.load();
+      ADD_FAILURE() << "a graph build read a search checkpoint";
+    } catch (const error& e) {
+      EXPECT_EQ(e.code(), errc::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find(cp), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("cleave search or audit"), std::string::npos)
+          << e.what();
+    }
+  }
   // The checkpoint is untouched by the refusals: the right run resumes.
   SearchReport rep;
   EXPECT_EQ(bytes(resume(c, rep)), reference(c));
