@@ -591,6 +591,8 @@ class SearchRun {
   void run(const SearchSink& sink);
 
  private:
+  /// Working memory of one query in a block (per-thread state, features, results).
+  [[nodiscard]] uint64_t per_query_bytes() const;
   [[nodiscard]] uint64_t auto_rows(uint64_t fixed) const;
   void plan();
   void prepare_prefilter();
@@ -657,22 +659,21 @@ uint64_t SearchRun::input_checksum() const {
   return c.digest();
 }
 
+uint64_t SearchRun::per_query_bytes() const {
+  const auto threads = static_cast<uint64_t>(std::max(1, num_threads()));
+  const uint64_t per_thread = sizeof(double) + sizeof(uint32_t) + sizeof(std::vector<Candidate>) +
+                              uint64_t{4} * opt_.top * sizeof(Candidate);
+  return threads * per_thread + scorer_.row_bytes() + 3 * sizeof(uint64_t) +
+         uint64_t{opt_.top} * sizeof(SearchHit);
+}
+
 /// Queries per block when the caller leaves it open: enough groups of rows
 /// for every thread, about 64 blocks for a checkpoint's granularity, and no
 /// more than half the memory left after the targets allows (the other half
 /// is for the block's hits).
 uint64_t SearchRun::auto_rows(uint64_t fixed) const {
   const auto threads = static_cast<uint64_t>(std::max(1, num_threads()));
-  const uint64_t per_thread = sizeof(double) + sizeof(uint32_t) + sizeof(std::vector<Candidate>) +
-                              uint64_t{4} * opt_.top * sizeof(Candidate);
-  const uint64_t per_query = threads * per_thread + scorer_.row_bytes() + 3 * sizeof(uint64_t) +
-                             uint64_t{opt_.top} * sizeof(SearchHit);
-  if (budget_ < fixed + per_query)
-    CLEAVE_FAIL(out_of_memory,
-                "the search needs at least {} (the {} targets' features and one query's working "
-                "memory) but the memory budget is {}; raise the budget (--max-memory)",
-                format_bytes(fixed + per_query), nt_, format_bytes(budget_));
-  const uint64_t cap = std::max<uint64_t>(1, (budget_ - fixed) / 2 / per_query);
+  const uint64_t cap = std::max<uint64_t>(1, (budget_ - fixed) / 2 / per_query_bytes());
   uint64_t rows = std::max<uint64_t>(64 * threads, (nq_ + 63) / 64);
   return std::max<uint64_t>(1, std::min({rows, cap, std::max<uint64_t>(nq_, 1)}));
 }
@@ -696,6 +697,11 @@ void SearchRun::plan() {
     prefilter_ = use_prefilter(scorer_, q_all_, t_, opt_.align);
     if (!prefilter_) q_all_ = Block();
   }
+  if (const uint64_t need = fixed_ + per_query_bytes(); budget_ < need)
+    CLEAVE_FAIL(out_of_memory,
+                "the search needs at least {} (the {} targets' features and one query's working "
+                "memory) but the memory budget is {}; raise the budget (--max-memory)",
+                format_bytes(need), nt_, format_bytes(budget_));
   std::optional<detail::SearchCheckpointState> found;
   if (!opt_.work_dir.empty()) {
     work_.emplace(opt_.work_dir);
