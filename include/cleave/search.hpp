@@ -13,11 +13,19 @@
 /// dataset, over the lower-index side of each pair), and every reduction is
 /// order-free, so results are identical on any thread count.
 ///
+/// Queries go in blocks (consecutive queries against every target): a
+/// block's results are final when it finishes, so they stream out block by
+/// block (search_blocks()) and, with a work directory, each finished block
+/// is kept in a checksummed file listed by a checkpoint, so an interrupted
+/// search resumes where it stopped. Results do not depend on the block
+/// size, the thread count or a resume.
+///
 /// audit() answers, for a split a user already has: which test (and
 /// validation) samples have a close train neighbour, which one, and how
 /// close, together with the overlap definitions `cleave split` reports.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -39,6 +47,16 @@ struct FeatureView {
   [[nodiscard]] uint64_t size() const;
 };
 
+/// @brief How a search went through its blocks (SearchOptions::report).
+struct SearchReport {
+  uint64_t blocks = 0;           ///< blocks of the run
+  uint64_t block_rows = 0;       ///< queries per block (the last may hold fewer)
+  uint64_t blocks_resumed = 0;   ///< read back from the work directory
+  uint64_t blocks_computed = 0;  ///< computed by this run
+  uint64_t blocks_repaired = 0;  ///< listed as done but damaged, computed again
+  uint64_t memory_budget = 0;    ///< bytes
+};
+
 /// @brief Options of search().
 struct SearchOptions {
   /// Fingerprints: tanimoto, dice or cosine. Embeddings: cosine.
@@ -58,6 +76,28 @@ struct SearchOptions {
   uint32_t top = 0;
   bool progress = false;
   std::string progress_label = "search";
+  /// Memory budget in bytes (0: a quarter of RAM). It bounds the features
+  /// gathered and one block's working memory and results: the block size
+  /// is chosen from it, and a run whose targets and one query do not fit,
+  /// or whose block's hits do not, fails with errc::out_of_memory stating
+  /// what it needs. search_blocks() holds one block's results at a time;
+  /// search() returns every hit, which this budget does not bound.
+  uint64_t max_memory = 0;
+  /// Checkpoint directory (empty: none). Each finished block goes to a
+  /// durable checksummed file and the checkpoint lists it with a digest of
+  /// everything the results depend on (features, query and target lists,
+  /// measure, alignment settings, threshold, top, target ranks). A rerun
+  /// with the same directory reads finished blocks back (a damaged one is
+  /// computed again with a warning) and computes only the rest; a
+  /// checkpoint made for other inputs or parameters is refused
+  /// (errc::invalid_argument, naming the file). The files are removed when
+  /// the search finishes; a failed or cancelled search keeps them.
+  std::filesystem::path work_dir;
+  /// Queries per block; 0: chosen from max_memory and the thread count
+  /// (on resume: the checkpoint's).
+  uint64_t block_rows = 0;
+  /// Filled in when the search finishes, when set.
+  SearchReport* report = nullptr;
 };
 
 /// @brief One hit: a target index and the pair's similarity.
@@ -87,6 +127,16 @@ struct SearchResult {
 SearchResult search(const FeatureView& queries, const FeatureView& targets,
                     const SearchOptions& opt, const std::vector<uint64_t>& target_rank = {});
 
+/// @brief Receives one block of a search: the results of queries
+/// [first_query, first_query + block.nearest.size()), offsets relative to
+/// the block. Blocks arrive in query order, each once.
+using SearchSink = std::function<void(uint64_t first_query, const SearchResult& block)>;
+
+/// @brief search(), handing the results to `sink` block by block instead of
+/// returning them all, so that only one block's hits are held at a time.
+void search_blocks(const FeatureView& queries, const FeatureView& targets, const SearchOptions& opt,
+                   const std::vector<uint64_t>& target_rank, const SearchSink& sink);
+
 /// @brief Queries and targets as index lists into one dataset, each pair
 /// computed as the all-pairs graph computes it (the lower index as s1), so
 /// similarities equal the graph's. Result rows follow `queries`; hit
@@ -94,6 +144,12 @@ SearchResult search(const FeatureView& queries, const FeatureView& targets,
 SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
                            const std::vector<uint32_t>& targets, const SearchOptions& opt,
                            const std::vector<uint64_t>& target_rank = {});
+
+/// @brief search_within(), block by block (see search_blocks()); blocks
+/// are runs of consecutive entries of `queries`.
+void search_within_blocks(const FeatureView& data, const std::vector<uint32_t>& queries,
+                          const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                          const std::vector<uint64_t>& target_rank, const SearchSink& sink);
 
 /// @brief Side of a sample in an existing split.
 enum class SplitSide : int8_t { none = -1, train = 0, validation = 1, test = 2 };
@@ -125,7 +181,10 @@ std::vector<SplitAssignment> read_splits(const std::filesystem::path& path, cons
 
 /// @brief Options of audit().
 struct AuditOptions {
-  SearchOptions search;  ///< measure and alignment; threshold and top are set by audit()
+  /// Measure, alignment, memory budget and work directory; threshold and
+  /// top are set by audit(). The search streams its blocks, so only one
+  /// block's hits are held.
+  SearchOptions search;
   /// The graph threshold of the overlap definitions (overlap_frac, ...).
   double threshold = 0.3;
   /// Thresholds at which the fraction of samples with a reference neighbour is reported.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -70,6 +71,30 @@ SearchOptions search_options_from(const Args& a, const FeatureView& f) {
   return o;
 }
 
+/// Memory budget, work directory and block size of a search.
+std::vector<OptionSpec> block_options() {
+  return {{"max-memory", "SIZE",
+           "memory budget, e.g. 8G (default: a quarter of RAM): sets how many queries go in one "
+           "block; results are written block by block, so only one block's hits are held",
+           ""},
+          {"work-dir", "DIR",
+           "checkpoint directory: each finished block of queries is kept there, and a rerun "
+           "with the same inputs and options resumes from it; emptied on success",
+           ""},
+          {"block-rows", "N",
+           "queries per block (default: from --max-memory and --threads; a resumed run keeps its "
+           "checkpoint's)",
+           ""}};
+}
+
+/// Applies --max-memory, --work-dir and --block-rows to o.
+void apply_block_options(const Args& a, SearchOptions& o) {
+  if (a.has("max-memory")) o.max_memory = parse_size("max-memory", a.str("max-memory"));
+  if (a.has("work-dir")) o.work_dir = a.str("work-dir");
+  if (a.has("block-rows"))
+    o.block_rows = static_cast<uint64_t>(a.integer("block-rows", 1, 1L << 32));
+}
+
 /// The graph's default threshold for features f.
 double default_threshold(const FeatureView& f) {
   if (f.sequences) return default_identity_threshold(f.sequences->alphabet);
@@ -90,6 +115,7 @@ std::vector<OptionSpec> search_cmd_options() {
                 {"top", "K", "report the K most similar targets of each query", ""}},
                reader_options(),
                measure_options(),
+               block_options(),
                common_options()});
 }
 
@@ -110,6 +136,7 @@ std::vector<OptionSpec> audit_cmd_options() {
                  "0.3,0.4,...,1.0"},
                 {"against", "SIDES", "reference side: train, or train,validation", "train"}},
                measure_options(),
+               block_options(),
                common_options()});
 }
 
@@ -130,17 +157,23 @@ int cmd_search(const Args& a) {
   std::iota(order.begin(), order.end(), uint64_t{0});
   std::sort(order.begin(), order.end(), [&](uint64_t x, uint64_t y) { return tid[x] < tid[y]; });
   for (uint64_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
-  const SearchResult r = search(fq, ft, opt, rank);
+  apply_block_options(a, opt);
+  // Hits go out block by block as the search finishes them; the file
+  // appears, whole, only once every block is written.
   AtomicFile file(out);
   std::FILE* f = file.stream();
   std::fputs("query_id\ttarget_id\tsimilarity\n", f);
-  for (uint64_t i = 0; i < q.samples.size(); ++i)
-    for (uint64_t h = r.offsets[i]; h < r.offsets[i + 1]; ++h)
-      fmt::print(f, "{}\t{}\t{:.6f}\n", q.samples.ids[i], tid[r.hits[h].target],
-                 r.hits[h].similarity);
+  uint64_t hits = 0;
+  search_blocks(fq, ft, opt, rank, [&](uint64_t first, const SearchResult& r) {
+    for (uint64_t k = 0; k < r.nearest.size(); ++k)
+      for (uint64_t h = r.offsets[k]; h < r.offsets[k + 1]; ++h)
+        fmt::print(f, "{}\t{}\t{:.6f}\n", q.samples.ids[first + k], tid[r.hits[h].target],
+                   r.hits[h].similarity);
+    hits += r.hits.size();
+  });
   file.commit();
   std::printf("wrote %s: %llu hits of %zu queries against %zu targets\n", out.c_str(),
-              static_cast<unsigned long long>(r.hits.size()), q.samples.size(), tid.size());
+              static_cast<unsigned long long>(hits), q.samples.size(), tid.size());
   return 0;
 }
 
@@ -159,9 +192,18 @@ int cmd_audit(const Args& a) {
   opt.against_validation = against == "train,validation";
   const std::vector<SplitAssignment> splits = read_splits(
       a.str("split"), in.samples, a.str("split-column"), a.str_or("split-id-column", ""));
+  apply_block_options(a, opt.search);
   std::vector<AuditResult> audits;
   audits.reserve(splits.size());
-  for (const SplitAssignment& s : splits) audits.push_back(audit(f, in.samples, s, opt));
+  const std::filesystem::path work = opt.search.work_dir;
+  for (std::size_t k = 0; k < splits.size(); ++k) {
+    // A split set: one checkpoint per split, in a subfolder of --work-dir.
+    AuditOptions o = opt;
+    if (!work.empty() && splits.size() > 1) o.search.work_dir = work / fmt::format("split-{}", k);
+    audits.push_back(audit(f, in.samples, splits[k], o));
+    std::error_code ec;
+    if (o.search.work_dir != work) std::filesystem::remove(o.search.work_dir, ec);  // if empty
+  }
   // The output folder appears only once the audit has succeeded.
   const OutputLock lock = lock_output_dir(out);
   write_audit(out, in.samples, audits, opt);

@@ -60,6 +60,9 @@ std::vector<uint64_t> seeds_from(const Args& a);
 /// Warns about graphs on which SPECTRA cannot make a useful spectrum.
 void warn_if_dense(const Graph& g, const SplitOptions& opt);
 
+/// "8G", "512M", ... in bytes; `option` names the option in messages.
+uint64_t parse_size(const char* option, const std::string& text);
+
 /// Applies --threads and --quiet.
 void apply_common(const Args& a);
 std::vector<OptionSpec> common_options();

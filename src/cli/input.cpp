@@ -86,8 +86,6 @@ std::vector<OptionSpec> graph_options() {
   };
 }
 
-namespace {
-
 /// "8G", "512M", ... in bytes; `option` names the option in messages.
 uint64_t parse_size(const char* option, const std::string& text) {
   char* end = nullptr;
@@ -109,8 +107,6 @@ uint64_t parse_size(const char* option, const std::string& text) {
     CLEAVE_EXPECTS(unit.empty(), "option --{}: unknown unit '{}' (use K, M, G or T)", option, unit);
   return static_cast<uint64_t>(v * scale);
 }
-
-}  // namespace
 
 SequenceSettings sequence_settings(const Args& a) {
   SequenceSettings s;

@@ -32,6 +32,8 @@ constexpr const char* kCheckpoint = "cleave-checkpoint.txt";
 constexpr const char* kTilePrefix = "cleave-tile-";
 constexpr const char* kLock = "cleave.lock";
 constexpr const char* kHeading = "cleave all-pairs checkpoint v1";
+constexpr const char* kSearchHeading = "cleave search checkpoint v1";
+constexpr const char* kBlockPrefix = "cleave-block-";
 
 // Finished tiles as ranges: "0-41,43,45-50" (tiles finish roughly in order).
 std::string encode_ranges(const std::vector<uint8_t>& done) {
@@ -70,6 +72,18 @@ bool decode_ranges(const std::string& s, std::vector<uint8_t>& done) {
 }
 
 }  // namespace
+
+uint64_t SearchCheckpointParams::digest() const {
+  Checksum c;
+  c.update_value(input_checksum);
+  c.update_value(threshold);
+  c.update_value(top);
+  c.update_value(queries);
+  c.update_value(targets);
+  c.update_value(block_rows);
+  c.update_value(blocks);
+  return c.digest();
+}
 
 uint64_t CheckpointParams::digest() const {
   Checksum c;
@@ -146,7 +160,11 @@ fs::path WorkDir::tile_path(uint64_t index) const {
   return dir_ / fmt::format("{}{:08}.bin", kTilePrefix, index);
 }
 
-std::optional<CheckpointState> WorkDir::load() const {
+fs::path WorkDir::block_path(uint64_t index) const {
+  return dir_ / fmt::format("{}{:08}.bin", kBlockPrefix, index);
+}
+
+std::optional<CheckpointText> WorkDir::read_checkpoint(const char* heading) const {
   fs::path path = checkpoint_path();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -164,18 +182,48 @@ std::optional<CheckpointState> WorkDir::load() const {
   Checksum c;
   c.update(std::string_view(text).substr(0, cut));
   if (text.substr(cut) != "checksum " + hex64(c.digest()) + "\n") corrupt("checksum mismatch");
-  std::map<std::string, std::string> kv;
   std::stringstream lines(text.substr(0, cut));
   std::string line;
-  if (!std::getline(lines, line) || line != kHeading) corrupt("unknown heading");
+  if (!std::getline(lines, line)) corrupt("unknown heading");
+  if (line != heading) {
+    // A whole checkpoint of the other kind of run: refused, not corrupt.
+    const bool graph = line == kHeading, search = line == kSearchHeading;
+    if (graph || search)
+      CLEAVE_FAIL(invalid_argument,
+                  "checkpoint {} was made by {}, not by this {}; remove it or use another work "
+                  "directory",
+                  path.string(), graph ? "a graph build" : "cleave search or audit",
+                  graph ? "search" : "graph build");
+    corrupt("unknown heading");
+  }
+  CheckpointText out;
   while (std::getline(lines, line)) {
     auto sp = line.find(' ');
     if (sp == std::string::npos) corrupt("malformed line '" + line + "'");
-    kv[line.substr(0, sp)] = line.substr(sp + 1);
+    out.kv[line.substr(0, sp)] = line.substr(sp + 1);
   }
+  return out;
+}
+
+void WorkDir::write_checkpoint(const char* heading, const std::string& body) const {
+  std::string text = std::string(heading) + "\n" + body;
+  Checksum c;
+  c.update(text);
+  text += fmt::format("checksum {}\n", hex64(c.digest()));
+  write_file_atomic(checkpoint_path(), text);
+  fsync_directory(dir_);
+}
+
+std::optional<CheckpointState> WorkDir::load() const {
+  std::optional<CheckpointText> text = read_checkpoint(kHeading);
+  if (!text) return std::nullopt;
+  fs::path path = checkpoint_path();
+  auto corrupt = [&](const std::string& why) {
+    CLEAVE_FAIL(format, "{}: corrupt checkpoint ({}); remove it to start over", path.string(), why);
+  };
   auto get = [&](const char* k) -> const std::string& {
-    auto it = kv.find(k);
-    if (it == kv.end()) corrupt(std::string("no '") + k + "' line");
+    auto it = text->kv.find(k);
+    if (it == text->kv.end()) corrupt(std::string("no '") + k + "' line");
     return it->second;
   };
   CheckpointState st;
@@ -199,16 +247,11 @@ std::optional<CheckpointState> WorkDir::load() const {
 
 void WorkDir::save(const CheckpointState& st) const {
   const CheckpointParams& p = st.params;
-  std::string text = fmt::format(
-      "{}\ninput_checksum {}\nmeasure {}\nthreshold {}\nn {}\ntile {}\ntiles {}\n"
-      "histogram {} {} {}\ndone {}\n",
-      kHeading, hex64(p.input_checksum), measure_name(p.measure), p.threshold, p.n, p.side, p.tiles,
-      p.bins, p.lo, p.hi, encode_ranges(st.done));
-  Checksum c;
-  c.update(text);
-  text += fmt::format("checksum {}\n", hex64(c.digest()));
-  write_file_atomic(checkpoint_path(), text);
-  fsync_directory(dir_);
+  write_checkpoint(kHeading,
+                   fmt::format("input_checksum {}\nmeasure {}\nthreshold {}\nn {}\ntile {}\ntiles "
+                               "{}\nhistogram {} {} {}\ndone {}\n",
+                               hex64(p.input_checksum), measure_name(p.measure), p.threshold, p.n,
+                               p.side, p.tiles, p.bins, p.lo, p.hi, encode_ranges(st.done)));
 }
 
 void WorkDir::check_params(const CheckpointParams& found, const CheckpointParams& want) const {
@@ -234,13 +277,81 @@ void WorkDir::check_params(const CheckpointParams& found, const CheckpointParams
            fmt::format("{} bins over [{}, {}]", want.bins, want.lo, want.hi));
 }
 
+std::optional<SearchCheckpointState> WorkDir::load_search() const {
+  std::optional<CheckpointText> text = read_checkpoint(kSearchHeading);
+  if (!text) return std::nullopt;
+  fs::path path = checkpoint_path();
+  auto corrupt = [&](const std::string& why) {
+    CLEAVE_FAIL(format, "{}: corrupt checkpoint ({}); remove it to start over", path.string(), why);
+  };
+  auto get = [&](const char* k) -> const std::string& {
+    auto it = text->kv.find(k);
+    if (it == text->kv.end()) corrupt(std::string("no '") + k + "' line");
+    return it->second;
+  };
+  SearchCheckpointState st;
+  SearchCheckpointParams& p = st.params;
+  try {
+    p.input_checksum = std::stoull(get("input_checksum"), nullptr, 16);
+    // The threshold is stored as its bits: -inf and every double come back exactly.
+    const uint64_t bits = std::stoull(get("threshold_bits"), nullptr, 16);
+    std::memcpy(&p.threshold, &bits, sizeof bits);
+    p.top = std::stoull(get("top"));
+    p.queries = std::stoull(get("queries"));
+    p.targets = std::stoull(get("targets"));
+    p.block_rows = std::stoull(get("block_rows"));
+    p.blocks = std::stoull(get("blocks"));
+  } catch (const std::logic_error&) {
+    corrupt("malformed value");
+  }
+  if (p.blocks > (uint64_t{1} << 32)) corrupt("implausible block count");
+  st.done.assign(p.blocks, 0);
+  if (!decode_ranges(get("done"), st.done)) corrupt("malformed done list");
+  return st;
+}
+
+void WorkDir::save_search(const SearchCheckpointState& st) const {
+  const SearchCheckpointParams& p = st.params;
+  uint64_t bits = 0;
+  std::memcpy(&bits, &p.threshold, sizeof bits);
+  write_checkpoint(kSearchHeading,
+                   fmt::format("input_checksum {}\nthreshold {}\nthreshold_bits {}\ntop {}\n"
+                               "queries {}\ntargets {}\nblock_rows {}\nblocks {}\ndone {}\n",
+                               hex64(p.input_checksum), p.threshold, hex64(bits), p.top, p.queries,
+                               p.targets, p.block_rows, p.blocks, encode_ranges(st.done)));
+}
+
+void WorkDir::check_search_params(const SearchCheckpointParams& found,
+                                  const SearchCheckpointParams& want) const {
+  auto refuse = [&](const char* what, const std::string& had, const std::string& now) {
+    CLEAVE_FAIL(invalid_argument,
+                "checkpoint {} was made with another {} ({}; this run has {}); remove it or use "
+                "another work directory",
+                checkpoint_path().string(), what, had, now);
+  };
+  if (found.queries != want.queries || found.targets != want.targets)
+    refuse("input size", fmt::format("{} queries, {} targets", found.queries, found.targets),
+           fmt::format("{} queries, {} targets", want.queries, want.targets));
+  if (found.input_checksum != want.input_checksum)
+    refuse("input (features, measure, alignment settings or target ranks)",
+           "checksum " + hex64(found.input_checksum), hex64(want.input_checksum));
+  if (std::memcmp(&found.threshold, &want.threshold, sizeof found.threshold) != 0)
+    refuse("threshold", fmt::format("{}", found.threshold), fmt::format("{}", want.threshold));
+  if (found.top != want.top)
+    refuse("top", fmt::format("{}", found.top), fmt::format("{}", want.top));
+  if (found.block_rows != want.block_rows || found.blocks != want.blocks)
+    refuse("block size", fmt::format("{} queries", found.block_rows),
+           fmt::format("{} queries", want.block_rows));
+}
+
 void WorkDir::clear(bool finished) {
   std::error_code ec;
   fs::remove(checkpoint_path(), ec);
   if (!temporary_) fsync_directory(dir_);
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.starts_with(kTilePrefix) || name.starts_with(kCheckpoint))
+    if (name.starts_with(kTilePrefix) || name.starts_with(kBlockPrefix) ||
+        name.starts_with(kCheckpoint))
       fs::remove(entry.path(), ec);
   }
   cleared_ = cleared_ || finished;

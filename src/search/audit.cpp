@@ -227,47 +227,60 @@ AuditResult audit(const FeatureView& data, const Samples& samples, const SplitAs
   so.threshold = opt.threshold;
   so.top = 0;
   so.progress_label = "audit " + split.name;
-  const SearchResult r = search_within(data, audited, reference, so, rank);
 
   AuditResult out;
   out.name = split.name;
   out.levels = opt.levels;
   out.rows.reserve(audited.size());
-  for (std::size_t q = 0; q < audited.size(); ++q) {
-    AuditRow row;
-    row.sample = audited[q];
-    row.side = split.side[audited[q]];
-    row.nearest =
-        r.nearest[q] == SearchResult::kNone ? SearchResult::kNone : reference[r.nearest[q]];
-    row.max_similarity = r.max_similarity[q];
-    out.rows.push_back(row);
-  }
-  for (const SplitSide side : {SplitSide::test, SplitSide::validation}) {
+  // Per side (test, validation), accumulated as the search's blocks arrive
+  // in query order, so every sum adds in the order of the audited samples.
+  struct Sums {
     AuditSummary s;
-    s.side = side;
-    s.reference = reference.size();
-    s.frac_at_level.assign(opt.levels.size(), 0.0);
     double sum_max = 0, sum_overlap_max = 0, sum_all = 0;
     uint64_t touching = 0;
-    for (std::size_t q = 0; q < audited.size(); ++q) {
-      if (out.rows[q].side != side) continue;
-      ++s.samples;
-      const double m = r.max_similarity[q];
-      sum_max += m;
-      for (std::size_t l = 0; l < opt.levels.size(); ++l)
-        if (m >= opt.levels[l]) s.frac_at_level[l] += 1;
-      if (r.offsets[q + 1] > r.offsets[q]) {
-        ++touching;
-        // Hits come best first: the first is the largest weight.
-        sum_overlap_max += as_weight(r.hits[r.offsets[q]].similarity);
-        // Summed in target order, as a graph's adjacency lists are.
-        std::vector<std::pair<uint32_t, double>> w;
-        for (uint64_t h = r.offsets[q]; h < r.offsets[q + 1]; ++h)
-          w.emplace_back(reference[r.hits[h].target], as_weight(r.hits[h].similarity));
-        std::sort(w.begin(), w.end());
-        for (const auto& x : w) sum_all += x.second;
-      }
-    }
+  };
+  Sums sums[2];
+  for (int k = 0; k < 2; ++k) {
+    sums[k].s.side = k == 0 ? SplitSide::test : SplitSide::validation;
+    sums[k].s.reference = reference.size();
+    sums[k].s.frac_at_level.assign(opt.levels.size(), 0.0);
+  }
+  std::vector<std::pair<uint32_t, double>> w;
+  search_within_blocks(
+      data, audited, reference, so, rank, [&](uint64_t first, const SearchResult& r) {
+        for (std::size_t k = 0; k < r.nearest.size(); ++k) {
+          const uint32_t sample = audited[first + k];
+          AuditRow row;
+          row.sample = sample;
+          row.side = split.side[sample];
+          row.nearest =
+              r.nearest[k] == SearchResult::kNone ? SearchResult::kNone : reference[r.nearest[k]];
+          row.max_similarity = r.max_similarity[k];
+          out.rows.push_back(row);
+          Sums& x = sums[row.side == SplitSide::test ? 0 : 1];
+          ++x.s.samples;
+          const double m = r.max_similarity[k];
+          x.sum_max += m;
+          for (std::size_t l = 0; l < opt.levels.size(); ++l)
+            if (m >= opt.levels[l]) x.s.frac_at_level[l] += 1;
+          if (r.offsets[k + 1] > r.offsets[k]) {
+            ++x.touching;
+            // Hits come best first: the first is the largest weight.
+            x.sum_overlap_max += as_weight(r.hits[r.offsets[k]].similarity);
+            // Summed in target order, as a graph's adjacency lists are.
+            w.clear();
+            for (uint64_t h = r.offsets[k]; h < r.offsets[k + 1]; ++h)
+              w.emplace_back(reference[r.hits[h].target], as_weight(r.hits[h].similarity));
+            std::sort(w.begin(), w.end());
+            for (const auto& e : w) x.sum_all += e.second;
+          }
+        }
+      });
+  for (Sums& x : sums) {
+    AuditSummary& s = x.s;
+    const SplitSide side = s.side;
+    const double sum_max = x.sum_max, sum_overlap_max = x.sum_overlap_max, sum_all = x.sum_all;
+    const uint64_t touching = x.touching;
     if (side == SplitSide::validation && s.samples == 0) continue;
     if (s.samples > 0) {
       const auto ns = static_cast<double>(s.samples);

@@ -7,6 +7,7 @@
 /// order.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -20,9 +21,13 @@
 #include "cleave/util.hpp"
 #include "kernels/align.hpp"
 #include "kernels/cosine_ops.hpp"
+#include "scheduler/plan.hpp"
+#include "scheduler/work_dir.hpp"
+#include "search/block_file.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/fp_computer.hpp"
 #include "similarity/seq_prefilter.hpp"
+#include "util/parallel_cancel.hpp"
 
 namespace cleave {
 
@@ -368,7 +373,8 @@ std::pair<std::vector<uint32_t>, std::vector<uint32_t>> sorted_with_positions(
 /// groups against chunks of partners small enough to stay in cache while
 /// the group's rows pass over them.
 void sweep(const Scorer& scorer, const Block& first, const Block& second, bool all_partners,
-           bool first_is_query, Searcher& searcher, const SearchOptions& opt, Progress* progress) {
+           bool first_is_query, Searcher& searcher, const SearchOptions& opt, Progress* progress,
+           ParallelCancel& cancel) {
   constexpr uint64_t kGroup = 8;
   const uint64_t n = first.size();
   const uint64_t chunk = std::max<uint64_t>(64, (uint64_t{256} << 10) / scorer.row_bytes());
@@ -379,6 +385,7 @@ void sweep(const Scorer& scorer, const Block& first, const Block& second, bool a
     uint64_t j0[kGroup];
 #pragma omp for schedule(dynamic, 1)
     for (std::ptrdiff_t g = 0; g < groups; ++g) {
+      if (cancel.stopped()) continue;
       const uint64_t i0 = static_cast<uint64_t>(g) * kGroup, i1 = std::min(n, i0 + kGroup);
       uint64_t from = second.size();
       for (uint64_t i = i0; i < i1; ++i) {
@@ -430,6 +437,7 @@ void sweep(const Scorer& scorer, const Block& first, const Block& second, bool a
       if (progress) progress->advance(i1 - i0);
     }
   }
+  cancel.check();
 }
 
 /// Whether a sequence search goes through the seed prefilter: as the
@@ -480,7 +488,7 @@ std::vector<std::vector<uint32_t>> prefilter_targets(const Scorer& scorer, const
 /// order of offers.
 void sweep_candidates(const Scorer& scorer, const Block& q, const Block& t,
                       const std::vector<std::vector<uint32_t>>& cand, bool by_index,
-                      Searcher& searcher) {
+                      Searcher& searcher, ParallelCancel& cancel) {
   const auto n = static_cast<std::ptrdiff_t>(q.size());
   const auto target_first = [&](std::ptrdiff_t i, uint32_t j) {
     return by_index && !(t.index[j] > q.index[i]);
@@ -496,6 +504,7 @@ void sweep_candidates(const Scorer& scorer, const Block& q, const Block& t,
     std::vector<uint32_t> after;
 #pragma omp for schedule(dynamic, 4) nowait
     for (std::ptrdiff_t i = 0; i < n; ++i) {
+      if (cancel.stopped()) continue;
       after.clear();
       for (uint32_t j : cand[static_cast<std::size_t>(i)])
         if (!target_first(i, j)) after.push_back(j);
@@ -506,12 +515,13 @@ void sweep_candidates(const Scorer& scorer, const Block& q, const Block& t,
 #pragma omp for schedule(dynamic, 4)
     for (std::ptrdiff_t j = 0; j < nr; ++j) {
       const auto& qs = reversed[static_cast<std::size_t>(j)];
-      if (qs.empty()) continue;
+      if (qs.empty() || cancel.stopped()) continue;
       scorer.score_list(t, static_cast<uint64_t>(j), q, qs, p.sims, p.scratch);
       for (std::size_t k = 0; k < qs.size(); ++k)
         searcher.offer(p, q.pos[qs[k]], t.pos[j], p.sims[k]);
     }
   }
+  cancel.check();
 }
 
 }  // namespace
@@ -524,30 +534,359 @@ uint64_t FeatureView::size() const {
   return sequences->size();
 }
 
-SearchResult search(const FeatureView& queries, const FeatureView& targets,
-                    const SearchOptions& opt, const std::vector<uint64_t>& target_rank) {
-  const uint64_t nq = queries.size(), nt = targets.size();
-  CLEAVE_EXPECTS(nq < SearchResult::kNone && nt < SearchResult::kNone,
-                 "{} queries and {} targets exceed the 32-bit sample index", nq, nt);
-  const Scorer scorer(queries, targets, opt);
-  Searcher searcher(nq, nt, opt, target_rank);
-  const Block q = scorer.gather(queries, iota_u32(nq), iota_u32(nq));
-  const Block t = scorer.gather(targets, iota_u32(nt), iota_u32(nt));
-  if (use_prefilter(scorer, q, t, opt.align)) {
-    const auto cand = prefilter_targets(scorer, q, t, queries.sequences->alphabet, opt);
-    sweep_candidates(scorer, q, t, cand, false, searcher);
-    return searcher.finish();
+namespace {
+
+namespace fs = std::filesystem;
+using detail::format_bytes;
+
+/// Digest of a dataset's features (the kind, the widths and every value).
+void checksum_features(Checksum& c, const FeatureView& v) {
+  if (v.fps) {
+    c.update("fingerprints");
+    c.update_value(v.fps->n_bits);
+    c.update_value(v.fps->words_per_fp);
+    c.update(v.fps->words.data(), v.fps->words.size() * sizeof(uint64_t));
+  } else if (v.embeddings) {
+    c.update("embeddings");
+    c.update_value(v.embeddings->n);
+    c.update_value(v.embeddings->dim);
+    c.update(v.embeddings->values.data(), v.embeddings->values.size() * sizeof(float));
+  } else {
+    c.update("sequences");
+    c.update_value(static_cast<int>(v.sequences->alphabet));
+    c.update(v.sequences->residues.data(), v.sequences->residues.size());
+    c.update(v.sequences->offsets.data(), v.sequences->offsets.size() * sizeof(uint64_t));
   }
-  std::optional<Progress> progress;
-  if (opt.progress) progress.emplace(opt.progress_label, nq);
-  sweep(scorer, q, t, true, true, searcher, opt, progress ? &*progress : nullptr);
-  if (progress) progress->finish();
-  return searcher.finish();
 }
 
-SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
-                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
-                           const std::vector<uint64_t>& target_rank) {
+template <class T>
+void checksum_list(Checksum& c, const std::vector<T>& v) {
+  c.update_value(static_cast<uint64_t>(v.size()));
+  c.update(v.data(), v.size() * sizeof(T));
+}
+
+/// One search, query block by query block: queries and targets are whole
+/// datasets (search()) or index lists into one (search_within(), `within`).
+class SearchRun {
+ public:
+  SearchRun(const FeatureView& queries, const FeatureView& targets,
+            const std::vector<uint32_t>* qlist, const std::vector<uint32_t>* tlist,
+            const SearchOptions& opt, const std::vector<uint64_t>& rank)
+      : qv_(queries),
+        tv_(targets),
+        qlist_(qlist),
+        tlist_(tlist),
+        within_(qlist != nullptr),
+        opt_(opt),
+        rank_(rank),
+        scorer_(queries, targets, opt) {
+    nq_ = within_ ? qlist->size() : queries.size();
+    nt_ = within_ ? tlist->size() : targets.size();
+    CLEAVE_EXPECTS(nq_ < SearchResult::kNone && nt_ < SearchResult::kNone,
+                   "{} queries and {} targets exceed the 32-bit sample index", nq_, nt_);
+    const Searcher check(0, nt_, opt, rank);  // validates threshold, top and ranks
+    (void)check;
+  }
+
+  void run(const SearchSink& sink);
+
+ private:
+  /// Working memory of one query in a block (per-thread state, features, results).
+  [[nodiscard]] uint64_t per_query_bytes() const;
+  [[nodiscard]] uint64_t auto_rows(uint64_t fixed) const;
+  void plan();
+  void prepare_prefilter();
+  SearchResult compute(uint64_t b);
+  [[nodiscard]] detail::BlockFileKey key(uint64_t b) const {
+    return {run_key_, b, b * rows_, std::min(nq_, (b + 1) * rows_)};
+  }
+  [[nodiscard]] uint64_t input_checksum() const;
+  [[nodiscard]] uint64_t result_bytes(const SearchResult& r) const {
+    return r.hits.size() * sizeof(SearchHit) +
+           r.nearest.size() * (sizeof(uint32_t) + sizeof(double) + sizeof(uint64_t));
+  }
+
+  const FeatureView& qv_;
+  const FeatureView& tv_;
+  const std::vector<uint32_t>* qlist_;
+  const std::vector<uint32_t>* tlist_;
+  const bool within_;
+  const SearchOptions& opt_;
+  const std::vector<uint64_t>& rank_;
+  const Scorer scorer_;
+  uint64_t nq_ = 0, nt_ = 0;
+
+  Block t_;      ///< every target
+  Block q_all_;  ///< every query, sequences only (pointers): the prefilter's input
+  bool prefilter_ = false;
+  bool cand_ready_ = false;
+  std::vector<std::vector<uint32_t>> cand_;  ///< by position in q_all_
+  std::vector<uint32_t> cand_row_;           ///< query position -> row of cand_
+
+  uint64_t budget_ = 0, fixed_ = 0, rows_ = 1, blocks_ = 0;
+  detail::SearchCheckpointParams params_;
+  uint64_t run_key_ = 0;
+  std::optional<detail::WorkDir> work_;
+  detail::SearchCheckpointState state_;
+  std::optional<Progress> progress_;
+  SearchReport rep_;
+};
+
+uint64_t SearchRun::input_checksum() const {
+  Checksum c;
+  c.update(within_ ? "within" : "search");
+  checksum_features(c, qv_);
+  if (within_) {
+    checksum_list(c, *qlist_);
+    checksum_list(c, *tlist_);
+  } else {
+    checksum_features(c, tv_);
+  }
+  c.update_value(static_cast<uint32_t>(opt_.measure));
+  const AlignOptions& a = opt_.align;
+  if (scorer_.sequences()) {
+    c.update_value(static_cast<int>(a.mode));
+    c.update_value(a.gap_open);
+    c.update_value(a.gap_extend);
+    c.update_value(a.match);
+    c.update_value(a.mismatch);
+    c.update_value(static_cast<int>(a.identity));
+    c.update_value(static_cast<int>(a.search));
+    c.update_value(a.sensitivity);
+    c.update_value(a.exhaustive_cells);
+  }
+  checksum_list(c, rank_);
+  return c.digest();
+}
+
+uint64_t SearchRun::per_query_bytes() const {
+  const auto threads = static_cast<uint64_t>(std::max(1, num_threads()));
+  const uint64_t per_thread = sizeof(double) + sizeof(uint32_t) + sizeof(std::vector<Candidate>) +
+                              uint64_t{4} * opt_.top * sizeof(Candidate);
+  return threads * per_thread + scorer_.row_bytes() + 3 * sizeof(uint64_t) +
+         uint64_t{opt_.top} * sizeof(SearchHit);
+}
+
+/// Queries per block when the caller leaves it open: enough groups of rows
+/// for every thread, about 64 blocks for a checkpoint's granularity, and no
+/// more than half the memory left after the targets allows (the other half
+/// is for the block's hits).
+uint64_t SearchRun::auto_rows(uint64_t fixed) const {
+  const auto threads = static_cast<uint64_t>(std::max(1, num_threads()));
+  const uint64_t cap = std::max<uint64_t>(1, (budget_ - fixed) / 2 / per_query_bytes());
+  uint64_t rows = std::max<uint64_t>(64 * threads, (nq_ + 63) / 64);
+  return std::max<uint64_t>(1, std::min({rows, cap, std::max<uint64_t>(nq_, 1)}));
+}
+
+void SearchRun::plan() {
+  budget_ = opt_.max_memory ? opt_.max_memory : detail::default_memory_budget();
+  if (within_) {
+    auto [ti, tp] = sorted_with_positions(*tlist_);
+    t_ = scorer_.gather(tv_, std::move(ti), std::move(tp));
+  } else {
+    t_ = scorer_.gather(tv_, iota_u32(nt_), iota_u32(nt_));
+  }
+  fixed_ = nt_ * (scorer_.row_bytes() + 2 * sizeof(uint32_t));
+  if (scorer_.sequences()) {
+    if (within_) {
+      auto [qi, qp] = sorted_with_positions(*qlist_);
+      q_all_ = scorer_.gather(qv_, std::move(qi), std::move(qp));
+    } else {
+      q_all_ = scorer_.gather(qv_, iota_u32(nq_), iota_u32(nq_));
+    }
+    prefilter_ = use_prefilter(scorer_, q_all_, t_, opt_.align);
+    if (!prefilter_) q_all_ = Block();
+  }
+  if (const uint64_t need = fixed_ + per_query_bytes(); budget_ < need)
+    CLEAVE_FAIL(out_of_memory,
+                "the search needs at least {} (the {} targets' features and one query's working "
+                "memory) but the memory budget is {}; raise the budget (--max-memory)",
+                format_bytes(need), nt_, format_bytes(budget_));
+  std::optional<detail::SearchCheckpointState> found;
+  if (!opt_.work_dir.empty()) {
+    work_.emplace(opt_.work_dir);
+    found = work_->load_search();
+  }
+  rows_ = opt_.block_rows;
+  if (rows_ == 0 && found) rows_ = found->params.block_rows;  // resume on the checkpoint's blocks
+  if (rows_ == 0) rows_ = auto_rows(fixed_);
+  blocks_ = (nq_ + rows_ - 1) / rows_;
+  if (work_) {
+    params_.input_checksum = input_checksum();
+    params_.threshold = opt_.threshold;
+    params_.top = opt_.top;
+    params_.queries = nq_;
+    params_.targets = nt_;
+    params_.block_rows = rows_;
+    params_.blocks = blocks_;
+    run_key_ = params_.digest();
+  }
+  state_.params = params_;
+  state_.done.assign(blocks_, 0);
+  if (found) {
+    work_->check_search_params(found->params, params_);
+    for (uint64_t b = 0; b < blocks_; ++b) {
+      if (!found->done[b]) continue;
+      const fs::path path = work_->block_path(b);
+      const auto rd = detail::read_block_file(path, key(b), nullptr);
+      if (!rd.ok) {
+        warn(fmt::format("{}: {}; computing block {} again", path.string(), rd.problem, b));
+        ++rep_.blocks_repaired;
+        continue;
+      }
+      state_.done[b] = 1;
+      ++rep_.blocks_resumed;
+    }
+  } else if (work_) {
+    work_->clear(false);  // block files a killed run wrote before its first checkpoint
+  }
+}
+
+void SearchRun::prepare_prefilter() {
+  if (!prefilter_ || cand_ready_) return;
+  cand_ = prefilter_targets(scorer_, q_all_, t_, qv_.sequences->alphabet, opt_);
+  cand_row_.assign(nq_, 0);
+  for (uint64_t k = 0; k < q_all_.size(); ++k) cand_row_[q_all_.pos[k]] = static_cast<uint32_t>(k);
+  cand_ready_ = true;
+}
+
+SearchResult SearchRun::compute(uint64_t b) {
+  const uint64_t p0 = b * rows_, p1 = std::min(nq_, p0 + rows_), rows = p1 - p0;
+  Block q;
+  if (within_) {
+    const std::vector<uint32_t> list(qlist_->begin() + static_cast<std::ptrdiff_t>(p0),
+                                     qlist_->begin() + static_cast<std::ptrdiff_t>(p1));
+    auto [qi, qp] = sorted_with_positions(list);
+    q = scorer_.gather(qv_, std::move(qi), std::move(qp));
+  } else {
+    std::vector<uint32_t> index(rows);
+    std::iota(index.begin(), index.end(), static_cast<uint32_t>(p0));
+    q = scorer_.gather(qv_, std::move(index), iota_u32(rows));
+  }
+  Searcher searcher(rows, nt_, opt_, rank_);
+  ParallelCancel cancel;
+  Progress* progress = progress_ ? &*progress_ : nullptr;
+  if (prefilter_) {
+    std::vector<std::vector<uint32_t>> cand(rows);
+    for (uint64_t k = 0; k < rows; ++k) cand[k] = std::move(cand_[cand_row_[p0 + q.pos[k]]]);
+    sweep_candidates(scorer_, q, t_, cand, within_, searcher, cancel);
+    if (progress) progress->advance(rows);
+  } else {
+    // Within one dataset: the pairs with the query first (query index <
+    // target index), then the rest with the target first, as the all-pairs
+    // graph orders every pair.
+    sweep(scorer_, q, t_, !within_, true, searcher, opt_, progress, cancel);
+    if (within_) sweep(scorer_, t_, q, false, false, searcher, opt_, progress, cancel);
+  }
+  SearchResult r = searcher.finish();
+  if (const uint64_t need = fixed_ + result_bytes(r); need > budget_)
+    CLEAVE_FAIL(out_of_memory,
+                "block {} of the search ({} queries) has {} hits, which need {} with the targets, "
+                "but the memory budget is {}; raise the budget (--max-memory) or the threshold, "
+                "or keep the best hits (--top){}",
+                b, rows, r.hits.size(), format_bytes(need), format_bytes(budget_),
+                work_ ? fmt::format("; finished blocks are kept in {} and will not be computed "
+                                    "again",
+                                    work_->dir().string())
+                      : "");
+  return r;
+}
+
+void SearchRun::run(const SearchSink& sink) {
+  plan();
+  uint64_t pending_rows = 0, pending_blocks = 0;
+  for (uint64_t b = 0; b < blocks_; ++b)
+    if (!state_.done[b]) {
+      pending_rows += std::min(nq_, (b + 1) * rows_) - b * rows_;
+      ++pending_blocks;
+    }
+  if (pending_blocks > 0) prepare_prefilter();  // before the bar: it draws its own
+  if (opt_.progress && pending_blocks > 0) {
+    std::string label = opt_.progress_label;
+    if (rep_.blocks_resumed)
+      label += fmt::format(" (resumed: {} of {} blocks done)", rep_.blocks_resumed, blocks_);
+    // Within one dataset, every block also passes over the targets (the
+    // pairs with the target first).
+    const uint64_t total = pending_rows + (within_ && !prefilter_ ? pending_blocks * t_.size() : 0);
+    progress_.emplace(label, total);
+  }
+  const CallHooks* hooks = current_call_hooks();
+  for (uint64_t b = 0; b < blocks_; ++b) {
+    check_cancelled(hooks);  // finished blocks stay checkpointed: a rerun resumes
+    SearchResult r;
+    bool have = false;
+    if (state_.done[b]) {
+      const fs::path path = work_->block_path(b);
+      const auto rd = detail::read_block_file(path, key(b), &r);
+      have = rd.ok;
+      if (!have) {
+        // Damaged since it was checked: compute it again.
+        warn(fmt::format("{}: {}; computing block {} again", path.string(), rd.problem, b));
+        ++rep_.blocks_repaired;
+        state_.done[b] = 0;
+        prepare_prefilter();
+      }
+    }
+    if (!have) {
+      r = compute(b);
+      ++rep_.blocks_computed;
+      if (work_) {
+        detail::write_block_file(work_->block_path(b), key(b), r);
+        state_.done[b] = 1;
+        work_->save_search(state_);
+      }
+    }
+    sink(b * rows_, r);
+  }
+  if (progress_) progress_->finish();
+  if (work_) work_->clear(true);
+  rep_.blocks = blocks_;
+  rep_.block_rows = rows_;
+  rep_.memory_budget = budget_;
+  if (opt_.report) *opt_.report = rep_;
+}
+
+/// Appends blocks into one result.
+class Collect {
+ public:
+  explicit Collect(uint64_t n) {
+    r_.offsets.assign(1, 0);
+    r_.offsets.reserve(n + 1);
+    r_.nearest.reserve(n);
+    r_.max_similarity.reserve(n);
+  }
+  void add(const SearchResult& b) {
+    const uint64_t base = r_.hits.size();
+    for (std::size_t k = 1; k < b.offsets.size(); ++k) r_.offsets.push_back(base + b.offsets[k]);
+    r_.hits.insert(r_.hits.end(), b.hits.begin(), b.hits.end());
+    r_.nearest.insert(r_.nearest.end(), b.nearest.begin(), b.nearest.end());
+    r_.max_similarity.insert(r_.max_similarity.end(), b.max_similarity.begin(),
+                             b.max_similarity.end());
+  }
+  SearchResult take() { return std::move(r_); }
+
+ private:
+  SearchResult r_;
+};
+
+}  // namespace
+
+void search_blocks(const FeatureView& queries, const FeatureView& targets, const SearchOptions& opt,
+                   const std::vector<uint64_t>& target_rank, const SearchSink& sink) {
+  SearchRun(queries, targets, nullptr, nullptr, opt, target_rank).run(sink);
+}
+
+SearchResult search(const FeatureView& queries, const FeatureView& targets,
+                    const SearchOptions& opt, const std::vector<uint64_t>& target_rank) {
+  Collect all(queries.size());
+  search_blocks(queries, targets, opt, target_rank,
+                [&](uint64_t, const SearchResult& b) { all.add(b); });
+  return all.take();
+}
+
+void search_within_blocks(const FeatureView& data, const std::vector<uint32_t>& queries,
+                          const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                          const std::vector<uint64_t>& target_rank, const SearchSink& sink) {
   const uint64_t n = data.size();
   std::vector<char> used(n, 0);
   for (const auto* list : {&queries, &targets})
@@ -556,25 +895,16 @@ SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>&
       CLEAVE_EXPECTS(!used[i], "sample {} is listed twice among queries and targets", i);
       used[i] = 1;
     }
-  const Scorer scorer(data, data, opt);
-  Searcher searcher(queries.size(), targets.size(), opt, target_rank);
-  auto [qi, qp] = sorted_with_positions(queries);
-  auto [ti, tp] = sorted_with_positions(targets);
-  const Block q = scorer.gather(data, std::move(qi), std::move(qp));
-  const Block t = scorer.gather(data, std::move(ti), std::move(tp));
-  if (use_prefilter(scorer, q, t, opt.align)) {
-    const auto cand = prefilter_targets(scorer, q, t, data.sequences->alphabet, opt);
-    sweep_candidates(scorer, q, t, cand, true, searcher);
-    return searcher.finish();
-  }
-  // Pairs with the query first (query index < target index), then the rest
-  // with the target first, as the all-pairs graph orders every pair.
-  std::optional<Progress> progress;
-  if (opt.progress) progress.emplace(opt.progress_label, q.size() + t.size());
-  sweep(scorer, q, t, false, true, searcher, opt, progress ? &*progress : nullptr);
-  sweep(scorer, t, q, false, false, searcher, opt, progress ? &*progress : nullptr);
-  if (progress) progress->finish();
-  return searcher.finish();
+  SearchRun(data, data, &queries, &targets, opt, target_rank).run(sink);
+}
+
+SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
+                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                           const std::vector<uint64_t>& target_rank) {
+  Collect all(queries.size());
+  search_within_blocks(data, queries, targets, opt, target_rank,
+                       [&](uint64_t, const SearchResult& b) { all.add(b); });
+  return all.take();
 }
 
 }  // namespace cleave
