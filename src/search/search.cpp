@@ -454,31 +454,52 @@ bool use_prefilter(const Scorer& scorer, const Block& q, const Block& t, const A
   return residues(q) * residues(t) > static_cast<double>(a.exhaustive_cells);
 }
 
-/// Candidate targets (positions in t) of every query (position in q) from
-/// the seed prefilter, run over the queries stored first and the targets
-/// after them.
-std::vector<std::vector<uint32_t>> prefilter_targets(const Scorer& scorer, const Block& q,
-                                                     const Block& t, Alphabet alphabet,
-                                                     const SearchOptions& opt) {
-  Sequences cat;
-  cat.alphabet = alphabet;
-  for (const Block* b : {&q, &t})
-    for (uint64_t k = 0; k < b->size(); ++k) {
-      cat.residues.insert(cat.residues.end(), b->seq[k], b->seq[k] + b->len[k]);
-      cat.offsets.push_back(cat.residues.size());
-    }
-  const double threshold = std::isfinite(opt.threshold) ? std::clamp(opt.threshold, 0.0, 1.0) : 0.0;
-  const align_detail::PrefilterParams params =
-      align_detail::prefilter_params(alphabet, resolved_identity(opt.align), threshold,
-                                     opt.align.sensitivity, opt.align.match, opt.align.mismatch);
-  const auto nq = static_cast<uint32_t>(q.size());
-  const align_detail::Candidates c = align_detail::prefilter_candidates(
-      cat, scorer.scheme(), params, num_threads(), opt.progress, nullptr, {nq, nq});
-  std::vector<std::vector<uint32_t>> out(q.size());
-  for (uint32_t i = 0; i < nq; ++i)
-    for (uint64_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) out[i].push_back(c.cols[k] - nq);
-  return out;
-}
+/// The seed prefilter of a search: the queries stored first and the
+/// targets after them, the seed index over the targets alone (built once),
+/// and the queries of each block scanned when the block is computed, so a
+/// resumed search does not scan its finished blocks again and only one
+/// block's candidates are held. The candidates are those of one scan of
+/// every query (CandidateScan: a target's candidates depend on its own
+/// seed hits alone).
+class TargetPrefilter {
+ public:
+  TargetPrefilter(const Scorer& scorer, const Block& q, const Block& t, Alphabet alphabet,
+                  const SearchOptions& opt)
+      : nq_(static_cast<uint32_t>(q.size())) {
+    cat_.alphabet = alphabet;
+    for (const Block* b : {&q, &t})
+      for (uint64_t k = 0; k < b->size(); ++k) {
+        cat_.residues.insert(cat_.residues.end(), b->seq[k], b->seq[k] + b->len[k]);
+        cat_.offsets.push_back(cat_.residues.size());
+      }
+    const double threshold =
+        std::isfinite(opt.threshold) ? std::clamp(opt.threshold, 0.0, 1.0) : 0.0;
+    const align_detail::PrefilterParams params =
+        align_detail::prefilter_params(alphabet, resolved_identity(opt.align), threshold,
+                                       opt.align.sensitivity, opt.align.match, opt.align.mismatch);
+    scan_ = std::make_unique<align_detail::CandidateScan>(
+        cat_, scorer.scheme(), align_detail::settle_seeds(cat_, params, {nq_, nq_}), num_threads(),
+        align_detail::TargetSlice{nq_, static_cast<uint32_t>(cat_.size())});
+  }
+
+  /// Candidate targets (positions in t) of the queries at positions `rows`
+  /// of q, in the order given.
+  std::vector<std::vector<uint32_t>> candidates(const std::vector<uint32_t>& rows) {
+    std::vector<uint32_t> sorted = rows;
+    std::sort(sorted.begin(), sorted.end());
+    const align_detail::Candidates c = scan_->rows(sorted, nq_, nullptr, nullptr);
+    std::vector<std::vector<uint32_t>> out(rows.size());
+    for (std::size_t k = 0; k < rows.size(); ++k)
+      for (uint64_t e = c.offsets[rows[k]]; e < c.offsets[rows[k] + 1]; ++e)
+        out[k].push_back(c.cols[e] - nq_);
+    return out;
+  }
+
+ private:
+  Sequences cat_;
+  uint32_t nq_;
+  std::unique_ptr<align_detail::CandidateScan> scan_;
+};
 
 /// Aligns every query with its candidate targets, each pair ordered as the
 /// graph orders it (the lower sample index as s1) when `by_index`, else the
@@ -619,9 +640,8 @@ class SearchRun {
   Block t_;      ///< every target
   Block q_all_;  ///< every query, sequences only (pointers): the prefilter's input
   bool prefilter_ = false;
-  bool cand_ready_ = false;
-  std::vector<std::vector<uint32_t>> cand_;  ///< by position in q_all_
-  std::vector<uint32_t> cand_row_;           ///< query position -> row of cand_
+  std::unique_ptr<TargetPrefilter> target_prefilter_;  ///< made for the first block computed
+  std::vector<uint32_t> cand_row_;                     ///< query position -> position in q_all_
 
   uint64_t budget_ = 0, fixed_ = 0, rows_ = 1, blocks_ = 0;
   detail::SearchCheckpointParams params_;
@@ -746,11 +766,11 @@ void SearchRun::plan() {
 }
 
 void SearchRun::prepare_prefilter() {
-  if (!prefilter_ || cand_ready_) return;
-  cand_ = prefilter_targets(scorer_, q_all_, t_, qv_.sequences->alphabet, opt_);
+  if (!prefilter_ || target_prefilter_) return;
+  target_prefilter_ =
+      std::make_unique<TargetPrefilter>(scorer_, q_all_, t_, qv_.sequences->alphabet, opt_);
   cand_row_.assign(nq_, 0);
   for (uint64_t k = 0; k < q_all_.size(); ++k) cand_row_[q_all_.pos[k]] = static_cast<uint32_t>(k);
-  cand_ready_ = true;
 }
 
 SearchResult SearchRun::compute(uint64_t b) {
@@ -770,8 +790,9 @@ SearchResult SearchRun::compute(uint64_t b) {
   ParallelCancel cancel;
   Progress* progress = progress_ ? &*progress_ : nullptr;
   if (prefilter_) {
-    std::vector<std::vector<uint32_t>> cand(rows);
-    for (uint64_t k = 0; k < rows; ++k) cand[k] = std::move(cand_[cand_row_[p0 + q.pos[k]]]);
+    std::vector<uint32_t> at(rows);
+    for (uint64_t k = 0; k < rows; ++k) at[k] = cand_row_[p0 + q.pos[k]];
+    const auto cand = target_prefilter_->candidates(at);
     sweep_candidates(scorer_, q, t_, cand, within_, searcher, cancel);
     if (progress) progress->advance(rows);
   } else {
@@ -803,7 +824,7 @@ void SearchRun::run(const SearchSink& sink) {
       pending_rows += std::min(nq_, (b + 1) * rows_) - b * rows_;
       ++pending_blocks;
     }
-  if (pending_blocks > 0) prepare_prefilter();  // before the bar: it draws its own
+  if (pending_blocks > 0) prepare_prefilter();  // the seed index, before the bar starts
   if (opt_.progress && pending_blocks > 0) {
     std::string label = opt_.progress_label;
     if (rep_.blocks_resumed)
