@@ -129,11 +129,17 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
     }
   }
   const uint64_t chunks = chunk_count(n, work.has_value(), parts);
-  // Slices for this budget, or the checkpoint's (any slicing gives the same
-  // graph; its tile files are the checkpoint's).
+  Checksum inputs;
+  inputs.update_value(align_detail::sequences_checksum(seqs, opt));
+  // The settled seeds too: a checkpoint of a cleave whose prefilter chose
+  // other seeds for these inputs is not reused.
+  inputs.update(parameters);
+  // Slices for this budget, or those of a checkpoint of these inputs (any
+  // slicing gives the same graph; its tile files are the checkpoint's).
   uint64_t n_slices = CandidateScan::slice_count(seqs, params, threads, budget);
-  if (found && found->params.tiles % chunks == 0 && found->params.tiles > 0)
-    n_slices = found->params.tiles / chunks;
+  const bool adopt = found && found->params.input_checksum == inputs.digest() &&
+                     found->params.tiles > 0 && found->params.tiles % chunks == 0;
+  if (adopt) n_slices = found->params.tiles / chunks;
   if (parts > 1) {
     dist::Writer w;
     w.put(n_slices);
@@ -145,17 +151,14 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
   for (const auto& sl : slices)
     if (const uint64_t need = CandidateScan::slice_bytes(seqs, params, threads, sl); need > budget)
       CLEAVE_FAIL(out_of_memory,
-                  "the checkpoint in {} was made with {} slices of the seed index, which need {} "
-                  "on {} threads, but the memory budget is {}; raise --max-memory or use another "
-                  "work directory",
-                  opt.work_dir.string(), n_slices, detail::format_bytes(need), threads,
-                  detail::format_bytes(budget));
+                  "{} slices of the seed index ({}) need {} on {} threads, but the memory budget "
+                  "is {}; raise --max-memory{}",
+                  n_slices,
+                  adopt ? fmt::format("those of the checkpoint in {}", opt.work_dir.string())
+                        : std::string("as rank 0 chose them"),
+                  detail::format_bytes(need), threads, detail::format_bytes(budget),
+                  adopt ? " or use another work directory" : "");
   const uint64_t units = slices.size() * chunks;
-  Checksum inputs;
-  inputs.update_value(align_detail::sequences_checksum(seqs, opt));
-  // The settled seeds too: a checkpoint of a cleave whose prefilter chose
-  // other seeds for these inputs is not reused.
-  inputs.update(parameters);
   const detail::CheckpointParams cp{inputs.digest(),
                                     Measure::identity,
                                     opt.threshold,

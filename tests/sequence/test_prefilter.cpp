@@ -1061,6 +1061,19 @@ TEST_F(PrefilterResume, SmallBudgetIndexesInSlices) {
             fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} of "
                         "{} tiles done)",
                         k, done.size(), 8 * k));
+  // A rerun with room for the whole index keeps the checkpoint's slices.
+  polls = 0;
+  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
+  const auto again = tiles();
+  ASSERT_FALSE(again.empty());
+  stages_.clear();
+  Context roomy = resume;
+  roomy.max_memory = 0;  // a quarter of RAM
+  expect_same_graph(dataset_graph(data_, o_, roomy), want_);
+  EXPECT_EQ(stages_.back(),
+            fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} of "
+                        "{} tiles done)",
+                        k, again.size(), 8 * k));
   // A checkpoint whose slices no longer fit the budget is refused.
   polls = 0;
   EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
@@ -1072,7 +1085,9 @@ TEST_F(PrefilterResume, SmallBudgetIndexesInSlices) {
     ADD_FAILURE() << "slices over the budget were used";
   } catch (const cleave::error& e) {
     EXPECT_EQ(e.code(), errc::out_of_memory);
-    EXPECT_NE(std::string(e.what()).find("slices of the seed index"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("slices of the seed index (those of the checkpoint in " +
+                                         work_.string()),
+              std::string::npos)
         << e.what();
   }
 }
