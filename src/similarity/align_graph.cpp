@@ -15,6 +15,7 @@
 
 #if CLEAVE_HAVE_CUDA
 #include "similarity/align_cuda.hpp"
+#include "similarity/align_survivor_cuda.hpp"
 #endif
 
 namespace cleave {
@@ -142,6 +143,12 @@ namespace align_detail {
 void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
                       const AlignOptions& opt, std::vector<TileResult>& results,
                       Progress* progress) {
+#if CLEAVE_HAVE_CUDA
+  // The survivor-alignment kernel, when the cuda backend is asked for by
+  // name (automatic stays on the CPU until it has run on a device).
+  if (opt.backend == Backend::cuda && resolve_backend(opt.backend) == Backend::cuda)
+    return align_candidates_cuda(seqs, cand, sc, opt, results, progress);
+#endif
   const auto n = static_cast<int64_t>(seqs.size());
   // Rows add to their thread's results, which the caller merges order-free:
   // skipped rows only matter when cancelled.
