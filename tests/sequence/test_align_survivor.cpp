@@ -127,6 +127,35 @@ HostExecutor expect_driver_matches(const Sequences& s, const Candidates& cand,
   return ex;
 }
 
+/// Each batch of the plan run by the kernel body on the CPU: every pair's
+/// score, matches and length equal align_batch's (row i as s1).
+void expect_batches_match_pairs(const Sequences& s, const Candidates& cand, const AlignOptions& opt,
+                                const align_detail::SurvivorLimits& limits = {}) {
+  const auto sc = align_detail::make_scheme(s.alphabet, opt);
+  const bool local = opt.mode == AlignMode::local;
+  HostExecutor ex(s, sc, local);
+  uint64_t pairs = 0;
+  for (const auto& b : align_detail::plan_survivor_batches(s, cand, sc, limits)) {
+    ex.submit(0, b);
+    const kernels::AlignStats* got = ex.wait(0);
+    for (const auto& c : b.chunks)
+      for (uint32_t l = 0; l < c.count; ++l) {
+        const uint32_t j = b.targets[c.first + l];
+        const uint8_t* t = s.data(j);
+        const auto tl = static_cast<int32_t>(s.length(j));
+        kernels::AlignStats want;
+        align_detail::align_batch(s.data(c.query), static_cast<int32_t>(s.length(c.query)), &t, &tl,
+                                  1, sc, local, &want);
+        const auto& g = got[c.first + l];
+        ASSERT_EQ(g.score, want.score) << c.query << " " << j << (b.wide ? " wide" : "");
+        ASSERT_EQ(g.matches, want.matches) << c.query << " " << j << (b.wide ? " wide" : "");
+        ASSERT_EQ(g.length, want.length) << c.query << " " << j << (b.wide ? " wide" : "");
+        ++pairs;
+      }
+  }
+  EXPECT_EQ(pairs, cand.count());
+}
+
 /// survivor_align (both column widths where they apply) against align_batch
 /// on every pair (i, j) of s, i as the query.
 void expect_step_matches(const Sequences& s, const AlignOptions& opt) {
@@ -275,10 +304,11 @@ TEST(SurvivorKernel, PlanCoversEveryPairOnceInSortedWarps) {
                   true);
         seen.emplace(c.query, j);
       }
-      if (k > 0)
+      if (k > 0) {
         EXPECT_GE(s.length(b.chunks[k - 1].query) *
                       s.length(b.targets[b.chunks[k - 1].first + b.chunks[k - 1].count - 1]),
                   s.length(c.query) * s.length(b.targets[c.first + c.count - 1]));
+      }
     }
     EXPECT_EQ(scratch, b.scratch_cells);
     EXPECT_EQ(dp, b.dp_cells);
@@ -305,8 +335,12 @@ TEST(SurvivorKernel, HarnessMatchesAlignCandidatesOnRandomSequences) {
       SCOPED_TRACE(fmt::format("{} {} {}", s == &dna ? "dna" : "protein",
                                opt.mode == AlignMode::local ? "local" : "global",
                                identity_kind_name(opt.identity)));
-      const auto ex = expect_driver_matches(*s, some_pairs(*s, 3), opt, small);
+      const auto cand = some_pairs(*s, 3);
+      const auto ex = expect_driver_matches(*s, cand, opt, small);
       EXPECT_GT(ex.submitted, 4);
+      // Pair by pair once a mode: the identity kind changes the DP only
+      // through full's leading gaps.
+      if (opt.identity != IdentityKind::shorter) expect_batches_match_pairs(*s, cand, opt, small);
     }
 }
 
@@ -322,9 +356,11 @@ TEST(SurvivorKernel, HarnessMatchesAlignCandidatesWithLongAndShortPairs) {
       opt.mode = mode ? AlignMode::local : AlignMode::global;
       opt.threshold = 0.2;
       SCOPED_TRACE(fmt::format("{} mode {}", s == &dna ? "dna" : "protein", mode));
-      const auto ex = expect_driver_matches(*s, some_pairs(*s, 1), opt);
+      const auto cand = some_pairs(*s, 1);
+      const auto ex = expect_driver_matches(*s, cand, opt);
       EXPECT_GT(ex.wide_batches, 0);
       EXPECT_LT(ex.wide_batches, ex.submitted);
+      expect_batches_match_pairs(*s, cand, opt);
     }
 }
 
