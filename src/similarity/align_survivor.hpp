@@ -9,6 +9,7 @@
 /// inputs go up and statistics come back) and records every pair with
 /// record_pair, as align_detail::align_candidates does on the CPU.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -39,10 +40,38 @@ struct SurvivorBatch {
   uint64_t dp_cells = 0;          ///< sum of n1 * n2
 };
 
+class SurvivorBatchBuilder;
+
 /// Cuts each row's candidates (sorted by target length) into warps of up to
-/// 32 pairs and packs the warps, row by row, into batches under `limits`;
-/// within a batch the warps run longest first. Throws, as align_batch does,
-/// for a pair too long to align.
+/// 32 pairs and packs the warps, row by row, into batches under `limits`
+/// (16-bit and 32-bit columns apart); within a batch the warps run longest
+/// first. Batches are made one at a time, so only those in flight are held.
+/// Throws, as align_batch does, for a pair too long to align.
+class SurvivorPlanner {
+ public:
+  SurvivorPlanner(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
+                  const SurvivorLimits& limits);
+  SurvivorPlanner(const SurvivorPlanner&) = delete;
+  SurvivorPlanner& operator=(const SurvivorPlanner&) = delete;
+  ~SurvivorPlanner();
+  /// The next batch into `out`; false once every pair is planned.
+  bool next(SurvivorBatch& out);
+
+ private:
+  void plan_row(uint64_t i);
+
+  const Sequences& seqs_;
+  const Candidates& cand_;
+  kernels::ScoreScheme sc_;
+  SurvivorLimits limits_;
+  std::deque<SurvivorBatch> ready_;
+  std::unique_ptr<SurvivorBatchBuilder> narrow_, wide_;
+  uint64_t rows_ = 0, row_ = 0;
+  bool flushed_ = false;
+  std::vector<uint32_t> row_targets_;
+};
+
+/// Every batch of a SurvivorPlanner at once.
 std::vector<SurvivorBatch> plan_survivor_batches(const Sequences& seqs, const Candidates& cand,
                                                  const kernels::ScoreScheme& sc,
                                                  const SurvivorLimits& limits);
