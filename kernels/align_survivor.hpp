@@ -30,9 +30,11 @@
 ///    the 32 lanes of a warp touch 32 consecutive cells) is sized from the
 ///    warp's own query; it is stored in 16 bits (SurvivorCell16) when every
 ///    DP value of every pair of the warp provably fits (align_detail::
-///    fits_int16, as the CPU's int16 lanes), else in 32 bits. Registers
-///    always hold 32-bit values: the 16-bit column halves the memory
-///    traffic, which is what bounds this loop.
+///    fits_int16, as the CPU's int16 lanes), else in 32 bits. Scores are
+///    32-bit in registers; with the 16-bit column, matches and length
+///    travel packed in one register (DpTriple). The 16-bit column halves
+///    the memory traffic, which with the ALU bounds this loop
+///    (bench/RESULTS.md 8b).
 #include <cstdint>
 
 #include "kernels/align.hpp"
@@ -256,7 +258,8 @@ inline constexpr uint32_t kSurvivorWarps = 4;
 /// from global memory (a warp-uniform address: one broadcast transaction).
 inline constexpr uint32_t kSurvivorStage = 1024;
 /// Target positions per strip (align_stats' kStrip): the column is read and
-/// written once per 4 cells, and 4 keeps the kernel near 64 registers.
+/// written once per 4 cells; 4 keeps the 16-bit kernels within 64
+/// registers (8 needs 87-93: bench/RESULTS.md 8b).
 inline constexpr int kSurvivorStrip = 4;
 
 template <class Cell>
