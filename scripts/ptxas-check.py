@@ -43,6 +43,8 @@ CUFILT = shutil.which("cu++filt") or shutil.which("c++filt")
 DYNAMIC_SMEM = {
     "FingerprintTileBody": 8 * 2 * 2 * 256 + 8 + 4 * (8 + 256 + 1000),
     "CosineThresholdBody": 8 + 4 * (8 + 256 + 2000),
+    # kernels/align_survivor.hpp: the matrix as int32 and 4 warps' query stages.
+    "SurvivorBody": 4 * 24 * 24 + 4 * 1024,
 }
 THIRD_PARTY_STACK_LIMIT = 64
 # Kernels of cleave's own allowed a stack frame, by name: none. (The

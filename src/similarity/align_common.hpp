@@ -84,6 +84,10 @@ void align_batch(const uint8_t* q, int32_t nq, const uint8_t* const* targets, co
                  std::size_t n_targets, const kernels::ScoreScheme& sc, bool local,
                  kernels::AlignStats* out);
 
+/// Largest magnitude any DP value (scores, gap states, counters) of a pair
+/// (n1, n2) reaches.
+int64_t dp_magnitude(int32_t n1, int32_t n2, const kernels::ScoreScheme& sc);
+
 /// Whether the int16 lanes hold every value of the DP of a pair (n1, n2).
 bool fits_int16(int32_t n1, int32_t n2, const kernels::ScoreScheme& sc);
 

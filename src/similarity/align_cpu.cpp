@@ -25,15 +25,6 @@ Bounds score_bounds(const kernels::ScoreScheme& sc) {
   return b;
 }
 
-/// Largest magnitude any DP value (scores, gap states, counters) reaches.
-int64_t dp_magnitude(int32_t n1, int32_t n2, const kernels::ScoreScheme& sc) {
-  const Bounds b = score_bounds(sc);
-  const int64_t step = std::max<int64_t>({-int64_t{b.smin}, sc.gap_extend, 1});
-  const int64_t low = 2 * int64_t{sc.gap_open} + sc.gap_extend + (int64_t{n1} + n2) * step;
-  const int64_t high = int64_t{std::min(n1, n2)} * b.smax + sc.gap_open;
-  return std::max({low, high, int64_t{n1} + n2});
-}
-
 bool have_avx2() {
 #if defined(__x86_64__) && defined(__GNUC__)
   static const bool yes = __builtin_cpu_supports("avx2");
@@ -44,6 +35,15 @@ bool have_avx2() {
 }
 
 }  // namespace
+
+/// Largest magnitude any DP value (scores, gap states, counters) reaches.
+int64_t dp_magnitude(int32_t n1, int32_t n2, const kernels::ScoreScheme& sc) {
+  const Bounds b = score_bounds(sc);
+  const int64_t step = std::max<int64_t>({-int64_t{b.smin}, sc.gap_extend, 1});
+  const int64_t low = 2 * int64_t{sc.gap_open} + sc.gap_extend + (int64_t{n1} + n2) * step;
+  const int64_t high = int64_t{std::min(n1, n2)} * b.smax + sc.gap_open;
+  return std::max({low, high, int64_t{n1} + n2});
+}
 
 bool fits_int16(int32_t n1, int32_t n2, const kernels::ScoreScheme& sc) {
   // The int16 sentinel is -16384; every value must stay well above it.

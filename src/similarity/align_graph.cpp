@@ -19,6 +19,7 @@
 
 #if CLEAVE_HAVE_CUDA
 #include "similarity/align_cuda.hpp"
+#include "similarity/align_survivor_cuda.hpp"
 #endif
 
 namespace cleave {
@@ -337,6 +338,17 @@ namespace align_detail {
 void align_candidates(const Sequences& seqs, const Candidates& cand, const kernels::ScoreScheme& sc,
                       const AlignOptions& opt, std::vector<TileResult>& results, Progress* progress,
                       const std::vector<uint32_t>* rows) {
+#if CLEAVE_HAVE_CUDA
+  // The survivor-alignment kernel, when the cuda backend is asked for by
+  // name (automatic stays on the CPU until it has run on a device). Rows
+  // without candidates cost it nothing, so a list of rows only changes how
+  // the bar advances: once for the list.
+  if (opt.backend == Backend::cuda && resolve_backend(opt.backend) == Backend::cuda) {
+    align_candidates_cuda(seqs, cand, sc, opt, results, rows ? nullptr : progress);
+    if (rows && progress) progress->advance(rows->size());
+    return;
+  }
+#endif
   const auto n = static_cast<int64_t>(rows ? rows->size() : seqs.size());
   // Rows add to their thread's results, which the caller merges order-free:
   // skipped rows only matter when cancelled.

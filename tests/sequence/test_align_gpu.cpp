@@ -10,6 +10,11 @@
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
 #include "seq_test_util.hpp"
+#include "similarity/align_common.hpp"
+#include "similarity/seq_prefilter.hpp"
+#if CLEAVE_HAVE_CUDA
+#include "similarity/align_survivor_cuda.hpp"
+#endif
 
 using namespace cleave;
 
@@ -103,3 +108,61 @@ TEST(GpuSequence, TilesInFlightMatchCpu) {
     expect_same_graph(c, sequence_graph(s, opt));
   }
 }
+
+// The prefiltered graph with its survivors aligned by the survivor kernel
+// (backend cuda by name) against the CPU's SIMD lanes.
+TEST(GpuSequence, PrefilteredGraphMatchesCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  Progress::set_quiet(true);
+  const auto prot =
+      seqtest::random_sequences(400, 20, 400, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 41);
+  const auto dna = seqtest::random_sequences(400, 20, 600, "ACGTN", Alphabet::dna, 42);
+  for (const Sequences* s : {&prot, &dna})
+    for (int mode = 0; mode < 2; ++mode) {
+      SCOPED_TRACE(fmt::format("{} {}", s == &dna ? "dna" : "protein", mode ? "local" : "global"));
+      AlignOptions opt;
+      opt.mode = mode ? AlignMode::local : AlignMode::global;
+      opt.threshold = 0.5;
+      opt.search = SearchMode::prefilter;
+      expect_backends_agree(*s, opt);
+    }
+}
+
+#if CLEAVE_HAVE_CUDA
+// The kernel itself on every pair of sequences of 1 to 5000 residues (16-
+// and 32-bit columns, queries in shared and in global memory) against
+// align_candidates, histogram and edges exactly.
+TEST(GpuSequence, SurvivorKernelMatchesAlignCandidates) {
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  const auto s =
+      seqtest::random_sequences(120, 1, 5000, "ARNDCQEGHILKMFPSTWYV", Alphabet::protein, 43);
+  align_detail::Candidates cand;
+  cand.offsets.push_back(0);
+  for (uint32_t i = 0; i < s.size(); ++i) {
+    for (uint32_t j = i + 1; j < s.size(); ++j) cand.cols.push_back(j);
+    cand.offsets.push_back(cand.cols.size());
+  }
+  for (int mode = 0; mode < 2; ++mode) {
+    SCOPED_TRACE(mode ? "local" : "global");
+    AlignOptions opt;
+    opt.mode = mode ? AlignMode::local : AlignMode::global;
+    opt.threshold = 0.0;  // every pair an edge: each pair's identity compared
+    const auto sc = align_detail::make_scheme(s.alphabet, opt);
+    std::vector<TileResult> cpu(2), gpu(1);
+    align_detail::align_candidates(s, cand, sc, opt, cpu, nullptr);
+    align_detail::align_candidates_cuda(s, cand, sc, opt, gpu, nullptr);
+    auto edges = [](const std::vector<TileResult>& r) {
+      std::vector<std::tuple<uint32_t, uint32_t, float>> e;
+      for (const auto& t : r)
+        for (const auto& x : t.edges) e.emplace_back(x.u, x.v, x.w);
+      std::sort(e.begin(), e.end());
+      return e;
+    };
+    auto hist = cpu[0].histogram;
+    hist.merge(cpu[1].histogram);
+    EXPECT_EQ(hist.counts, gpu[0].histogram.counts);
+    EXPECT_EQ(edges(cpu), edges(gpu));
+    EXPECT_EQ(edges(gpu).size(), cand.count());
+  }
+}
+#endif
