@@ -48,11 +48,29 @@ TileFileHeader make_header(const TileFileKey& key, uint64_t n_edges, const Histo
   return hd;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 }  // namespace
+
+ChecksummedReader::ChecksummedReader(const fs::path& path) : f_(std::fopen(path.c_str(), "rb")) {
+  if (!f_) open_problem_ = fmt::format("cannot open it: {}", std::strerror(errno));
+}
+
+ChecksummedReader::~ChecksummedReader() {
+  if (f_) std::fclose(f_);
+}
+
+bool ChecksummedReader::get(void* p, std::size_t bytes) {
+  if (std::fread(p, 1, bytes, f_) != bytes) return false;
+  sum_.update(p, bytes);
+  return true;
+}
+
+std::string ChecksummedReader::finish() {
+  uint64_t stored = 0;
+  if (std::fread(&stored, sizeof stored, 1, f_) != 1) return "truncated checksum";
+  if (stored != sum_.digest()) return "checksum mismatch";
+  if (std::fgetc(f_) != EOF) return "trailing bytes";
+  return {};
+}
 
 void fsync_directory(const fs::path& dir) {
   int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -84,17 +102,12 @@ void write_tile_file(const fs::path& path, const TileFileKey& key, const std::ve
 TileFileRead read_tile_file(const fs::path& path, const TileFileKey& key, const Histogram& shape,
                             std::vector<Edge>* edges, Histogram* histogram) {
   TileFileRead r;
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    r.problem = fmt::format("cannot open it: {}", std::strerror(errno));
+  ChecksummedReader in(path);
+  if (!in.open_problem().empty()) {
+    r.problem = in.open_problem();
     return r;
   }
-  Checksum sum;
-  auto get = [&](void* p, std::size_t bytes) {
-    if (std::fread(p, 1, bytes, f.get()) != bytes) return false;
-    sum.update(p, bytes);
-    return true;
-  };
+  const auto get = [&](void* p, std::size_t bytes) { return in.get(p, bytes); };
   TileFileHeader hd{};
   if (!get(&hd, sizeof hd)) {
     r.problem = "truncated header";
@@ -136,10 +149,7 @@ TileFileRead read_tile_file(const fs::path& path, const TileFileKey& key, const 
   }
   Histogram h = shape;
   if (!get(h.counts.data(), h.counts.size() * sizeof(uint64_t))) return fail("truncated histogram");
-  uint64_t stored = 0;
-  if (std::fread(&stored, sizeof stored, 1, f.get()) != 1) return fail("truncated checksum");
-  if (stored != sum.digest()) return fail("checksum mismatch");
-  if (std::fgetc(f.get()) != EOF) return fail("trailing bytes");
+  if (const std::string problem = in.finish(); !problem.empty()) return fail(problem.c_str());
   if (histogram) histogram->merge(h);
   r.ok = true;
   r.edges = hd.n_edges;

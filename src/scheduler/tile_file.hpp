@@ -6,11 +6,13 @@
 // under a temporary name, fsync'ed and renamed (AtomicFile), so a kill leaves
 // either no file or a whole one; the checksum catches any other damage.
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "cleave/scheduler.hpp"
+#include "cleave/util.hpp"
 
 namespace cleave::detail {
 
@@ -37,6 +39,29 @@ struct TileFileRead {
 /// expected bins and range.
 TileFileRead read_tile_file(const std::filesystem::path& path, const TileFileKey& key,
                             const Histogram& shape, std::vector<Edge>* edges, Histogram* histogram);
+
+/// @brief Reads a self-checking file (tile or search block) front to back:
+/// every byte read goes into a checksum that the file's last 8 bytes must
+/// equal, with nothing after them.
+class ChecksummedReader {
+ public:
+  explicit ChecksummedReader(const std::filesystem::path& path);
+  ~ChecksummedReader();
+  ChecksummedReader(const ChecksummedReader&) = delete;
+  ChecksummedReader& operator=(const ChecksummedReader&) = delete;
+  /// Empty when the file is open, else why it is not.
+  [[nodiscard]] const std::string& open_problem() const { return open_problem_; }
+  /// Reads `bytes` into `p` (and the checksum); false when the file ends first.
+  bool get(void* p, std::size_t bytes);
+  /// After the payload: empty when the stored checksum matches and nothing
+  /// follows it, else what is wrong.
+  [[nodiscard]] std::string finish();
+
+ private:
+  std::FILE* f_ = nullptr;
+  Checksum sum_;
+  std::string open_problem_;
+};
 
 /// fsync of a directory, so a rename inside it survives a power cut.
 void fsync_directory(const std::filesystem::path& dir);

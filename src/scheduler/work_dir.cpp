@@ -164,6 +164,16 @@ fs::path WorkDir::block_path(uint64_t index) const {
   return dir_ / fmt::format("{}{:08}.bin", kBlockPrefix, index);
 }
 
+void CheckpointText::corrupt(const std::string& why) const {
+  CLEAVE_FAIL(format, "{}: corrupt checkpoint ({}); remove it to start over", path.string(), why);
+}
+
+const std::string& CheckpointText::get(const char* key) const {
+  auto it = kv.find(key);
+  if (it == kv.end()) corrupt(std::string("no '") + key + "' line");
+  return it->second;
+}
+
 std::optional<CheckpointText> WorkDir::read_checkpoint(const char* heading) const {
   fs::path path = checkpoint_path();
   std::ifstream in(path, std::ios::binary);
@@ -197,6 +207,7 @@ std::optional<CheckpointText> WorkDir::read_checkpoint(const char* heading) cons
     corrupt("unknown heading");
   }
   CheckpointText out;
+  out.path = path;
   while (std::getline(lines, line)) {
     auto sp = line.find(' ');
     if (sp == std::string::npos) corrupt("malformed line '" + line + "'");
@@ -217,15 +228,8 @@ void WorkDir::write_checkpoint(const char* heading, const std::string& body) con
 std::optional<CheckpointState> WorkDir::load() const {
   std::optional<CheckpointText> text = read_checkpoint(kHeading);
   if (!text) return std::nullopt;
-  fs::path path = checkpoint_path();
-  auto corrupt = [&](const std::string& why) {
-    CLEAVE_FAIL(format, "{}: corrupt checkpoint ({}); remove it to start over", path.string(), why);
-  };
-  auto get = [&](const char* k) -> const std::string& {
-    auto it = text->kv.find(k);
-    if (it == text->kv.end()) corrupt(std::string("no '") + k + "' line");
-    return it->second;
-  };
+  const auto corrupt = [&](const std::string& why) { text->corrupt(why); };
+  const auto get = [&](const char* k) -> const std::string& { return text->get(k); };
   CheckpointState st;
   CheckpointParams& p = st.params;
   try {
@@ -280,15 +284,8 @@ void WorkDir::check_params(const CheckpointParams& found, const CheckpointParams
 std::optional<SearchCheckpointState> WorkDir::load_search() const {
   std::optional<CheckpointText> text = read_checkpoint(kSearchHeading);
   if (!text) return std::nullopt;
-  fs::path path = checkpoint_path();
-  auto corrupt = [&](const std::string& why) {
-    CLEAVE_FAIL(format, "{}: corrupt checkpoint ({}); remove it to start over", path.string(), why);
-  };
-  auto get = [&](const char* k) -> const std::string& {
-    auto it = text->kv.find(k);
-    if (it == text->kv.end()) corrupt(std::string("no '") + k + "' line");
-    return it->second;
-  };
+  const auto corrupt = [&](const std::string& why) { text->corrupt(why); };
+  const auto get = [&](const char* k) -> const std::string& { return text->get(k); };
   SearchCheckpointState st;
   SearchCheckpointParams& p = st.params;
   try {

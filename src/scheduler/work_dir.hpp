@@ -55,7 +55,12 @@ struct SearchCheckpointState {
 
 /// @brief A checkpoint file's lines after its heading, as key and value.
 struct CheckpointText {
+  std::filesystem::path path;
   std::map<std::string, std::string> kv;
+  /// Throws errc::format: the file is corrupt, for the reason given.
+  [[noreturn]] void corrupt(const std::string& why) const;
+  /// The value of line `key`; corrupt() when there is none.
+  [[nodiscard]] const std::string& get(const char* key) const;
 };
 
 /// @brief A work directory held for one run (an flock'ed lock file keeps a

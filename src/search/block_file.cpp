@@ -45,10 +45,6 @@ uint64_t file_bytes(uint64_t rows, uint64_t hits) {
   return sizeof(BlockFileHeader) + 8 * (rows + 1) + 12 * rows + 12 * hits + 8;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
 }  // namespace
 
 void write_block_file(const fs::path& path, const BlockFileKey& key, const SearchResult& b) {
@@ -83,17 +79,12 @@ void write_block_file(const fs::path& path, const BlockFileKey& key, const Searc
 
 BlockFileRead read_block_file(const fs::path& path, const BlockFileKey& key, SearchResult* out) {
   BlockFileRead r;
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    r.problem = fmt::format("cannot open it: {}", std::strerror(errno));
+  ChecksummedReader in(path);
+  if (!in.open_problem().empty()) {
+    r.problem = in.open_problem();
     return r;
   }
-  Checksum sum;
-  auto get = [&](void* p, std::size_t bytes) {
-    if (std::fread(p, 1, bytes, f.get()) != bytes) return false;
-    sum.update(p, bytes);
-    return true;
-  };
+  const auto get = [&](void* p, std::size_t bytes) { return in.get(p, bytes); };
   BlockFileHeader hd{};
   if (!get(&hd, sizeof hd)) {
     r.problem = "truncated header";
@@ -126,17 +117,8 @@ BlockFileRead read_block_file(const fs::path& path, const BlockFileKey& key, Sea
     r.problem = "truncated";
     return r;
   }
-  uint64_t stored = 0;
-  if (std::fread(&stored, sizeof stored, 1, f.get()) != 1) {
-    r.problem = "truncated checksum";
-    return r;
-  }
-  if (stored != sum.digest()) {
-    r.problem = "checksum mismatch";
-    return r;
-  }
-  if (std::fgetc(f.get()) != EOF) {
-    r.problem = "trailing bytes";
+  if (std::string problem = in.finish(); !problem.empty()) {
+    r.problem = std::move(problem);
     return r;
   }
   if (b.offsets.front() != 0 || b.offsets.back() != hd.n_hits) {
