@@ -642,8 +642,12 @@ uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
 struct CandidateScan::Impl {
   Impl(const Sequences& s, const kernels::ScoreScheme& scheme, PrefilterParams params, int t,
        TargetSlice sl)
-      : seqs(s), sc(scheme), p(std::move(params)), al(seed_alphabet(s.alphabet, p.reduce)),
-        threads(t), slice(sl) {}
+      : seqs(s),
+        sc(scheme),
+        p(std::move(params)),
+        al(seed_alphabet(s.alphabet, p.reduce)),
+        threads(t),
+        slice(sl) {}
   const Sequences& seqs;
   const kernels::ScoreScheme& sc;
   const PrefilterParams p;
