@@ -18,15 +18,24 @@ using cleave::GraphMeta;
 
 namespace {
 
-fs::path temp_dir() {
-  fs::path d =
+/// A fresh directory for one test, removed with what is in it at the end.
+struct TempDir {
+  fs::path path =
       fs::temp_directory_path() /
       ("cleave_graph_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
        "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+  TempDir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path operator/(const fs::path& name) const { return path / name; }
+};
 
 std::vector<Edge> random_edges(uint32_t n, std::size_t m, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -109,7 +118,7 @@ TEST(Graph, RejectsOutOfRangeEdges) {
 }
 
 TEST(GraphFile, RoundTripIsExactWithAndWithoutMmap) {
-  auto dir = temp_dir();
+  const TempDir dir;
   const uint32_t n = 500;
   std::vector<std::string> ids;
   for (uint32_t i = 0; i < n; ++i) ids.push_back("mol_" + std::to_string(i));
@@ -132,12 +141,12 @@ TEST(GraphFile, RoundTripIsExactWithAndWithoutMmap) {
     EXPECT_EQ(h.meta().measure, cleave::Measure::tanimoto);
   }
   // No temporary files are left behind.
-  for (const auto& e : fs::directory_iterator(dir))
+  for (const auto& e : fs::directory_iterator(dir.path))
     EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
 }
 
 TEST(GraphFile, DetectsCorruptionTruncationAndVersions) {
-  auto dir = temp_dir();
+  const TempDir dir;
   const uint32_t n = 200;
   Graph g = Graph::from_edges(n, random_edges(n, 1000, 3), meta_for(n));
   g.save(dir / "g.cgr");
