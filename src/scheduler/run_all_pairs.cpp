@@ -111,12 +111,8 @@ void AllPairsRun::setup(uint64_t n) {
   std::optional<detail::CheckpointState> found;
   if (!opt_.work_dir.empty()) {
     // Rank 0 holds the work directory; other ranks write tile files into it.
-    if (root) {
-      work_.emplace(opt_.work_dir);
-      found = work_->load();
-    } else {
-      work_.emplace(detail::WorkDir::attach(opt_.work_dir));
-    }
+    work_.emplace(detail::WorkDir::for_rank(opt_.work_dir));
+    if (root) found = work_->load();
   }
   uint64_t side = opt_.tile;
   if (found && side == 0) side = found->params.side;  // resume on the checkpoint's tiling

@@ -58,6 +58,11 @@ ChecksummedReader::~ChecksummedReader() {
   if (f_) std::fclose(f_);
 }
 
+std::string ChecksummedReader::start(void* header, std::size_t bytes) {
+  if (!open_problem_.empty()) return open_problem_;
+  return get(header, bytes) ? std::string() : std::string("truncated header");
+}
+
 bool ChecksummedReader::get(void* p, std::size_t bytes) {
   if (std::fread(p, 1, bytes, f_) != bytes) return false;
   sum_.update(p, bytes);
@@ -103,16 +108,9 @@ TileFileRead read_tile_file(const fs::path& path, const TileFileKey& key, const 
                             std::vector<Edge>* edges, Histogram* histogram) {
   TileFileRead r;
   ChecksummedReader in(path);
-  if (!in.open_problem().empty()) {
-    r.problem = in.open_problem();
-    return r;
-  }
   const auto get = [&](void* p, std::size_t bytes) { return in.get(p, bytes); };
   TileFileHeader hd{};
-  if (!get(&hd, sizeof hd)) {
-    r.problem = "truncated header";
-    return r;
-  }
+  if (r.problem = in.start(&hd, sizeof hd); !r.problem.empty()) return r;
   TileFileHeader want = make_header(key, hd.n_edges, shape);
   if (std::memcmp(&hd, &want, sizeof hd) != 0) {
     r.problem = "written by another run or for another tile";

@@ -49,8 +49,9 @@ class ChecksummedReader {
   ~ChecksummedReader();
   ChecksummedReader(const ChecksummedReader&) = delete;
   ChecksummedReader& operator=(const ChecksummedReader&) = delete;
-  /// Empty when the file is open, else why it is not.
-  [[nodiscard]] const std::string& open_problem() const { return open_problem_; }
+  /// Reads the file's header: empty when done, else why not (the file does
+  /// not open, or ends first).
+  [[nodiscard]] std::string start(void* header, std::size_t bytes);
   /// Reads `bytes` into `p` (and the checksum); false when the file ends first.
   bool get(void* p, std::size_t bytes);
   /// After the payload: empty when the stored checksum matches and nothing

@@ -135,6 +135,10 @@ WorkDir WorkDir::attach(fs::path dir) {
   return w;
 }
 
+WorkDir WorkDir::for_rank(fs::path dir) {
+  return dist::is_root() ? WorkDir(std::move(dir)) : attach(std::move(dir));
+}
+
 WorkDir::WorkDir(WorkDir&& o) noexcept
     : dir_(std::move(o.dir_)),
       lock_fd_(o.lock_fd_),

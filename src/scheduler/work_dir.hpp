@@ -76,6 +76,9 @@ class WorkDir {
   /// The directory another rank of the job holds (no lock, nothing created
   /// or removed): where this rank writes its tile files.
   static WorkDir attach(std::filesystem::path dir);
+  /// For a run over the ranks of a job: rank 0 holds (creates and locks)
+  /// the directory, and the other ranks attach to it.
+  static WorkDir for_rank(std::filesystem::path dir);
   ~WorkDir();
   WorkDir(WorkDir&& o) noexcept;
   WorkDir(const WorkDir&) = delete;

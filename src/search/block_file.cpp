@@ -80,16 +80,9 @@ void write_block_file(const fs::path& path, const BlockFileKey& key, const Searc
 BlockFileRead read_block_file(const fs::path& path, const BlockFileKey& key, SearchResult* out) {
   BlockFileRead r;
   ChecksummedReader in(path);
-  if (!in.open_problem().empty()) {
-    r.problem = in.open_problem();
-    return r;
-  }
   const auto get = [&](void* p, std::size_t bytes) { return in.get(p, bytes); };
   BlockFileHeader hd{};
-  if (!get(&hd, sizeof hd)) {
-    r.problem = "truncated header";
-    return r;
-  }
+  if (r.problem = in.start(&hd, sizeof hd); !r.problem.empty()) return r;
   const BlockFileHeader want = make_header(key, hd.n_hits);
   if (std::memcmp(&hd, &want, sizeof hd) != 0) {
     r.problem = "written by another run or for another block";

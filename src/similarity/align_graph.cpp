@@ -122,12 +122,8 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
   std::optional<detail::CheckpointState> found;
   if (!opt.work_dir.empty()) {
     // Rank 0 holds the work directory; other ranks write tile files into it.
-    if (root) {
-      work.emplace(opt.work_dir);
-      found = work->load();
-    } else {
-      work.emplace(detail::WorkDir::attach(opt.work_dir));
-    }
+    work.emplace(detail::WorkDir::for_rank(opt.work_dir));
+    if (root) found = work->load();
   }
   const uint64_t chunks = chunk_count(n, work.has_value(), parts);
   Checksum inputs;

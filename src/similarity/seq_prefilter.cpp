@@ -908,7 +908,7 @@ uint32_t CandidateScan::slice_count(const Sequences& seqs, const PrefilterParams
   for (;; ++count) {
     bool fit = true;
     for (const TargetSlice& sl : split(seqs, count))
-      fit = fit && slice_bytes(seqs, settled, threads, sl) <= budget;
+      fit = fit && fixed + per * (seqs.offsets[sl.end] - seqs.offsets[sl.begin]) <= budget;
     if (fit || count >= n) return count;
   }
 }

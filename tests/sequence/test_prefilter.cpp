@@ -825,7 +825,10 @@ class PrefilterResume : public ::testing::Test {
   }
   /// Interrupts a one-thread build at its stop_at-th cancel poll.
   void interrupt(uint64_t stop_at, const DatasetOptions& o) {
-    Context c = checkpointed(1);
+    interrupt(stop_at, o, checkpointed(1));
+  }
+  /// The same with the given context (its work directory and budget).
+  void interrupt(uint64_t stop_at, const DatasetOptions& o, Context c) {
     std::atomic<uint64_t> polls{0};
     c.cancelled = [&] { return ++polls >= stop_at; };
     try {
@@ -1044,39 +1047,27 @@ TEST_F(PrefilterResume, SmallBudgetIndexesInSlices) {
             std::vector<std::string>{fmt::format("sequence identity, prefiltered against {} index "
                                                  "slices",
                                                  k)});
-  // With checkpoints: 8 chunks of rows for each slice.
-  std::atomic<uint64_t> polls{0};
-  Context stopped = c;
-  stopped.work_dir = work_;
-  stopped.cancelled = [&] { return ++polls >= 600; };
-  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
-  const auto done = tiles();
-  ASSERT_GE(done.size(), 1u);
-  ASSERT_LT(done.size(), 8u * k);
-  stages_.clear();
+  // With checkpoints: 8 chunks of rows for each slice, resumed under the
+  // same budget and under one with room for the whole index (the
+  // checkpoint's slices are kept).
   Context resume = c;
   resume.work_dir = work_;
-  expect_same_graph(dataset_graph(data_, o_, resume), want_);
-  EXPECT_EQ(stages_.back(),
-            fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} of "
-                        "{} tiles done)",
-                        k, done.size(), 8 * k));
-  // A rerun with room for the whole index keeps the checkpoint's slices.
-  polls = 0;
-  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
-  const auto again = tiles();
-  ASSERT_FALSE(again.empty());
-  stages_.clear();
   Context roomy = resume;
   roomy.max_memory = 0;  // a quarter of RAM
-  expect_same_graph(dataset_graph(data_, o_, roomy), want_);
-  EXPECT_EQ(stages_.back(),
-            fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} of "
-                        "{} tiles done)",
-                        k, again.size(), 8 * k));
+  for (const Context* rerun : {&resume, &roomy}) {
+    interrupt(600, o_, resume);
+    const auto done = tiles();
+    ASSERT_GE(done.size(), 1u);
+    ASSERT_LT(done.size(), 8u * k);
+    stages_.clear();
+    expect_same_graph(dataset_graph(data_, o_, *rerun), want_);
+    EXPECT_EQ(stages_.back(),
+              fmt::format("sequence identity, prefiltered against {} index slices (resumed: {} "
+                          "of {} tiles done)",
+                          k, done.size(), 8 * k));
+  }
   // A checkpoint whose slices no longer fit the budget is refused.
-  polls = 0;
-  EXPECT_THROW(dataset_graph(data_, o_, stopped), cleave::error);
+  interrupt(600, o_, resume);
   ASSERT_FALSE(tiles().empty());
   Context tight = resume;
   tight.max_memory = fixed + (whole - fixed) / (4 * k);
