@@ -49,6 +49,7 @@
 #include "cleave/io.hpp"
 #include "cleave/paired.hpp"
 #include "cleave/partition.hpp"
+#include "cleave/search.hpp"
 #include "cleave/sequence.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/split.hpp"
@@ -833,6 +834,156 @@ SplitSet paired_splits(
   return out;
 }
 
+// ------------------------------------------------------------ search and audit
+
+/// Every query's hits, as cleave.search returns them.
+struct SearchHits {
+  std::vector<std::string> query_ids, target_ids;
+  cleave::SearchResult result;
+};
+
+/// What shapes a search's pair similarity, from the Python arguments: the
+/// dataset settings of both files (fingerprint measure, FASTA reading and
+/// alignment) plus the memory budget and checkpoint folder of the Call.
+struct SearchArgs {
+  std::optional<std::string> measure;
+  std::string alphabet, invalid;
+  AlignArgs align;
+  uint64_t block_rows;
+};
+
+cleave::DatasetOptions search_dataset_options(const SearchArgs& a) {
+  cleave::DatasetOptions o = sequence_options(a.alphabet, a.invalid, a.align);
+  if (a.measure) o.molecules.measure = cleave::measure_from_name(*a.measure);
+  o.min_samples = 1;
+  return o;
+}
+
+/// The search settings of features f, refusing a measure that does not apply.
+cleave::SearchOptions search_options_of(const SearchArgs& a, const cleave::DatasetOptions& o,
+                                        const cleave::FeatureView& f, const cleave::Context& ctx) {
+  if (a.measure && f.sequences)
+    throw nb::value_error("measure applies to fingerprints and embeddings, not sequences");
+  if (a.measure && f.embeddings && *a.measure != "cosine")
+    throw nb::value_error("embeddings are compared by cosine similarity only");
+  cleave::SearchOptions so = cleave::search_settings(o, f, ctx);
+  so.block_rows = a.block_rows;
+  return so;
+}
+
+/// A threshold in the measure's range ([-1, 1] for embeddings, else [0, 1]).
+double checked_threshold(double t, const cleave::FeatureView& f) {
+  const double lo = f.embeddings ? -1.0 : 0.0;
+  if (!(t >= lo && t <= 1.0))
+    throw nb::value_error(fmt::format("threshold must be in [{}, 1], got {}", lo, t).c_str());
+  return t;
+}
+
+SearchHits search(const nb::object& query, const nb::object& target,
+                  const std::optional<double>& threshold, uint32_t top, const SearchArgs& a) {
+  if (!threshold && top == 0) throw nb::value_error("give a threshold, top > 0 or both");
+  const std::string qp = path_string(query), tp = path_string(target);
+  const cleave::DatasetOptions o = search_dataset_options(a);
+  Call call(a.align.backend, a.align.max_memory, a.align.progress, a.align.work_dir);
+  return call.run([&] {
+    const cleave::Dataset q = cleave::load_dataset(qp, o, call.ctx);
+    const cleave::Dataset t = cleave::load_dataset(tp, o, call.ctx);
+    const cleave::FeatureView fq = cleave::dataset_features(q), ft = cleave::dataset_features(t);
+    cleave::SearchOptions so = search_options_of(a, o, fq, call.ctx);
+    if (threshold) so.threshold = checked_threshold(*threshold, fq);
+    so.top = top;
+    SearchHits h;
+    h.result = cleave::search(fq, ft, so, cleave::id_ranks(t.samples.ids));
+    h.query_ids = q.samples.ids;
+    h.target_ids = t.samples.ids;
+    return h;
+  });
+}
+
+/// One audited split as a dict: name, summary rows (one per side) and the
+/// nearest reference sample of each audited sample.
+nb::dict audit_dict(const cleave::AuditResult& r, const cleave::Samples& samples) {
+  nb::list summary;
+  for (const cleave::AuditSummary& s : r.summaries) {
+    nb::dict row;
+    row["side"] = cleave::split_side_name(s.side);
+    row["samples"] = s.samples;
+    row["reference"] = s.reference;
+    nb::dict frac;
+    for (std::size_t k = 0; k < r.levels.size(); ++k)
+      frac[nb::float_(r.levels[k])] = s.frac_at_level[k];
+    row["frac_ge"] = frac;
+    row["mean_max_similarity"] = s.mean_max_similarity;
+    row["overlap_frac"] = s.overlap_frac;
+    row["overlap_maxsim"] = s.overlap_maxsim;
+    row["overlap_meansim"] = s.overlap_meansim;
+    summary.append(row);
+  }
+  nb::list ids, sides, nearest;
+  std::vector<double> sim;
+  for (const cleave::AuditRow& row : r.rows) {
+    ids.append(samples.ids[row.sample]);
+    sides.append(cleave::split_side_name(row.side));
+    if (row.nearest == cleave::SearchResult::kNone)
+      nearest.append(nb::none());
+    else
+      nearest.append(samples.ids[row.nearest]);
+    sim.push_back(row.max_similarity);
+  }
+  nb::dict near;
+  near["id"] = ids;
+  near["side"] = sides;
+  near["nearest_train_id"] = nearest;
+  near["max_similarity"] = to_numpy(std::move(sim));
+  nb::dict d;
+  d["name"] = r.name;
+  d["summary"] = summary;
+  d["nearest"] = near;
+  return d;
+}
+
+nb::list audit(const nb::object& input, const nb::object& split,
+               const std::optional<nb::object>& out, const std::optional<double>& threshold,
+               const std::optional<std::vector<double>>& levels, const std::string& against,
+               const std::string& split_column, const std::optional<std::string>& split_id_column,
+               const SearchArgs& a) {
+  if (against != "train" && against != "train,validation")
+    throw nb::value_error(
+        fmt::format("against must be 'train' or 'train,validation', got '{}'", against).c_str());
+  if (levels) {
+    if (levels->empty()) throw nb::value_error("levels needs at least one level");
+    for (const double l : *levels)
+      if (!(l >= -1.0 && l <= 1.0))
+        throw nb::value_error(fmt::format("levels must be in [-1, 1], got {}", l).c_str());
+  }
+  const std::string ip = path_string(input), sp = path_string(split);
+  const std::optional<std::string> op =
+      out ? std::optional<std::string>(path_string(*out)) : std::nullopt;
+  cleave::DatasetOptions o = search_dataset_options(a);
+  o.min_samples = 2;
+  Call call(a.align.backend, a.align.max_memory, a.align.progress, a.align.work_dir);
+  cleave::Samples samples;
+  std::vector<cleave::AuditResult> audits = call.run([&] {
+    const cleave::Dataset data = cleave::load_dataset(ip, o, call.ctx);
+    const cleave::FeatureView f = cleave::dataset_features(data);
+    cleave::AuditOptions ao;
+    ao.search = search_options_of(a, o, f, call.ctx);
+    ao.threshold =
+        threshold ? checked_threshold(*threshold, f) : cleave::default_search_threshold(f);
+    if (levels) ao.levels = *levels;
+    ao.against_validation = against == "train,validation";
+    const auto splits =
+        cleave::read_splits(sp, data.samples, split_column, split_id_column.value_or(""));
+    auto r = cleave::audit_splits(f, data.samples, splits, ao);
+    if (op) cleave::write_audit(*op, data.samples, r, ao);
+    samples = data.samples;
+    return r;
+  });
+  nb::list result;
+  for (const cleave::AuditResult& r : audits) result.append(audit_dict(r, samples));
+  return result;
+}
+
 double auspc(const std::vector<double>& sp, const std::vector<double>& scores) {
   if (sp.size() != scores.size())
     throw nb::value_error(
@@ -1312,6 +1463,162 @@ NB_MODULE(_core, m) {
         "argument of the other kind or method raises ValueError. A bad row, a missing column "
         "or an id not in the FASTA raises ValueError naming file and line. write() writes the "
         "split set `cleave paired` writes.");
+  nb::class_<SearchHits>(
+      m, "SearchHits",
+      "What cleave.search found: every query's hits (targets with their similarity, best "
+      "first, ties by target id) and its nearest target.")
+      .def_prop_ro(
+          "query_ids", [](const SearchHits& h) { return h.query_ids; }, "Query ids (list of str).")
+      .def_prop_ro(
+          "target_ids", [](const SearchHits& h) { return h.target_ids; },
+          "Target ids (list of str).")
+      .def_prop_ro(
+          "offsets", [](const SearchHits& h) { return to_numpy(h.result.offsets); },
+          nb::rv_policy::automatic,
+          "uint64 array of n_queries + 1: the hits of query q are entries offsets[q] to "
+          "offsets[q + 1] - 1 of targets and similarity.")
+      .def_prop_ro(
+          "targets",
+          [](const SearchHits& h) {
+            std::vector<uint32_t> t(h.result.hits.size());
+            for (std::size_t k = 0; k < t.size(); ++k) t[k] = h.result.hits[k].target;
+            return to_numpy(std::move(t));
+          },
+          nb::rv_policy::automatic, "uint32 array: each hit's target, an index into target_ids.")
+      .def_prop_ro(
+          "similarity",
+          [](const SearchHits& h) {
+            std::vector<double> v(h.result.hits.size());
+            for (std::size_t k = 0; k < v.size(); ++k) v[k] = h.result.hits[k].similarity;
+            return to_numpy(std::move(v));
+          },
+          nb::rv_policy::automatic,
+          "float64 array: each hit's similarity, exact (the graph's weight before rounding to "
+          "float32).")
+      .def_prop_ro(
+          "nearest",
+          [](const SearchHits& h) {
+            std::vector<int64_t> v(h.result.nearest.size());
+            for (std::size_t k = 0; k < v.size(); ++k)
+              v[k] = h.result.nearest[k] == cleave::SearchResult::kNone
+                         ? -1
+                         : static_cast<int64_t>(h.result.nearest[k]);
+            return to_numpy(std::move(v));
+          },
+          nb::rv_policy::automatic,
+          "int64 array: each query's most similar target (ties by id), -1 without targets.")
+      .def_prop_ro(
+          "max_similarity", [](const SearchHits& h) { return to_numpy(h.result.max_similarity); },
+          nb::rv_policy::automatic,
+          "float64 array: each query's similarity to its nearest target (NaN without targets).")
+      .def(
+          "__len__", [](const SearchHits& h) { return h.result.hits.size(); }, "Number of hits.")
+      .def(
+          "to_frame",
+          [](const SearchHits& h) {
+            nb::list q, t;
+            std::vector<double> v;
+            v.reserve(h.result.hits.size());
+            for (std::size_t k = 0; k + 1 < h.result.offsets.size(); ++k)
+              for (uint64_t e = h.result.offsets[k]; e < h.result.offsets[k + 1]; ++e) {
+                q.append(h.query_ids[k]);
+                t.append(h.target_ids[h.result.hits[e].target]);
+                v.push_back(h.result.hits[e].similarity);
+              }
+            nb::dict d;
+            d["query_id"] = q;
+            d["target_id"] = t;
+            d["similarity"] = to_numpy(std::move(v));
+            return nb::module_::import_("pandas").attr("DataFrame")(d);
+          },
+          "The hits as a pandas DataFrame with the columns of `cleave search`'s TSV: query_id, "
+          "target_id, similarity; sorted by query, then by descending similarity.")
+      .def(
+          "write",
+          [](const SearchHits& h, const nb::object& path) {
+            const std::string p = path_string(path);
+            without_gil([&] {
+              cleave::AtomicFile file(p);
+              std::fputs(cleave::kHitsHeader, file.stream());
+              cleave::write_hits(file.stream(), h.query_ids, 0, h.target_ids, h.result);
+              file.commit();
+              return 0;
+            });
+          },
+          "path"_a,
+          "Writes the TSV `cleave search` writes, to a temporary name renamed into place.");
+
+  m.def(
+      "search",
+      [](const nb::object& query, const nb::object& target, std::optional<double> threshold,
+         uint32_t top, const std::optional<std::string>& measure, const std::string& alphabet,
+         const std::string& invalid, const std::string& align, std::optional<int> gap_open,
+         std::optional<int> gap_extend, int match, int mismatch, const std::string& identity,
+         const std::string& search_mode, std::optional<double> sensitivity, uint64_t max_memory,
+         const std::optional<std::string>& work_dir, uint64_t block_rows, bool progress) {
+        return search(query, target, threshold, top,
+                      SearchArgs{measure, alphabet, invalid,
+                                 AlignArgs{std::nullopt, align, identity, search_mode, gap_open,
+                                           gap_extend, match, mismatch, sensitivity, "auto",
+                                           max_memory, work_dir, progress},
+                                 block_rows});
+      },
+      "query"_a, "target"_a, "threshold"_a = nb::none(), "top"_a = 0, "measure"_a = nb::none(),
+      "alphabet"_a = "auto", "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
+      "gap_extend"_a = nb::none(), "match"_a = cleave::SequenceSettings{}.match,
+      "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
+      "search"_a = "auto", "sensitivity"_a = nb::none(), "max_memory"_a = 0,
+      "work_dir"_a = nb::none(), "block_rows"_a = 0, "progress"_a = false,
+      "Every query of one dataset file against every target of another, exact, as `cleave "
+      "search`: both files hold features of one kind (SMILES/FPS fingerprints, FASTA "
+      "sequences or NPY embeddings), compared as the graph compares them. threshold: keep "
+      "targets with similarity >= threshold; top: keep only each query's top best (ties by "
+      "target id); give either or both. measure: tanimoto (default), dice or cosine for "
+      "fingerprints. The sequence arguments are those of Graph.from_fasta (search: auto, "
+      "exhaustive or prefilter). max_memory: bytes for one block of queries (0: a quarter of "
+      "RAM); work_dir: checkpoint folder, so an interrupted search resumes; block_rows: "
+      "queries per block (0: from max_memory). Returns SearchHits. Releases the GIL; Ctrl-C "
+      "stops it with KeyboardInterrupt.");
+  m.def(
+      "audit",
+      [](const nb::object& input, const nb::object& split, const std::optional<nb::object>& out,
+         std::optional<double> threshold, const std::optional<std::vector<double>>& levels,
+         const std::string& against, const std::string& split_column,
+         const std::optional<std::string>& split_id_column,
+         const std::optional<std::string>& measure, const std::string& alphabet,
+         const std::string& invalid, const std::string& align, std::optional<int> gap_open,
+         std::optional<int> gap_extend, int match, int mismatch, const std::string& identity,
+         const std::string& search_mode, std::optional<double> sensitivity, uint64_t max_memory,
+         const std::optional<std::string>& work_dir, uint64_t block_rows, bool progress) {
+        return audit(input, split, out, threshold, levels, against, split_column, split_id_column,
+                     SearchArgs{measure, alphabet, invalid,
+                                AlignArgs{std::nullopt, align, identity, search_mode, gap_open,
+                                          gap_extend, match, mismatch, sensitivity, "auto",
+                                          max_memory, work_dir, progress},
+                                block_rows});
+      },
+      "input"_a, "split"_a, "out"_a = nb::none(), "threshold"_a = nb::none(),
+      "levels"_a = nb::none(), "against"_a = "train", "split_column"_a = "split",
+      "split_id_column"_a = nb::none(), "measure"_a = nb::none(), "alphabet"_a = "auto",
+      "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
+      "gap_extend"_a = nb::none(), "match"_a = cleave::SequenceSettings{}.match,
+      "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
+      "search"_a = "auto", "sensitivity"_a = nb::none(), "max_memory"_a = 0,
+      "work_dir"_a = nb::none(), "block_rows"_a = 0, "progress"_a = false,
+      "Audits an existing split of a dataset file, as `cleave audit`: each test (and "
+      "validation) sample's nearest reference sample and their exact similarity. split: a "
+      "folder with train.txt and test.txt (validation.txt optional), a CSV whose column "
+      "split_column holds train/valid/test (ids in split_id_column, default the first), or a "
+      "split set of `cleave split` / `cleave partition` (every split audited). threshold: "
+      "the graph threshold of the overlap columns (None: the graph default for the kind); "
+      "levels: similarities for the frac_ge fractions (None: 0.3, 0.4, ..., 1.0); against: "
+      "'train' or 'train,validation'. out: also write nearest.tsv, summary.tsv and "
+      "report.html there. The similarity and block arguments are those of search(). Returns "
+      "one dict per split: name, summary (a dict per side: side, samples, reference, frac_ge "
+      "{level: fraction}, mean_max_similarity, overlap_frac, overlap_maxsim, "
+      "overlap_meansim) and nearest (id, side, nearest_train_id with None when there is no "
+      "reference sample, max_similarity as a numpy array). Unknown or repeated ids in the "
+      "split raise ValueError naming file and line.");
   m.def("auspc", &auspc, "sp"_a, "scores"_a,
         "Area under the spectral performance curve: scores are averaged per spectral "
         "parameter (repeats), then integrated by the trapezoid rule over [min sp, max sp]; "

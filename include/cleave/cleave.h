@@ -41,6 +41,7 @@ typedef enum cleave_status {
 
 typedef struct cleave_graph_s* cleave_graph;
 typedef struct cleave_splits_s* cleave_splits;
+typedef struct cleave_hits_s* cleave_hits;
 
 /** Message of the last failed call on this thread ("" when none). */
 CLEAVE_API const char* cleave_last_error(void);
@@ -206,6 +207,13 @@ CLEAVE_API cleave_status cleave_splits_info(cleave_splits s, size_t k, cleave_sp
  *  in the split (k-fold partitions: the fold 0..K-1, or -1); n = node count. */
 CLEAVE_API cleave_status cleave_splits_assignment(cleave_splits s, size_t k, int8_t* side,
                                                   uint64_t n);
+/** Number of nodes the splits' assignments cover (the graph's nodes; for
+ *  paired data, the pairs). */
+CLEAVE_API cleave_status cleave_splits_nodes(cleave_splits s, uint64_t* n_nodes);
+/** Copies the id of node i (for paired data: pair i's id, as the CSV's id
+ *  column or the row number gives it; NUL-terminated, truncated to size)
+ *  into buf. */
+CLEAVE_API cleave_status cleave_splits_id(cleave_splits s, uint64_t i, char* buf, size_t size);
 /** Writes the split set directory (stats.tsv, sp_<p>_r<k>/, manifest.json). */
 CLEAVE_API cleave_status cleave_splits_write(cleave_splits s, const char* dir);
 CLEAVE_API void cleave_splits_destroy(cleave_splits s);
@@ -309,6 +317,85 @@ CLEAVE_API void cleave_paired_options_init(cleave_paired_options* opt);
 CLEAVE_API cleave_status cleave_paired_splits(const char* csv, const cleave_paired_options* opt,
                                               const double* ps, size_t n_ps, const uint64_t* seeds,
                                               size_t n_seeds, cleave_splits* out);
+
+/* ---- search and audit (cleave search, cleave audit) ---- */
+
+typedef struct cleave_search_options {
+  size_t struct_size; /**< sizeof(cleave_search_options): set by _init */
+  /** Hits are targets with similarity >= threshold; NAN (default): no
+   * threshold, then top must be > 0. */
+  double threshold;
+  uint32_t top; /**< k > 0: only the k most similar targets of each query; 0 (default): all hits */
+  /** Queries per block; 0 (default): chosen from the context's max_memory
+   * and threads (a resumed search keeps its checkpoint's). */
+  uint64_t block_rows;
+} cleave_search_options;
+
+CLEAVE_API void cleave_search_options_init(cleave_search_options* opt);
+
+/** Every query of one dataset file against every target of another, exact,
+ *  as `cleave search`: both files are read with data_opt (NULL: the
+ *  defaults; its threshold is not used) and must hold features of one kind
+ *  (SMILES/FPS fingerprints, FASTA sequences, NPY embeddings), compared as
+ *  the graph compares them (data_opt's measure; alignment identity with its
+ *  alignment settings; cosine). Ties between targets go to the smaller id.
+ *  The context's threads, max_memory, work_dir (each finished block of
+ *  queries is kept there and a rerun resumes), progress and cancel apply.
+ *  Every hit is held in *out; `cleave search` streams hits that would not
+ *  fit in memory to a file instead. */
+CLEAVE_API cleave_status cleave_search(const char* query_path, const char* target_path,
+                                       const cleave_graph_options* data_opt,
+                                       const cleave_search_options* opt, const cleave_context* ctx,
+                                       cleave_hits* out);
+/** Queries, targets and hits of a search (any pointer may be NULL). */
+CLEAVE_API cleave_status cleave_hits_size(cleave_hits h, uint64_t* n_queries, uint64_t* n_targets,
+                                          uint64_t* n_hits);
+/** Every query's hits: those of query q are entries offsets[q] to
+ *  offsets[q + 1] - 1 of targets (indices into the target file's samples)
+ *  and similarity, by descending similarity, ties by target id. offsets
+ *  takes n_queries + 1 values, the others n_hits; any may be NULL. */
+CLEAVE_API cleave_status cleave_hits_get(cleave_hits h, uint64_t* offsets, uint32_t* targets,
+                                         double* similarity);
+/** Each query's nearest target and their similarity (n_queries values
+ *  each; either may be NULL): UINT32_MAX and NaN when there are no targets. */
+CLEAVE_API cleave_status cleave_hits_nearest(cleave_hits h, uint32_t* nearest,
+                                             double* max_similarity);
+/** Copies the id of query q (or of target t), as cleave_graph_id does. */
+CLEAVE_API cleave_status cleave_hits_query_id(cleave_hits h, uint64_t q, char* buf, size_t size);
+CLEAVE_API cleave_status cleave_hits_target_id(cleave_hits h, uint64_t t, char* buf, size_t size);
+/** Writes the TSV `cleave search` writes (query_id, target_id, similarity
+ *  with six decimals), to a temporary name renamed into place. */
+CLEAVE_API cleave_status cleave_hits_write(cleave_hits h, const char* path);
+CLEAVE_API void cleave_hits_destroy(cleave_hits h);
+
+typedef struct cleave_audit_options {
+  size_t struct_size; /**< sizeof(cleave_audit_options): set by _init */
+  /** Graph threshold of the overlap columns (overlap_frac, ...); NAN
+   * (default): the graph's default for the kind (0.4 fingerprints, 0.3
+   * proteins, 0.9 DNA, 0.9 cosine). */
+  double threshold;
+  /** Levels of summary.tsv's frac_ge columns; NULL (default): 0.3, 0.4, ..., 1.0. */
+  const double* levels;
+  size_t n_levels;
+  int against_validation;      /**< 1: the reference is train and validation; 0 (default): train */
+  const char* split_column;    /**< CSV split: column of train/valid/test; NULL: "split" */
+  const char* split_id_column; /**< CSV split: column of ids; NULL: the first */
+} cleave_audit_options;
+
+CLEAVE_API void cleave_audit_options_init(cleave_audit_options* opt);
+
+/** Audits an existing split of a dataset file, as `cleave audit`: for each
+ *  test (and validation) sample its nearest reference sample and their
+ *  similarity, exact. split_path is a folder with train.txt and test.txt
+ *  (validation.txt optional), a CSV with a split column, or a split set of
+ *  `cleave split` / `cleave partition` (every split audited). Writes
+ *  out_dir/nearest.tsv, summary.tsv and report.html. Unknown or repeated
+ *  ids are CLEAVE_ERROR_FORMAT naming file and line. The context applies as
+ *  for cleave_search (a split set keeps one checkpoint folder per split). */
+CLEAVE_API cleave_status cleave_audit(const char* data_path, const char* split_path,
+                                      const cleave_graph_options* data_opt,
+                                      const cleave_audit_options* opt, const cleave_context* ctx,
+                                      const char* out_dir);
 
 /* ---- evaluation ---- */
 

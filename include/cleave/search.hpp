@@ -24,12 +24,14 @@
 /// validation) samples have a close train neighbour, which one, and how
 /// close, together with the overlap definitions `cleave split` reports.
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "cleave/dataset.hpp"
 #include "cleave/embedding.hpp"
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
@@ -151,6 +153,37 @@ void search_within_blocks(const FeatureView& data, const std::vector<uint32_t>& 
                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
                           const std::vector<uint64_t>& target_rank, const SearchSink& sink);
 
+/// @brief The features of a dataset: fingerprints (SMILES, FPS), sequences
+/// (FASTA) or embeddings (NPY).
+/// @throws cleave::error errc::invalid_argument naming the file for DMS and
+///   pairs inputs, which have none.
+FeatureView dataset_features(const Dataset& data);
+
+/// @brief The similarity settings a dataset's options give a search of
+/// features `f`: fingerprints by opt.molecules.measure, embeddings by
+/// cosine, sequences by identity with align_options(opt.sequences). ctx
+/// supplies the memory budget, work directory and progress; threshold and
+/// top are left unset.
+SearchOptions search_settings(const DatasetOptions& opt, const FeatureView& f,
+                              const Context& ctx = {});
+
+/// @brief The graph's default threshold for features `f` (0.4
+/// fingerprints, 0.9 embeddings, by alphabet for sequences).
+double default_search_threshold(const FeatureView& f);
+
+/// @brief Ranks that break ties by id: rank[i] is the position of ids[i]
+/// in byte order, so the smaller id wins a tie (as `cleave search` does).
+std::vector<uint64_t> id_ranks(const std::vector<std::string>& ids);
+
+/// @brief The header line of `cleave search`'s hits TSV.
+inline constexpr const char* kHitsHeader = "query_id\ttarget_id\tsimilarity\n";
+
+/// @brief Appends one block's hits to `out` as `cleave search` writes them:
+/// `query_id<TAB>target_id<TAB>similarity` (six decimals), queries
+/// [first_query, ...) of `query_ids`, targets by index into `target_ids`.
+void write_hits(std::FILE* out, const std::vector<std::string>& query_ids, uint64_t first_query,
+                const std::vector<std::string>& target_ids, const SearchResult& block);
+
 /// @brief Side of a sample in an existing split.
 enum class SplitSide : int8_t { none = -1, train = 0, validation = 1, test = 2 };
 const char* split_side_name(SplitSide s);
@@ -225,6 +258,13 @@ struct AuditResult {
 /// @brief Audits one split of a dataset.
 AuditResult audit(const FeatureView& data, const Samples& samples, const SplitAssignment& split,
                   const AuditOptions& opt);
+
+/// @brief Audits every split of a split set (read_splits), in order. With
+/// several splits and a work directory, each split keeps its checkpoint in
+/// the subfolder `split-<k>` of it (removed once that split is done).
+std::vector<AuditResult> audit_splits(const FeatureView& data, const Samples& samples,
+                                      const std::vector<SplitAssignment>& splits,
+                                      const AuditOptions& opt);
 
 /// @brief Writes DIR/nearest.tsv, DIR/summary.tsv and DIR/report.html for
 /// the audits (one split: as they are; several: nearest.tsv in a subfolder

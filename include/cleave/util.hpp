@@ -145,4 +145,22 @@ void check_cancelled(const CallHooks* hooks);
 void set_num_threads(int n);
 int num_threads();
 
+/// @brief Sets cleave's thread count for one call (threads > 0; 0 leaves
+/// it) and restores the previous count when it ends.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads) : before_(num_threads()), set_(threads > 0) {
+    if (set_) set_num_threads(threads);
+  }
+  ~ThreadCountScope() {
+    if (set_) set_num_threads(before_);
+  }
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int before_;
+  bool set_;
+};
+
 }  // namespace cleave

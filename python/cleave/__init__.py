@@ -17,6 +17,10 @@ Example::
 Paired data (drug-target or protein-protein pairs in a CSV) is split cold on
 one or both sides by :func:`paired_splits`, e.g.
 ``cleave.paired_splits("pairs.csv", cold="both", fasta="targets.fasta")``.
+
+Queries are searched against a target set by :func:`search` (e.g.
+``cleave.search("q.csv", "t.csv", threshold=0.4).to_frame()``), and an
+existing train/test split is audited by :func:`audit`.
 """
 
 from __future__ import annotations
@@ -28,15 +32,18 @@ from ._core import (
     DEFAULT_SP,
     CleaveWarning,
     Graph,
+    SearchHits,
     Split,
     SplitSet,
     __version__,
+    audit,
     auspc,
     cuda_available,
     have_rdkit,
     num_threads,
     paired_splits,
     partition,
+    search,
     set_num_threads,
     spectra_splits,
 )
@@ -46,16 +53,19 @@ __all__ = [
     "DEFAULT_SP",
     "CleaveWarning",
     "Graph",
+    "SearchHits",
     "Split",
     "SplitSet",
     "SpectraSplit",
     "__version__",
+    "audit",
     "auspc",
     "cuda_available",
     "have_rdkit",
     "num_threads",
     "paired_splits",
     "partition",
+    "search",
     "set_num_threads",
     "spectra_splits",
 ]

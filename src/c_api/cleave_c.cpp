@@ -19,6 +19,7 @@
 #include "cleave/io.hpp"
 #include "cleave/paired.hpp"
 #include "cleave/partition.hpp"
+#include "cleave/search.hpp"
 #include "cleave/similarity.hpp"
 #include "cleave/split.hpp"
 #include "cleave/util.hpp"
@@ -34,6 +35,11 @@ struct cleave_splits_s {
   std::vector<cleave::SplitResult> splits;
   std::optional<cleave::SplitSetLayout> layout;         // min-cut partitions, paired data
   std::string inputs_json = "{\"source\": \"C API\"}";  // the manifest's inputs
+};
+
+struct cleave_hits_s {
+  std::vector<std::string> query_ids, target_ids;
+  cleave::SearchResult result;
 };
 
 namespace {
@@ -134,7 +140,7 @@ cleave_status guarded(F&& f) noexcept {
 /// is reported as an error without touching freed memory. (Once destroyed, a
 /// handle's address may be reused by a later handle of the same kind; that
 /// one is then live and valid.)
-enum class handle_kind { graph, splits };
+enum class handle_kind { graph, splits, hits };
 std::mutex g_registry_mutex;
 std::unordered_map<const void*, handle_kind>& registry() {
   static auto* live = new std::unordered_map<const void*, handle_kind>;  // outlives atexit
@@ -175,6 +181,25 @@ cleave_splits_s& splits_of(cleave_splits s) {
   CLEAVE_EXPECTS(is_live(s, handle_kind::splits),
                  "not a live splits handle (destroyed, or not made by cleave_sweep)");
   return *s;
+}
+
+const cleave_hits_s& hits_of(cleave_hits h) {
+  CLEAVE_EXPECTS(h != nullptr, "hits handle is NULL");
+  CLEAVE_EXPECTS(is_live(h, handle_kind::hits),
+                 "not a live hits handle (destroyed, or not made by cleave_search)");
+  return *h;
+}
+
+/// Copies ids[i] (NUL-terminated, truncated to size) into buf; `what`
+/// names the kind of entry in the range message.
+void copy_id(const std::vector<std::string>& ids, uint64_t i, char* buf, size_t size,
+             const char* what) {
+  CLEAVE_EXPECTS(i < ids.size(), "{} {} out of range ({} {}s)", what, i, ids.size(), what);
+  CLEAVE_EXPECTS(buf != nullptr && size > 0, "buffer is NULL or empty");
+  const std::string& id = ids[i];
+  const std::size_t len = std::min(size - 1, id.size());
+  std::memcpy(buf, id.data(), len);
+  buf[len] = '\0';
 }
 
 template <class T>
@@ -544,15 +569,7 @@ cleave_status cleave_graph_size(cleave_graph g, uint64_t* n_nodes, uint64_t* n_e
 }
 
 cleave_status cleave_graph_id(cleave_graph g, uint64_t i, char* buf, size_t size) {
-  return guarded([&] {
-    const auto& gr = graph_of(g);
-    CLEAVE_EXPECTS(i < gr.num_nodes(), "node {} out of range ({} nodes)", i, gr.num_nodes());
-    CLEAVE_EXPECTS(buf != nullptr && size > 0, "buffer is NULL or empty");
-    const std::string& id = gr.ids()[i];
-    std::size_t len = std::min(size - 1, id.size());
-    std::memcpy(buf, id.data(), len);
-    buf[len] = '\0';
-  });
+  return guarded([&] { copy_id(graph_of(g).ids(), i, buf, size, "node"); });
 }
 
 void cleave_graph_destroy(cleave_graph g) {
@@ -797,8 +814,178 @@ cleave_status cleave_splits_write(cleave_splits s, const char* dir) {
   });
 }
 
+cleave_status cleave_splits_nodes(cleave_splits s, uint64_t* n_nodes) {
+  return guarded([&] {
+    require_out(n_nodes, "n_nodes");
+    *n_nodes = splits_of(s).graph.num_nodes();
+  });
+}
+
+cleave_status cleave_splits_id(cleave_splits s, uint64_t i, char* buf, size_t size) {
+  return guarded([&] { copy_id(splits_of(s).graph.ids(), i, buf, size, "node"); });
+}
+
 void cleave_splits_destroy(cleave_splits s) {
   if (s && unregister(s, handle_kind::splits)) delete s;
+}
+
+void cleave_search_options_init(cleave_search_options* opt) {
+  if (!opt) return;
+  std::memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->threshold = NAN;
+}
+
+void cleave_audit_options_init(cleave_audit_options* opt) {
+  if (!opt) return;
+  std::memset(opt, 0, sizeof *opt);
+  opt->struct_size = sizeof *opt;
+  opt->threshold = NAN;
+}
+
+namespace {
+
+/// A dataset to search: read with the caller's settings, a single query
+/// allowed.
+cleave::Dataset search_input(const char* path, const char* name, cleave::DatasetOptions o,
+                             const cleave::Context& ctx) {
+  CLEAVE_EXPECTS(path != nullptr, "{} is NULL", name);
+  o.min_samples = 1;
+  return cleave::load_dataset(path, o, ctx);
+}
+
+}  // namespace
+
+cleave_status cleave_search(const char* query_path, const char* target_path,
+                            const cleave_graph_options* data_opt, const cleave_search_options* opt,
+                            const cleave_context* ctx, cleave_hits* out) {
+  return guarded(ctx, [&] {
+    require_out(out, "out");
+    *out = nullptr;
+    CLEAVE_EXPECTS(opt != nullptr, "options are NULL (use cleave_search_options_init)");
+    CLEAVE_EXPECTS(opt->struct_size == sizeof(cleave_search_options),
+                   "search options struct_size {} is not one this library knows (expected {}); "
+                   "call cleave_search_options_init",
+                   opt->struct_size, sizeof(cleave_search_options));
+    CLEAVE_EXPECTS(!std::isnan(opt->threshold) || opt->top > 0,
+                   "give a threshold, top > 0 or both");
+    const cleave::DatasetOptions d = dataset_options(data_opt);
+    const cleave::Context c = context_of(ctx);
+    const cleave::ThreadCountScope threads(c.threads);
+    const cleave::Dataset q = search_input(query_path, "query_path", d, c);
+    const cleave::Dataset t = search_input(target_path, "target_path", d, c);
+    const cleave::FeatureView fq = cleave::dataset_features(q), ft = cleave::dataset_features(t);
+    cleave::SearchOptions so = cleave::search_settings(d, fq, c);
+    if (!std::isnan(opt->threshold)) {
+      const double lo = fq.embeddings ? -1.0 : 0.0;
+      CLEAVE_EXPECTS(opt->threshold >= lo && opt->threshold <= 1.0,
+                     "threshold {} is outside [{}, 1]", opt->threshold, lo);
+      so.threshold = opt->threshold;
+    }
+    so.top = opt->top;
+    so.block_rows = opt->block_rows;
+    auto h = std::make_unique<cleave_hits_s>();
+    h->result = cleave::search(fq, ft, so, cleave::id_ranks(t.samples.ids));
+    h->query_ids = q.samples.ids;
+    h->target_ids = t.samples.ids;
+    *out = register_handle(std::move(h), handle_kind::hits);
+  });
+}
+
+cleave_status cleave_hits_size(cleave_hits h, uint64_t* n_queries, uint64_t* n_targets,
+                               uint64_t* n_hits) {
+  return guarded([&] {
+    const cleave_hits_s& x = hits_of(h);
+    if (n_queries) *n_queries = x.query_ids.size();
+    if (n_targets) *n_targets = x.target_ids.size();
+    if (n_hits) *n_hits = x.result.hits.size();
+  });
+}
+
+cleave_status cleave_hits_get(cleave_hits h, uint64_t* offsets, uint32_t* targets,
+                              double* similarity) {
+  return guarded([&] {
+    const cleave::SearchResult& r = hits_of(h).result;
+    if (offsets) std::copy(r.offsets.begin(), r.offsets.end(), offsets);
+    for (std::size_t k = 0; k < r.hits.size(); ++k) {
+      if (targets) targets[k] = r.hits[k].target;
+      if (similarity) similarity[k] = r.hits[k].similarity;
+    }
+  });
+}
+
+cleave_status cleave_hits_nearest(cleave_hits h, uint32_t* nearest, double* max_similarity) {
+  return guarded([&] {
+    const cleave::SearchResult& r = hits_of(h).result;
+    if (nearest) std::copy(r.nearest.begin(), r.nearest.end(), nearest);
+    if (max_similarity) std::copy(r.max_similarity.begin(), r.max_similarity.end(), max_similarity);
+  });
+}
+
+cleave_status cleave_hits_query_id(cleave_hits h, uint64_t q, char* buf, size_t size) {
+  return guarded([&] { copy_id(hits_of(h).query_ids, q, buf, size, "query"); });
+}
+
+cleave_status cleave_hits_target_id(cleave_hits h, uint64_t t, char* buf, size_t size) {
+  return guarded([&] { copy_id(hits_of(h).target_ids, t, buf, size, "target"); });
+}
+
+cleave_status cleave_hits_write(cleave_hits h, const char* path) {
+  return guarded([&] {
+    CLEAVE_EXPECTS(path != nullptr, "path is NULL");
+    const cleave_hits_s& x = hits_of(h);
+    cleave::AtomicFile file(path);
+    std::fputs(cleave::kHitsHeader, file.stream());
+    cleave::write_hits(file.stream(), x.query_ids, 0, x.target_ids, x.result);
+    file.commit();
+  });
+}
+
+void cleave_hits_destroy(cleave_hits h) {
+  if (h && unregister(h, handle_kind::hits)) delete h;
+}
+
+cleave_status cleave_audit(const char* data_path, const char* split_path,
+                           const cleave_graph_options* data_opt, const cleave_audit_options* opt,
+                           const cleave_context* ctx, const char* out_dir) {
+  return guarded(ctx, [&] {
+    CLEAVE_EXPECTS(data_path != nullptr, "data_path is NULL");
+    CLEAVE_EXPECTS(split_path != nullptr, "split_path is NULL");
+    CLEAVE_EXPECTS(out_dir != nullptr, "out_dir is NULL");
+    CLEAVE_EXPECTS(opt != nullptr, "options are NULL (use cleave_audit_options_init)");
+    CLEAVE_EXPECTS(opt->struct_size == sizeof(cleave_audit_options),
+                   "audit options struct_size {} is not one this library knows (expected {}); "
+                   "call cleave_audit_options_init",
+                   opt->struct_size, sizeof(cleave_audit_options));
+    CLEAVE_EXPECTS((opt->levels != nullptr) == (opt->n_levels > 0),
+                   "levels and n_levels must both be given (or NULL and 0)");
+    const cleave::DatasetOptions d = dataset_options(data_opt);
+    const cleave::Context c = context_of(ctx);
+    const cleave::ThreadCountScope threads(c.threads);
+    const cleave::Dataset data = cleave::load_dataset(data_path, d, c);
+    const cleave::FeatureView f = cleave::dataset_features(data);
+    cleave::AuditOptions ao;
+    ao.search = cleave::search_settings(d, f, c);
+    const double lo = f.embeddings ? -1.0 : 0.0;
+    if (!std::isnan(opt->threshold)) {
+      CLEAVE_EXPECTS(opt->threshold >= lo && opt->threshold <= 1.0,
+                     "threshold {} is outside [{}, 1]", opt->threshold, lo);
+      ao.threshold = opt->threshold;
+    } else {
+      ao.threshold = cleave::default_search_threshold(f);
+    }
+    if (opt->levels) {
+      ao.levels.assign(opt->levels, opt->levels + opt->n_levels);
+      for (const double l : ao.levels)
+        CLEAVE_EXPECTS(l >= -1.0 && l <= 1.0, "level {} is outside [-1, 1]", l);
+    }
+    ao.against_validation = opt->against_validation != 0;
+    const auto splits = cleave::read_splits(split_path, data.samples,
+                                            opt->split_column ? opt->split_column : "split",
+                                            opt->split_id_column ? opt->split_id_column : "");
+    const auto audits = cleave::audit_splits(f, data.samples, splits, ao);
+    cleave::write_audit(out_dir, data.samples, audits, ao);
+  });
 }
 
 cleave_status cleave_auspc(const double* p, const double* score, size_t n, double* auspc) {

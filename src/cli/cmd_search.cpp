@@ -40,35 +40,18 @@ std::vector<OptionSpec> reader_options() {
   return out;
 }
 
-/// The features of an input, or an error for inputs without any.
-FeatureView features_of(const Dataset& in) {
-  FeatureView f;
-  if (in.fps) f.fps = &*in.fps;
-  if (in.embeddings) f.embeddings = &*in.embeddings;
-  if (in.sequences) f.sequences = &*in.sequences;
-  CLEAVE_EXPECTS(f.fps || f.embeddings || f.sequences,
-                 "{}: search and audit need features (SMILES, FPS, FASTA or NPY); DMS and pairs "
-                 "inputs have none",
-                 in.path.string());
-  return f;
-}
-
 /// Measure and alignment settings from the options, for features f.
 SearchOptions search_options_from(const Args& a, const FeatureView& f) {
-  SearchOptions o;
   check_sequence_options(a, f.sequences != nullptr);
   CLEAVE_EXPECTS(!a.has("measure") || !f.sequences, "--measure applies to fingerprints only");
-  if (f.sequences) {
-    o.measure = Measure::identity;
-    o.align = align_options(sequence_settings(a), f.sequences->alphabet);
-  } else {
-    o.measure = measure_from_name(a.has("measure") ? a.str("measure")
-                                                   : (f.embeddings ? "cosine" : "tanimoto"));
-    CLEAVE_EXPECTS(!f.embeddings || o.measure == Measure::cosine,
-                   "embeddings are compared by cosine similarity only");
-  }
-  o.progress = !Progress::quiet();
-  return o;
+  CLEAVE_EXPECTS(!f.embeddings || !a.has("measure") || a.str("measure") == "cosine",
+                 "embeddings are compared by cosine similarity only");
+  DatasetOptions d;
+  if (f.sequences) d.sequences = sequence_settings(a);
+  if (a.has("measure")) d.molecules.measure = measure_from_name(a.str("measure"));
+  Context ctx;
+  ctx.progress = !Progress::quiet();
+  return search_settings(d, f, ctx);
 }
 
 /// Memory budget, work directory and block size of a search.
@@ -93,12 +76,6 @@ void apply_block_options(const Args& a, SearchOptions& o) {
   if (a.has("work-dir")) o.work_dir = a.str("work-dir");
   if (a.has("block-rows"))
     o.block_rows = static_cast<uint64_t>(a.integer("block-rows", 1, 1L << 32));
-}
-
-/// The graph's default threshold for features f.
-double default_threshold(const FeatureView& f) {
-  if (f.sequences) return default_identity_threshold(f.sequences->alphabet);
-  return f.embeddings ? kDefaultEmbeddingThreshold : kDefaultFingerprintThreshold;
 }
 
 double threshold_from(const Args& a, const FeatureView& f) {
@@ -147,28 +124,22 @@ int cmd_search(const Args& a) {
   const OutputLock lock = lock_output_file(out);
   const Dataset q = load_input(a, a.str("query"), 1);
   const Dataset t = load_input(a, a.str("target"), 1);
-  const FeatureView fq = features_of(q), ft = features_of(t);
+  const FeatureView fq = dataset_features(q), ft = dataset_features(t);
   SearchOptions opt = search_options_from(a, fq);
   if (a.has("threshold")) opt.threshold = threshold_from(a, fq);
   if (a.has("top")) opt.top = static_cast<uint32_t>(a.integer("top", 1, 1L << 30));
   // Ties between targets go to the smaller id.
   const auto& tid = t.samples.ids;
-  std::vector<uint64_t> order(tid.size()), rank(tid.size());
-  std::iota(order.begin(), order.end(), uint64_t{0});
-  std::sort(order.begin(), order.end(), [&](uint64_t x, uint64_t y) { return tid[x] < tid[y]; });
-  for (uint64_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
+  const std::vector<uint64_t> rank = id_ranks(tid);
   apply_block_options(a, opt);
   // Hits go out block by block as the search finishes them; the file
   // appears, whole, only once every block is written.
   AtomicFile file(out);
   std::FILE* f = file.stream();
-  std::fputs("query_id\ttarget_id\tsimilarity\n", f);
+  std::fputs(kHitsHeader, f);
   uint64_t hits = 0;
   search_blocks(fq, ft, opt, rank, [&](uint64_t first, const SearchResult& r) {
-    for (uint64_t k = 0; k < r.nearest.size(); ++k)
-      for (uint64_t h = r.offsets[k]; h < r.offsets[k + 1]; ++h)
-        fmt::print(f, "{}\t{}\t{:.6f}\n", q.samples.ids[first + k], tid[r.hits[h].target],
-                   r.hits[h].similarity);
+    write_hits(f, q.samples.ids, first, tid, r);
     hits += r.hits.size();
   });
   file.commit();
@@ -181,10 +152,10 @@ int cmd_audit(const Args& a) {
   apply_common(a);
   const std::string out = a.str("out");
   const Dataset in = load_input(a);
-  const FeatureView f = features_of(in);
+  const FeatureView f = dataset_features(in);
   AuditOptions opt;
   opt.search = search_options_from(a, f);
-  opt.threshold = a.has("threshold") ? threshold_from(a, f) : default_threshold(f);
+  opt.threshold = a.has("threshold") ? threshold_from(a, f) : default_search_threshold(f);
   if (a.has("levels")) opt.levels = a.reals("levels", -1.0, 1.0);
   const std::string against = a.str("against");
   CLEAVE_EXPECTS(against == "train" || against == "train,validation",
@@ -193,17 +164,7 @@ int cmd_audit(const Args& a) {
   const std::vector<SplitAssignment> splits = read_splits(
       a.str("split"), in.samples, a.str("split-column"), a.str_or("split-id-column", ""));
   apply_block_options(a, opt.search);
-  std::vector<AuditResult> audits;
-  audits.reserve(splits.size());
-  const std::filesystem::path work = opt.search.work_dir;
-  for (std::size_t k = 0; k < splits.size(); ++k) {
-    // A split set: one checkpoint per split, in a subfolder of --work-dir.
-    AuditOptions o = opt;
-    if (!work.empty() && splits.size() > 1) o.search.work_dir = work / fmt::format("split-{}", k);
-    audits.push_back(audit(f, in.samples, splits[k], o));
-    std::error_code ec;
-    if (o.search.work_dir != work) std::filesystem::remove(o.search.work_dir, ec);  // if empty
-  }
+  const std::vector<AuditResult> audits = audit_splits(f, in.samples, splits, opt);
   // The output folder appears only once the audit has succeeded.
   const OutputLock lock = lock_output_dir(out);
   write_audit(out, in.samples, audits, opt);

@@ -113,6 +113,13 @@ int main(void) {
   EXPECT(cleave_paired_splits(ppi, &opt, ps, 3, seeds, 2, &s), CLEAVE_OK, NULL);
   CHECK(check_splits(s, (uint64_t)n_ppi, 1) > 0);
   CHECK(progress_calls > 0);
+  /* The nodes are the pairs, named by the CSV's id column. */
+  uint64_t nodes = 0;
+  char pair_id[8];
+  CHECK(cleave_splits_nodes(s, &nodes) == CLEAVE_OK && nodes == (uint64_t)n_ppi);
+  CHECK(cleave_splits_id(s, 1, pair_id, sizeof pair_id) == CLEAVE_OK && strcmp(pair_id, "x2") == 0);
+  EXPECT(cleave_splits_id(s, nodes, pair_id, sizeof pair_id), CLEAVE_ERROR_INVALID_ARGUMENT,
+         "out of range");
   cleave_splits_destroy(s);
   s = NULL;
   opt.method = "partition";
