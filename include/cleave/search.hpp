@@ -57,6 +57,10 @@ struct SearchReport {
   uint64_t blocks_computed = 0;  ///< computed by this run
   uint64_t blocks_repaired = 0;  ///< listed as done but damaged, computed again
   uint64_t memory_budget = 0;    ///< bytes
+  /// Sequences with the prefilter: slices of the targets' seed index (1:
+  /// the whole index; more when it did not fit the budget, each slice then
+  /// built again for every block); 0 without the prefilter.
+  uint64_t index_slices = 0;
 };
 
 /// @brief Options of search().

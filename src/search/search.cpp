@@ -463,9 +463,13 @@ bool use_prefilter(const Scorer& scorer, const Block& q, const Block& t, const A
 /// seed hits alone).
 class TargetPrefilter {
  public:
+  /// The prefilter's input (queries, then targets) and settled seeds; the
+  /// targets' index is planned to fit `index_budget` bytes, sliced into
+  /// consecutive targets when the whole does not (built by build() or,
+  /// sliced, one slice at a time in every candidates() call).
   TargetPrefilter(const Scorer& scorer, const Block& q, const Block& t, Alphabet alphabet,
-                  const SearchOptions& opt)
-      : nq_(static_cast<uint32_t>(q.size())) {
+                  const SearchOptions& opt, uint64_t index_budget)
+      : scheme_(scorer.scheme()), nq_(static_cast<uint32_t>(q.size())) {
     cat_.alphabet = alphabet;
     for (const Block* b : {&q, &t})
       for (uint64_t k = 0; k < b->size(); ++k) {
@@ -477,27 +481,71 @@ class TargetPrefilter {
     const align_detail::PrefilterParams params =
         align_detail::prefilter_params(alphabet, resolved_identity(opt.align), threshold,
                                        opt.align.sensitivity, opt.align.match, opt.align.mismatch);
-    scan_ = std::make_unique<align_detail::CandidateScan>(
-        cat_, scorer.scheme(), align_detail::settle_seeds(cat_, params, {nq_, nq_}), num_threads(),
-        align_detail::TargetSlice{nq_, static_cast<uint32_t>(cat_.size())});
+    settled_ = align_detail::settle_seeds(cat_, params, {nq_, nq_});
+    const align_detail::TargetSlice targets{nq_, static_cast<uint32_t>(cat_.size())};
+    const uint32_t count = align_detail::CandidateScan::slice_count(cat_, settled_, num_threads(),
+                                                                    index_budget, targets);
+    slices_ = align_detail::CandidateScan::split(cat_, count, targets);
+    for (const align_detail::TargetSlice& sl : slices_)
+      index_bytes_ = std::max(index_bytes_, align_detail::CandidateScan::slice_bytes(
+                                                cat_, settled_, num_threads(), sl));
+  }
+
+  /// Bytes of the prefilter's input (the sequences, copied) and of the
+  /// largest index slice.
+  [[nodiscard]] static uint64_t input_bytes(const Block& q, const Block& t) {
+    uint64_t residues = 0;
+    for (const Block* b : {&q, &t})
+      for (uint64_t k = 0; k < b->size(); ++k) residues += static_cast<uint64_t>(b->len[k]);
+    return residues + (q.size() + t.size() + 1) * sizeof(uint64_t);
+  }
+  [[nodiscard]] uint64_t bytes() const {
+    return cat_.residues.capacity() + cat_.offsets.capacity() * sizeof(uint64_t) + index_bytes_;
+  }
+  [[nodiscard]] std::size_t slices() const { return slices_.size(); }
+
+  /// Builds the whole index once, when it is not sliced.
+  void build() {
+    if (slices_.size() == 1 && !scan_)
+      scan_ = std::make_unique<align_detail::CandidateScan>(cat_, scheme_, settled_, num_threads(),
+                                                            slices_[0]);
   }
 
   /// Candidate targets (positions in t) of the queries at positions `rows`
-  /// of q, in the order given.
+  /// of q, in the order given. A target's candidates do not depend on the
+  /// slicing (each comes from its own seed hits), so they equal the whole
+  /// index's.
   std::vector<std::vector<uint32_t>> candidates(const std::vector<uint32_t>& rows) {
     std::vector<uint32_t> sorted = rows;
     std::sort(sorted.begin(), sorted.end());
-    const align_detail::Candidates c = scan_->rows(sorted, nq_, nullptr, nullptr);
     std::vector<std::vector<uint32_t>> out(rows.size());
-    for (std::size_t k = 0; k < rows.size(); ++k)
-      for (uint64_t e = c.offsets[rows[k]]; e < c.offsets[rows[k] + 1]; ++e)
-        out[k].push_back(c.cols[e] - nq_);
+    auto append = [&](align_detail::CandidateScan& scan) {
+      const align_detail::Candidates c = scan.rows(sorted, nq_, nullptr, nullptr);
+      for (std::size_t k = 0; k < rows.size(); ++k)
+        for (uint64_t e = c.offsets[rows[k]]; e < c.offsets[rows[k] + 1]; ++e)
+          out[k].push_back(c.cols[e] - nq_);
+    };
+    build();
+    if (scan_) {
+      append(*scan_);
+    } else {
+      // Slices in target order, so each query's candidates stay ascending.
+      for (const align_detail::TargetSlice& sl : slices_) {
+        check_cancelled(current_call_hooks());
+        align_detail::CandidateScan scan(cat_, scheme_, settled_, num_threads(), sl);
+        append(scan);
+      }
+    }
     return out;
   }
 
  private:
+  const kernels::ScoreScheme& scheme_;
   Sequences cat_;
   uint32_t nq_;
+  align_detail::PrefilterParams settled_;
+  std::vector<align_detail::TargetSlice> slices_;
+  uint64_t index_bytes_ = 0;
   std::unique_ptr<align_detail::CandidateScan> scan_;
 };
 
@@ -640,8 +688,8 @@ class SearchRun {
   Block t_;      ///< every target
   Block q_all_;  ///< every query, sequences only (pointers): the prefilter's input
   bool prefilter_ = false;
-  std::unique_ptr<TargetPrefilter> target_prefilter_;  ///< made for the first block computed
-  std::vector<uint32_t> cand_row_;                     ///< query position -> position in q_all_
+  std::unique_ptr<TargetPrefilter> target_prefilter_;  ///< planned with the memory budget
+  std::vector<uint32_t> cand_row_;  ///< query position -> position in q_all_ (once prepared)
 
   uint64_t budget_ = 0, fixed_ = 0, rows_ = 1, blocks_ = 0;
   detail::SearchCheckpointParams params_;
@@ -720,6 +768,17 @@ void SearchRun::plan() {
     prefilter_ = use_prefilter(scorer_, q_all_, t_, opt_.align);
     if (!prefilter_) q_all_ = Block();
   }
+  if (prefilter_) {
+    // The prefilter's copy of the sequences, and its seed index in half of
+    // what is left (the other half for the blocks), sliced when the
+    // targets' whole index does not fit there.
+    const uint64_t used = fixed_ + TargetPrefilter::input_bytes(q_all_, t_) + per_query_bytes();
+    const uint64_t index_budget = budget_ > used ? (budget_ - used) / 2 : 0;
+    target_prefilter_ = std::make_unique<TargetPrefilter>(
+        scorer_, q_all_, t_, qv_.sequences->alphabet, opt_, index_budget);
+    fixed_ += target_prefilter_->bytes();
+    rep_.index_slices = target_prefilter_->slices();
+  }
   if (const uint64_t need = fixed_ + per_query_bytes(); budget_ < need)
     CLEAVE_FAIL(out_of_memory,
                 "the search needs at least {} (the {} targets' features and one query's working "
@@ -766,9 +825,8 @@ void SearchRun::plan() {
 }
 
 void SearchRun::prepare_prefilter() {
-  if (!prefilter_ || target_prefilter_) return;
-  target_prefilter_ =
-      std::make_unique<TargetPrefilter>(scorer_, q_all_, t_, qv_.sequences->alphabet, opt_);
+  if (!prefilter_ || !cand_row_.empty()) return;
+  target_prefilter_->build();
   cand_row_.assign(nq_, 0);
   for (uint64_t k = 0; k < q_all_.size(); ++k) cand_row_[q_all_.pos[k]] = static_cast<uint32_t>(k);
 }
@@ -827,6 +885,7 @@ void SearchRun::run(const SearchSink& sink) {
   if (pending_blocks > 0) prepare_prefilter();  // the seed index, before the bar starts
   if (opt_.progress && pending_blocks > 0) {
     std::string label = opt_.progress_label;
+    if (rep_.index_slices > 1) label += fmt::format(" against {} index slices", rep_.index_slices);
     if (rep_.blocks_resumed)
       label += fmt::format(" (resumed: {} of {} blocks done)", rep_.blocks_resumed, blocks_);
     // Within one dataset, every block also passes over the targets (the

@@ -860,9 +860,15 @@ uint64_t CandidateScan::residue_bytes(const PrefilterParams& settled) {
   return settled.patterns.size() * 2 * sizeof(uint32_t) + sizeof(uint32_t);
 }
 
-std::vector<TargetSlice> CandidateScan::split(const Sequences& seqs, uint32_t count) {
-  // Slice k ends at the first sequence whose residues reach k/count of all.
-  const uint64_t n = seqs.size(), total = seqs.residues.size();
+std::vector<TargetSlice> CandidateScan::split(const Sequences& seqs, uint32_t count,
+                                              TargetSlice within) {
+  // Slice k ends at the first sequence whose residues (from the range's
+  // start) reach k/count of the range's.
+  const uint64_t first = within.begin;
+  const uint64_t last = std::min<uint64_t>(within.end, seqs.size());
+  const uint64_t n = last > first ? last - first : 0;
+  const uint64_t base = seqs.offsets[first];
+  const uint64_t total = n ? seqs.offsets[last] - base : 0;
   count = static_cast<uint32_t>(std::clamp<uint64_t>(count, 1, std::max<uint64_t>(n, 1)));
   std::vector<TargetSlice> out;
   uint64_t begin = 0;
@@ -870,9 +876,9 @@ std::vector<TargetSlice> CandidateScan::split(const Sequences& seqs, uint32_t co
     const uint64_t goal = total / count * k + total % count * k / count;  // floor(total k / count)
     // At least one sequence a slice, and one left for each later slice.
     uint64_t end = begin + 1;
-    while (end < n - (count - k) && seqs.offsets[end] < goal) ++end;
+    while (end < n - (count - k) && seqs.offsets[first + end] - base < goal) ++end;
     if (k == count) end = n;
-    out.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
+    out.push_back({static_cast<uint32_t>(first + begin), static_cast<uint32_t>(first + end)});
     begin = end;
   }
   return out;
@@ -885,14 +891,16 @@ uint64_t CandidateScan::slice_bytes(const Sequences& seqs, const PrefilterParams
 }
 
 uint32_t CandidateScan::slice_count(const Sequences& seqs, const PrefilterParams& settled,
-                                    int threads, uint64_t budget) {
+                                    int threads, uint64_t budget, TargetSlice within) {
   if (threads <= 0) threads = omp_get_max_threads();
-  const uint64_t n = seqs.size();
+  const uint64_t first = within.begin;
+  const uint64_t last = std::min<uint64_t>(within.end, seqs.size());
+  const uint64_t n = last > first ? last - first : 0;
   const uint64_t fixed = fixed_bytes(seqs, settled, threads);
   const uint64_t per = residue_bytes(settled);
   uint64_t longest = 0;
-  for (std::size_t i = 0; i < n; ++i) longest = std::max<uint64_t>(longest, seqs.length(i));
-  const uint64_t whole = fixed + per * seqs.residues.size();
+  for (uint64_t i = first; i < last; ++i) longest = std::max<uint64_t>(longest, seqs.length(i));
+  const uint64_t whole = fixed + per * (n ? seqs.offsets[last] - seqs.offsets[first] : 0);
   if (whole <= budget || n == 0) return 1;
   const uint64_t least = fixed + per * longest;
   if (budget < least)
@@ -900,14 +908,14 @@ uint32_t CandidateScan::slice_count(const Sequences& seqs, const PrefilterParams
                 "the sequence prefilter needs at least {} ({} of scan state for {} threads and "
                 "{} sequences, and {} bytes a residue of the longest sequence in the index) but "
                 "the memory budget is {}; raise --max-memory (the whole index would take {})",
-                detail::format_bytes(least), detail::format_bytes(fixed), threads, n, per,
+                detail::format_bytes(least), detail::format_bytes(fixed), threads, seqs.size(), per,
                 detail::format_bytes(budget), detail::format_bytes(whole));
   // The fewest equal slices whose largest fits (more when long sequences
   // make the slices uneven; n slices of one sequence each always fit).
   auto count = static_cast<uint32_t>((whole - fixed + (budget - fixed) - 1) / (budget - fixed));
   for (;; ++count) {
     bool fit = true;
-    for (const TargetSlice& sl : split(seqs, count))
+    for (const TargetSlice& sl : split(seqs, count, within))
       fit = fit && fixed + per * (seqs.offsets[sl.end] - seqs.offsets[sl.begin]) <= budget;
     if (fit || count >= n) return count;
   }

@@ -208,14 +208,16 @@ class CandidateScan {
   /// Bytes of a scan whose index holds `slice`.
   static uint64_t slice_bytes(const Sequences& seqs, const PrefilterParams& settled, int threads,
                               TargetSlice slice);
-  /// min(count, n) slices of consecutive targets, none empty, with about
-  /// equal residues; depends on nothing else.
-  static std::vector<TargetSlice> split(const Sequences& seqs, uint32_t count);
-  /// The fewest slices (split) whose scans each fit `budget` bytes: 1 when
-  /// the whole index fits. Throws errc::out_of_memory, saying what is
-  /// needed, when not even one sequence's slice fits.
+  /// min(count, n) slices of consecutive targets of `within` (default:
+  /// every sequence), none empty, with about equal residues; depends on
+  /// nothing else.
+  static std::vector<TargetSlice> split(const Sequences& seqs, uint32_t count,
+                                        TargetSlice within = {});
+  /// The fewest slices (split) of `within` whose scans each fit `budget`
+  /// bytes: 1 when its whole index fits. Throws errc::out_of_memory, saying
+  /// what is needed, when not even one sequence's slice fits.
   static uint32_t slice_count(const Sequences& seqs, const PrefilterParams& settled, int threads,
-                              uint64_t budget);
+                              uint64_t budget, TargetSlice within = {});
 
  private:
   struct Impl;

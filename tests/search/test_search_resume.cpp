@@ -265,6 +265,12 @@ class SearchBlocks : public ::testing::Test {
   Sequences sq_, st_, s_all_;
 };
 
+/// c under a memory budget.
+Case SlicedCase(Case c, uint64_t budget) {
+  c.opt.max_memory = budget;
+  return c;
+}
+
 TEST_F(SearchBlocks, IdenticalForEveryBlockSizeAndThreadCount) {
   for (const Case& c : cases()) {
     const std::string want = reference(c);
@@ -454,6 +460,59 @@ TEST_F(SearchBlocks, BlockSizeFollowsTheMemoryBudget) {
   } catch (const error& e) {
     EXPECT_EQ(e.code(), errc::out_of_memory);
     EXPECT_NE(std::string(e.what()).find("needs at least"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SearchBlocks, SlicedTargetIndexGivesTheSameHits) {
+  // The prefiltered cases: under a budget that cannot hold the targets'
+  // whole seed index, the index is sliced (and every block scans each
+  // slice), with the hits of the whole index, also when interrupted and
+  // resumed; a budget too small for one sequence's slice is refused.
+  for (const Case& c : cases()) {
+    if (c.opt.align.search != SearchMode::prefilter) continue;
+    const std::string want = reference(c);
+    for (const int threads : {1, 2}) {
+      ThreadGuard g(threads);
+      SearchOptions o = c.opt;
+      SearchReport rep;
+      o.report = &rep;
+      o.block_rows = 4;
+      EXPECT_EQ(bytes(c.all(o)), want) << c.name;
+      EXPECT_EQ(rep.index_slices, 1U) << c.name << ": the default budget holds the whole index";
+      // Bisect the budget (the index's fixed part dominates at this size)
+      // for one that slices the index at least 3 ways.
+      auto slices_at = [&](uint64_t budget) -> int64_t {
+        o.max_memory = budget;
+        try {
+          EXPECT_EQ(bytes(c.all(o)), want) << c.name << ", budget " << budget;
+          return static_cast<int64_t>(rep.index_slices);
+        } catch (const error& e) {
+          EXPECT_EQ(e.code(), errc::out_of_memory) << e.what();
+          EXPECT_NE(std::string(e.what()).find("prefilter"), std::string::npos) << e.what();
+          return -1;
+        }
+      };
+      uint64_t lo = 1000, hi = uint64_t{1} << 32, budget = 0;
+      ASSERT_EQ(slices_at(lo), -1);
+      ASSERT_EQ(slices_at(hi), 1);
+      while (budget == 0 && hi - lo > 1) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        const int64_t k = slices_at(mid);
+        if (k < 0)
+          lo = mid;
+        else if (k < 3)
+          hi = mid;
+        else
+          budget = mid;
+      }
+      ASSERT_GT(budget, 0U) << c.name << ": no budget slices the index 3 ways";
+      // Interrupted after 2 blocks and resumed under the same budget.
+      interrupt_after(SlicedCase(c, budget), 4, 2);
+      SearchReport resumed;
+      EXPECT_EQ(bytes(resume(SlicedCase(c, budget), resumed)), want) << c.name;
+      EXPECT_EQ(resumed.blocks_resumed, 2U);
+      EXPECT_GE(resumed.index_slices, 3U);
+    }
   }
 }
 

@@ -1012,6 +1012,22 @@ TEST(SeqPrefilter, SlicesOfTheTargetsGiveTheSameCandidates) {
       fewer_fit = fewer_fit && CandidateScan::slice_bytes(s, p, 2, sl) <= budget;
     EXPECT_FALSE(fewer_fit) << budget;
   }
+  // Slices of a range of the targets (a search's targets after its
+  // queries): consecutive, covering exactly the range, each fitting.
+  const align_detail::TargetSlice within{100, 180};
+  const uint64_t range_whole = CandidateScan::slice_bytes(s, p, 2, within);
+  EXPECT_EQ(CandidateScan::slice_count(s, p, 2, range_whole, within), 1u);
+  const uint64_t range_budget = fixed + (range_whole - fixed) / 4;
+  const uint32_t k = CandidateScan::slice_count(s, p, 2, range_budget, within);
+  EXPECT_GE(k, 4u);
+  const auto in_range = CandidateScan::split(s, k, within);
+  ASSERT_EQ(in_range.size(), k);
+  for (std::size_t j = 0; j < in_range.size(); ++j) {
+    EXPECT_EQ(in_range[j].begin, j == 0 ? within.begin : in_range[j - 1].end);
+    EXPECT_LT(in_range[j].begin, in_range[j].end);
+    EXPECT_LE(CandidateScan::slice_bytes(s, p, 2, in_range[j]), range_budget);
+  }
+  EXPECT_EQ(in_range.back().end, within.end);
   // Below one sequence's slice: refused, saying what is needed.
   try {
     uint32_t longest = 0;
