@@ -34,6 +34,7 @@
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
 #include "cleave/sequence.hpp"
+#include "cleave/split.hpp"
 
 namespace cleave {
 
@@ -98,6 +99,14 @@ struct SearchOptions {
   uint64_t block_rows = 0;
   /// Filled in when the search finishes, when set.
   SearchReport* report = nullptr;
+  /// Where pairs are computed. cpu: the threads of this machine. cuda
+  /// (fingerprints only): the query x target kernel of
+  /// kernels/search_kernel.hpp on the device; results, blocks, checkpoints
+  /// and top k are identical to cpu's, and a checkpoint of either backend
+  /// resumes on the other. It throws errc::cuda when no device is usable
+  /// and errc::invalid_argument for embeddings and sequences. automatic:
+  /// cpu for now, since no run on a device has validated the kernel yet.
+  Backend backend = Backend::automatic;
 };
 
 /// @brief One hit: a target index and the pair's similarity.

@@ -68,7 +68,17 @@ SearchOptions search_options_from(const Args& a, const FeatureView& f) {
                    "embeddings are compared by cosine similarity only");
   }
   o.progress = !Progress::quiet();
+  o.backend = backend_from_name(a.str("backend"));
   return o;
+}
+
+/// --backend of search and audit.
+std::vector<OptionSpec> backend_options() {
+  return {{"backend", "NAME",
+           "auto, cpu or cuda. cuda: fingerprints on the GPU's query x target kernel, results "
+           "identical to cpu (fails without a usable device; embeddings and sequences are cpu "
+           "only). auto: cpu, since no run on a device has validated the kernel yet",
+           "auto"}};
 }
 
 /// Memory budget, work directory and block size of a search.
@@ -116,6 +126,7 @@ std::vector<OptionSpec> search_cmd_options() {
                reader_options(),
                measure_options(),
                block_options(),
+               backend_options(),
                common_options()});
 }
 
@@ -137,6 +148,7 @@ std::vector<OptionSpec> audit_cmd_options() {
                 {"against", "SIDES", "reference side: train, or train,validation", "train"}},
                measure_options(),
                block_options(),
+               backend_options(),
                common_options()});
 }
 
