@@ -74,32 +74,25 @@ template <bool kDice>
 struct RatioOrder {
   /// num / den of the pair, den > 0; the empty pair (key 0) as its
   /// finish(): 1 / 1 for Tanimoto, 0 / 1 for Dice.
-  CLEAVE_HD CLEAVE_INLINE static void ratio(uint32_t pa, uint32_t pb, uint32_t c, uint64_t& num,
-                                            uint64_t& den) {
-    const uint32_t key = kDice ? pa + pb : pa + pb - c;
-    if (key == 0) {
-      num = kDice ? 0 : 1;
-      den = 1;
-      return;
-    }
-    num = kDice ? 2 * uint64_t{c} : c;
-    den = key;
+  struct Key {
+    uint64_t num, den;
+  };
+  CLEAVE_HD CLEAVE_INLINE static Key key(uint32_t pa, uint32_t pb, uint32_t c) {
+    const uint32_t k = kDice ? pa + pb : pa + pb - c;
+    if (k == 0) return {kDice ? 0u : 1u, 1};
+    return {kDice ? 2 * uint64_t{c} : c, k};
   }
-  /// -1, 0, 1 as sim(pb1, c1) <, ==, > sim(pb2, c2) (products below 2^52).
-  CLEAVE_HD CLEAVE_INLINE static int cmp(uint32_t pa, uint32_t pb1, uint32_t c1, uint32_t pb2,
-                                         uint32_t c2) {
-    uint64_t n1, d1, n2, d2;
-    ratio(pa, pb1, c1, n1, d1);
-    ratio(pa, pb2, c2, n2, d2);
-    const uint64_t x = n1 * d2, y = n2 * d1;
-    return x < y ? -1 : (x > y ? 1 : 0);
+  /// -1, 0, 1 as x <, ==, > y (cross products below 2^52).
+  CLEAVE_HD CLEAVE_INLINE static int cmp(const Key& x, const Key& y) {
+    const uint64_t l = x.num * y.den, r = y.num * x.den;
+    return l < r ? -1 : (l > r ? 1 : 0);
   }
   /// sim >= threshold, from the integer table.
-  CLEAVE_HD CLEAVE_INLINE static bool reaches(uint32_t pa, uint32_t pb, uint32_t c,
+  CLEAVE_HD CLEAVE_INLINE static bool reaches(uint32_t pa, uint32_t pb, uint32_t c, const Key&,
                                               const IntFinish& f) {
-    const uint32_t key = kDice ? pa + pb : pa + pb - c;
-    if (key == 0) return f.empty_hit;
-    return c >= load_ro(f.hit_from + key);
+    const uint32_t k = kDice ? pa + pb : pa + pb - c;
+    if (k == 0) return f.empty_hit;
+    return c >= load_ro(f.hit_from + k);
   }
 };
 
@@ -108,17 +101,17 @@ struct SearchOrder<TanimotoOp> : RatioOrder<false> {};
 template <>
 struct SearchOrder<DiceOp> : RatioOrder<true> {};
 
-/// Cosine: the measure's double finish on both sides.
+/// Cosine: the measure's double finish, computed once per pair.
 template <>
 struct SearchOrder<BitCosineOp> {
-  CLEAVE_HD CLEAVE_INLINE static int cmp(uint32_t pa, uint32_t pb1, uint32_t c1, uint32_t pb2,
-                                         uint32_t c2) {
-    const double x = BitCosineOp::finish(pa, pb1, c1), y = BitCosineOp::finish(pa, pb2, c2);
-    return x < y ? -1 : (x > y ? 1 : 0);
+  using Key = double;
+  CLEAVE_HD CLEAVE_INLINE static Key key(uint32_t pa, uint32_t pb, uint32_t c) {
+    return BitCosineOp::finish(pa, pb, c);
   }
-  CLEAVE_HD CLEAVE_INLINE static bool reaches(uint32_t pa, uint32_t pb, uint32_t c,
+  CLEAVE_HD CLEAVE_INLINE static int cmp(Key x, Key y) { return x < y ? -1 : (x > y ? 1 : 0); }
+  CLEAVE_HD CLEAVE_INLINE static bool reaches(uint32_t, uint32_t, uint32_t, Key k,
                                               const IntFinish& f) {
-    return BitCosineOp::finish(pa, pb, c) >= f.threshold;
+    return k >= f.threshold;
   }
 };
 
@@ -151,6 +144,7 @@ struct SearchTileParams {
 template <class Op>
 struct SearchTileBody {
   using Order = SearchOrder<Op>;
+  using Key = typename Order::Key;
   static constexpr uint32_t kThreads = 256;
   static constexpr uint32_t kWarps = kThreads / 32;
   static constexpr uint32_t kSide = 16;  ///< threads per block side
@@ -222,15 +216,6 @@ struct SearchTileBody {
     }
   }
 
-  /// Whether the thread's pair (row r, column c, |a & b| = common) is a hit.
-  CLEAVE_HD CLEAVE_INLINE bool is_hit(uint32_t r, uint32_t c, uint32_t common) const {
-    const uint32_t pa = p.row_pc[r], pb = p.col_pc[c];
-    if (!Order::reaches(pa, pb, common, p.fin)) return false;
-    if (p.floor_pb == nullptr) return true;
-    const uint32_t fpb = p.floor_pb[r];
-    return fpb == kSearchNone || Order::cmp(pa, pb, common, fpb, p.floor_c[r]) >= 0;
-  }
-
   CLEAVE_HD void phase(uint32_t ph, const BlockCtx& ctx, Locals& loc) const {
     const Shared s = shared(ctx.smem);
     const uint32_t n_chunks = chunks();
@@ -274,17 +259,23 @@ struct SearchTileBody {
         const uint32_t lr = tr + kSide * i, r = br + lr;
         uint32_t best_t = kSearchNone, best_c = 0;
         if (r < p.n_rows) {
+          const uint32_t pa = p.row_pc[r];
+          const bool floored = p.floor_pb != nullptr && p.floor_pb[r] != kSearchNone;
+          const Key floor = floored ? Order::key(pa, p.floor_pb[r], p.floor_c[r]) : Key{};
+          Key best{};
           // Columns ascend with j: a later column replaces only a strictly better one.
           for (uint32_t j = 0; j < kMicro; ++j) {
             const uint32_t c = bc + tc + kSide * j;
             if (c >= p.n_cols) break;
-            const uint32_t common = loc.common[i][j];
-            if (best_t == kSearchNone ||
-                Order::cmp(p.row_pc[r], p.col_pc[c], common, p.col_pc[best_t], best_c) > 0) {
+            const uint32_t common = loc.common[i][j], pb = p.col_pc[c];
+            const Key k = Order::key(pa, pb, common);
+            if (best_t == kSearchNone || Order::cmp(k, best) > 0) {
               best_t = c;
               best_c = common;
+              best = k;
             }
-            if (p.emit && is_hit(r, c, common)) {
+            if (p.emit && Order::reaches(pa, pb, common, k, p.fin) &&
+                (!floored || Order::cmp(k, floor) >= 0)) {
               ++n;
               hits |= 1u << (kMicro * i + j);
             }
@@ -297,17 +288,18 @@ struct SearchTileBody {
       s.counts[ctx.thread] = n;
     } else if (ph == n_chunks + 2) {  // tile bests; scan hit counts
       if (ctx.thread < kBlockRows && br + ctx.thread < p.n_rows) {
-        const uint32_t r = br + ctx.thread;
+        const uint32_t r = br + ctx.thread, pa = p.row_pc[r];
         uint32_t best_t = kSearchNone, best_c = 0;
+        Key best{};
         for (uint32_t k = 0; k < kSide; ++k) {
           const uint32_t t = s.cand_t[ctx.thread * kSide + k], c = s.cand_c[ctx.thread * kSide + k];
           if (t == kSearchNone) continue;
-          const int d = best_t == kSearchNone
-                            ? 1
-                            : Order::cmp(p.row_pc[r], p.col_pc[t], c, p.col_pc[best_t], best_c);
+          const Key x = Order::key(pa, p.col_pc[t], c);
+          const int d = best_t == kSearchNone ? 1 : Order::cmp(x, best);
           if (d > 0 || (d == 0 && t < best_t)) {
             best_t = t;
             best_c = c;
+            best = x;
           }
         }
         SearchBest& out = p.best[static_cast<uint64_t>(r) * p.best_stride + bx];
