@@ -286,6 +286,24 @@ TEST(SearchBackend, AutoStaysOnTheCpu) {
   expect_same(a, search(FeatureView{&q}, FeatureView{&t}, opt), "auto");
 }
 
+TEST(GpuSearch, SmallEqualsCpu) {
+  // Small enough for compute-sanitizer (scripts/gpu-check.sh); odd sizes.
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  const Fingerprints q = random_fps(41, 192, 31), t = random_fps(301, 192, 32);
+  for (Measure m : {Measure::tanimoto, Measure::dice, Measure::cosine})
+    for (uint32_t top : {0U, 3U}) {
+      SearchOptions opt;
+      opt.measure = m;
+      opt.threshold = 0.3;
+      opt.top = top;
+      opt.backend = Backend::cpu;
+      const SearchResult want = search(FeatureView{&q}, FeatureView{&t}, opt);
+      opt.backend = Backend::cuda;
+      expect_same(search(FeatureView{&q}, FeatureView{&t}, opt), want,
+                  fmt::format("small {} top {}", measure_name(m), top));
+    }
+}
+
 TEST(GpuSearch, CudaEqualsCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
   const Fingerprints q = random_fps(300, 1024, 27), t = random_fps(5000, 1024, 28);
