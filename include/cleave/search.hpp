@@ -20,6 +20,10 @@
 /// search resumes where it stopped. Results do not depend on the block
 /// size, the thread count or a resume.
 ///
+/// Fingerprint searches can run on a GPU (SearchOptions::backend = cuda):
+/// the device computes the counts of every pair and the host finishes
+/// them with the same arithmetic, so the results are those of the CPU.
+///
 /// audit() answers, for a split a user already has: which test (and
 /// validation) samples have a close train neighbour, which one, and how
 /// close, together with the overlap definitions `cleave split` reports.
