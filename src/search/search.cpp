@@ -808,6 +808,7 @@ void SearchRun::prepare_engine() {
     eng_pop_[p] = t_.pop[k];
     eng_target_[p] = t_.pos[k];
   }
+  std::vector<uint64_t>().swap(t_.words);  // the engine's copy replaces it (fixed_ counts one)
   eng_targets_ = {eng_words_.data(), eng_pop_.data(), static_cast<uint32_t>(t_.size()), words};
   engine_ = factory_(eng_targets_, similarity_detail::bit_measure(opt_.measure), opt_.threshold);
 }
@@ -830,7 +831,7 @@ SearchResult SearchRun::compute(uint64_t b) {
   SearchResult r;
   Progress* progress = progress_ ? &*progress_ : nullptr;
   if (factory_) {
-    // Fingerprints pairs are symmetric (the finish of (a, b) is that of
+    // Fingerprint pairs are symmetric (the finish of (a, b) is that of
     // (b, a)), so a search within one dataset is the same rectangle.
     prepare_engine();
     r = search_detail::fp_search_block(*engine_, eng_targets_, eng_target_, q.words.data(),
