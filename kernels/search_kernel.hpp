@@ -338,4 +338,51 @@ struct SearchTileBody {
   }
 };
 
+/// Reduces the tile bests of each query of a launch to one (the first of
+/// equals in position order), so the host finishes one pair per query and
+/// launch instead of one per 64 targets. One thread per query, one phase.
+struct SearchRowBestParams {
+  const SearchBest* best = nullptr;  ///< n_rows x stride tile bests (SearchTileParams::best)
+  uint32_t stride = 0;
+  uint32_t n_rows = 0;
+  const uint32_t* row_pc = nullptr;  ///< n_rows
+  const uint32_t* pop = nullptr;     ///< popcounts by target position (from position 0)
+  SearchBest* out = nullptr;         ///< n_rows
+};
+
+template <class Op>
+struct SearchRowBestBody {
+  using Order = SearchOrder<Op>;
+  using Key = typename Order::Key;
+  static constexpr uint32_t kThreads = 256;
+  struct Locals {
+    uint32_t unused;
+  };
+
+  SearchRowBestParams p;
+
+  [[nodiscard]] CLEAVE_HD uint32_t grid() const { return (p.n_rows + kThreads - 1) / kThreads; }
+  [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return 1; }
+  [[nodiscard]] CLEAVE_HD std::size_t shared_bytes() const { return 0; }
+
+  CLEAVE_HD void phase(uint32_t, const BlockCtx& ctx, Locals&) const {
+    const uint32_t r = ctx.block * ctx.block_dim + ctx.thread;
+    if (r >= p.n_rows) return;
+    const uint32_t pa = p.row_pc[r];
+    SearchBest best{kSearchNone, 0};
+    Key best_key{};
+    for (uint32_t k = 0; k < p.stride; ++k) {
+      const SearchBest e = p.best[static_cast<uint64_t>(r) * p.stride + k];
+      if (e.target == kSearchNone) continue;
+      const Key x = Order::key(pa, p.pop[e.target], e.common);
+      const int d = best.target == kSearchNone ? 1 : Order::cmp(x, best_key);
+      if (d > 0 || (d == 0 && e.target < best.target)) {
+        best = e;
+        best_key = x;
+      }
+    }
+    p.out[r] = best;
+  }
+};
+
 }  // namespace cleave::kernels

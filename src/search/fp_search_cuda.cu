@@ -105,6 +105,7 @@ class CudaEngine final : public FpSearchEngine {
         Slot& s = slots_[next_++ % 2];
         if (s.busy) harvest(s, sink);
         s.p = p;
+        s.row_best = pass.row_best;
         enqueue(s);
       }
     }
@@ -121,13 +122,14 @@ class CudaEngine final : public FpSearchEngine {
   struct Slot {
     cudaStream_t stream = nullptr;
     DeviceArray<uint32_t> q, t, c;
-    DeviceArray<SearchBest> best;
+    DeviceArray<SearchBest> best, row_bests;
     DeviceArray<unsigned long long> count;
     PinnedArray<uint32_t> h_q, h_t, h_c;
-    PinnedArray<SearchBest> h_best;
+    PinnedArray<SearchBest> h_best;  ///< the tile bests, or the row bests when row_best
     PinnedArray<unsigned long long> h_count;
     std::size_t capacity = 0;
     SearchTileParams p;
+    bool row_best = false;
     bool busy = false;
   };
 
@@ -135,6 +137,7 @@ class CudaEngine final : public FpSearchEngine {
     for (DeviceArray<uint32_t>* d : {&s.q, &s.t, &s.c}) d->reserve(capacity);
     for (PinnedArray<uint32_t>* h : {&s.h_q, &s.h_t, &s.h_c}) h->reserve(capacity);
     s.best.reserve(kBestEntries);
+    s.row_bests.reserve(kSlabRows);
     s.h_best.reserve(kBestEntries);
     s.capacity = capacity;
   }
@@ -144,21 +147,20 @@ class CudaEngine final : public FpSearchEngine {
     SearchTileParams p = s.p;
     p.best = s.best.get();
     p.out = {s.q.get(), s.t.get(), s.c.get(), s.count.get(), s.capacity};
-    switch (measure_) {
-      case BitMeasure::dice:
-        launch_body(SearchTileBody<DiceOp>{p}, s.stream);
-        break;
-      case BitMeasure::cosine:
-        launch_body(SearchTileBody<BitCosineOp>{p}, s.stream);
-        break;
-      default:
-        launch_body(SearchTileBody<TanimotoOp>{p}, s.stream);
-    }
+    const SearchRowBestParams rb{p.best,   p.best_stride,  p.n_rows,
+                                 p.row_pc, pop_dev_.get(), s.row_bests.get()};
+    with_bit_measure(measure_, [&](auto op) {
+      using Op = decltype(op);
+      launch_body(SearchTileBody<Op>{p}, s.stream);
+      if (s.row_best) launch_body(SearchRowBestBody<Op>{rb}, s.stream);
+      return 0;
+    });
     CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_count.get(), s.count.get(), sizeof(unsigned long long),
                                          cudaMemcpyDeviceToHost, s.stream));
-    CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_best.get(), s.best.get(),
-                                         uint64_t{p.n_rows} * p.best_stride * sizeof(SearchBest),
-                                         cudaMemcpyDeviceToHost, s.stream));
+    const uint64_t bests = uint64_t{p.n_rows} * (s.row_best ? 1 : p.best_stride);
+    CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_best.get(), s.row_best ? rb.out : p.best,
+                                         bests * sizeof(SearchBest), cudaMemcpyDeviceToHost,
+                                         s.stream));
     s.busy = true;
   }
 
@@ -184,7 +186,8 @@ class CudaEngine final : public FpSearchEngine {
       CLEAVE_FP_CUDA_CHECK(cudaStreamSynchronize(s.stream));
     }
     s.busy = false;
-    sink.bests(s.p.row0, s.p.n_rows, s.p.col0 / kTile, s.p.best_stride, s.h_best.get());
+    sink.bests(s.p.row0, s.p.n_rows, s.p.col0 / kTile, s.row_best ? 1 : s.p.best_stride,
+               s.h_best.get());
     if (count > 0) sink.hits(count, s.h_q.get(), s.h_t.get(), s.h_c.get());
   }
 

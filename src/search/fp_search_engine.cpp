@@ -69,7 +69,19 @@ class HarnessEngine final : public FpSearchEngine {
           t_out_.resize(count_);
           c_.resize(count_);
         }
-        sink.bests(r0, rows, c0 / kTile, blocks, best_.data());
+        if (pass.row_best) {
+          kernels::SearchRowBestParams rb{best_.data(), blocks, rows, p.row_pc, t_.pop, nullptr};
+          row_best_.assign(rows, SearchBest{0xA5A5A5A5u, 0xA5A5A5A5u});
+          rb.out = row_best_.data();
+          kernels::with_bit_measure(measure_, [&](auto op) {
+            const kernels::SearchRowBestBody<decltype(op)> body{rb};
+            kernels::run_on_host(body, body.grid(), body.kThreads);
+            return 0;
+          });
+          sink.bests(r0, rows, c0 / kTile, 1, row_best_.data());
+        } else {
+          sink.bests(r0, rows, c0 / kTile, blocks, best_.data());
+        }
         if (count_ > 0) sink.hits(count_, q_.data(), t_out_.data(), c_.data());
       }
     }
@@ -87,7 +99,7 @@ class HarnessEngine final : public FpSearchEngine {
   FpTargets t_;
   BitMeasure measure_;
   similarity_detail::FinishTables tables_;
-  std::vector<SearchBest> best_;
+  std::vector<SearchBest> best_, row_best_;
   // Starts small so the tests meet the overflow rerun.
   std::vector<uint32_t> q_ = std::vector<uint32_t>(64), t_out_ = std::vector<uint32_t>(64),
                         c_ = std::vector<uint32_t>(64);
@@ -168,7 +180,7 @@ SearchResult fp_search_block(FpSearchEngine& engine, const FpTargets& targets,
       if (top > 0 && h.size() >= 4 * uint64_t{top}) keep_best(h, top, false);
     }
   };
-  FpPass pass{words, pop, nq, top == 0, nullptr, nullptr};
+  FpPass pass{words, pop, nq, top == 0, top == 0, nullptr, nullptr};
   engine.run(pass, sink);
   if (top > 0) {
     // The k-th best tile best is a floor for the top k (see the header).
@@ -185,6 +197,7 @@ SearchResult fp_search_block(FpSearchEngine& engine, const FpTargets& targets,
     tile_best.clear();
     sink.bests = [](uint32_t, uint32_t, uint32_t, uint32_t, const SearchBest*) {};
     pass.emit = true;
+    pass.row_best = true;  // its bests are not used
     pass.floor_pb = floor_pb.data();
     pass.floor_c = floor_c.data();
     engine.run(pass, sink);

@@ -9,8 +9,10 @@
 /// Targets go to the engine in rank order (position p: the p-th target by
 /// rank, then index), so the kernel's "first of equals" is the CPU's tie
 /// rule. Per query, fp_search_block():
-///   nearest   the best of the tile bests (one per query and 64 targets),
-///             each finished in double on the host with the CPU's finish()
+///   nearest   the best of the tile bests (one per query and 64 targets;
+///             without top, reduced on the device to one per query and
+///             launch), each finished in double on the host with the CPU's
+///             finish()
 ///   hits      without top: one pass, the kernel emits the pairs >= the
 ///             threshold. With top k: a first pass gives the tile bests;
 ///             the k-th best of them (they are k different targets) is a
@@ -42,14 +44,19 @@ struct FpPass {
   const uint64_t* words = nullptr;  ///< n x words (queries)
   const uint32_t* pop = nullptr;
   uint32_t n = 0;
-  bool emit = false;                   ///< write hits
+  bool emit = false;  ///< write hits
+  /// Report one best per query and launch (SearchRowBestBody) instead of
+  /// one per tile of 64 targets: enough for the nearest target, not for a
+  /// top-k floor.
+  bool row_best = false;
   const uint32_t* floor_pb = nullptr;  ///< per query or null (SearchTileParams)
   const uint32_t* floor_c = nullptr;
 };
 
-/// What a pass reports, slab by slab: the tile bests of queries [row0,
-/// row0 + rows) and column blocks [block0, block0 + blocks) (best[r * blocks
-/// + k]), and hits.
+/// What a pass reports, slab by slab: for queries [row0, row0 + rows),
+/// `blocks` candidates each (best[r * blocks + k]), every one the best
+/// target of a tile of 64 targets, or (FpPass::row_best, blocks = 1) of the
+/// launch's targets; and hits.
 struct FpPassSink {
   std::function<void(uint32_t row0, uint32_t rows, uint32_t block0, uint32_t blocks,
                      const kernels::SearchBest* best)>
