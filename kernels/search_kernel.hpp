@@ -34,7 +34,9 @@
 ///   C+3    thread 0 reserves the block's range of the hit output
 ///   C+4    write hits (query, target position, |a & b|)
 /// Hits leave through a preallocated buffer whose count may exceed its
-/// capacity (the caller reruns with more room), as EdgeOut does.
+/// capacity (the caller reruns with more room), as EdgeOut does. A second
+/// body, SearchRowBestBody, reduces a launch's tile bests to one per query
+/// with the same keys and tie rule when no top-k floor needs them.
 #include <cstddef>
 #include <cstdint>
 

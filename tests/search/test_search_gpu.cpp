@@ -324,6 +324,27 @@ TEST(GpuSearch, CudaEqualsCpu) {
     }
 }
 
+TEST(GpuSearch, WithinOneDatasetEqualsCpu) {
+  // The audit's path: index lists into one dataset, ranks, blocks.
+  if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
+  const Fingerprints f = random_fps(3000, 512, 33);
+  std::vector<uint32_t> qs, ts;
+  for (uint32_t k = 0; k < f.size(); ++k) (k % 4 == 1 ? qs : ts).push_back(k);
+  std::vector<uint64_t> rank(ts.size());
+  for (std::size_t k = 0; k < rank.size(); ++k) rank[k] = (k * 7) % rank.size();
+  for (uint32_t top : {0U, 4U}) {
+    SearchOptions opt;
+    opt.threshold = 0.3;
+    opt.top = top;
+    opt.block_rows = 200;
+    opt.backend = Backend::cpu;
+    const SearchResult want = search_within(FeatureView{&f}, qs, ts, opt, rank);
+    opt.backend = Backend::cuda;
+    expect_same(search_within(FeatureView{&f}, qs, ts, opt, rank), want,
+                fmt::format("within top {}", top));
+  }
+}
+
 TEST(GpuSearch, CudaOverflowAndSlabsEqualCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no usable CUDA device";
   // Every pair a hit (threshold 0) overflows the first hit buffers; more
