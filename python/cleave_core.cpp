@@ -1554,12 +1554,13 @@ NB_MODULE(_core, m) {
          uint32_t top, const std::optional<std::string>& measure, const std::string& alphabet,
          const std::string& invalid, const std::string& align, std::optional<int> gap_open,
          std::optional<int> gap_extend, int match, int mismatch, const std::string& identity,
-         const std::string& search_mode, std::optional<double> sensitivity, uint64_t max_memory,
+         const std::string& search_mode, std::optional<double> sensitivity,
+         const std::string& backend, uint64_t max_memory,
          const std::optional<std::string>& work_dir, uint64_t block_rows, bool progress) {
         return search(query, target, threshold, top,
                       SearchArgs{measure, alphabet, invalid,
                                  AlignArgs{std::nullopt, align, identity, search_mode, gap_open,
-                                           gap_extend, match, mismatch, sensitivity, "auto",
+                                           gap_extend, match, mismatch, sensitivity, backend,
                                            max_memory, work_dir, progress},
                                  block_rows});
       },
@@ -1567,7 +1568,7 @@ NB_MODULE(_core, m) {
       "alphabet"_a = "auto", "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
       "gap_extend"_a = nb::none(), "match"_a = cleave::SequenceSettings{}.match,
       "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
-      "search"_a = "auto", "sensitivity"_a = nb::none(), "max_memory"_a = 0,
+      "search"_a = "auto", "sensitivity"_a = nb::none(), "backend"_a = "auto", "max_memory"_a = 0,
       "work_dir"_a = nb::none(), "block_rows"_a = 0, "progress"_a = false,
       "Every query of one dataset file against every target of another, exact, as `cleave "
       "search`: both files hold features of one kind (SMILES/FPS fingerprints, FASTA "
@@ -1575,7 +1576,9 @@ NB_MODULE(_core, m) {
       "targets with similarity >= threshold; top: keep only each query's top best (ties by "
       "target id); give either or both. measure: tanimoto (default), dice or cosine for "
       "fingerprints. The sequence arguments are those of Graph.from_fasta (search: auto, "
-      "exhaustive or prefilter). max_memory: bytes for one block of queries (0: a quarter of "
+      "exhaustive or prefilter). backend: auto or cpu, or cuda for fingerprints on the GPU (same "
+      "results; auto stays on the cpu until the kernel has been validated on a device). "
+      "max_memory: bytes for one block of queries (0: a quarter of "
       "RAM); work_dir: checkpoint folder, so an interrupted search resumes; block_rows: "
       "queries per block (0: from max_memory). Returns SearchHits. Releases the GIL; Ctrl-C "
       "stops it with KeyboardInterrupt.");
@@ -1588,12 +1591,13 @@ NB_MODULE(_core, m) {
          const std::optional<std::string>& measure, const std::string& alphabet,
          const std::string& invalid, const std::string& align, std::optional<int> gap_open,
          std::optional<int> gap_extend, int match, int mismatch, const std::string& identity,
-         const std::string& search_mode, std::optional<double> sensitivity, uint64_t max_memory,
+         const std::string& search_mode, std::optional<double> sensitivity,
+         const std::string& backend, uint64_t max_memory,
          const std::optional<std::string>& work_dir, uint64_t block_rows, bool progress) {
         return audit(input, split, out, threshold, levels, against, split_column, split_id_column,
                      SearchArgs{measure, alphabet, invalid,
                                 AlignArgs{std::nullopt, align, identity, search_mode, gap_open,
-                                          gap_extend, match, mismatch, sensitivity, "auto",
+                                          gap_extend, match, mismatch, sensitivity, backend,
                                           max_memory, work_dir, progress},
                                 block_rows});
       },
@@ -1603,7 +1607,7 @@ NB_MODULE(_core, m) {
       "invalid"_a = "error", "align"_a = "global", "gap_open"_a = nb::none(),
       "gap_extend"_a = nb::none(), "match"_a = cleave::SequenceSettings{}.match,
       "mismatch"_a = cleave::SequenceSettings{}.mismatch, "identity"_a = "auto",
-      "search"_a = "auto", "sensitivity"_a = nb::none(), "max_memory"_a = 0,
+      "search"_a = "auto", "sensitivity"_a = nb::none(), "backend"_a = "auto", "max_memory"_a = 0,
       "work_dir"_a = nb::none(), "block_rows"_a = 0, "progress"_a = false,
       "Audits an existing split of a dataset file, as `cleave audit`: each test (and "
       "validation) sample's nearest reference sample and their exact similarity. split: a "

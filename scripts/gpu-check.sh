@@ -74,6 +74,7 @@ if command -v compute-sanitizer >/dev/null; then
   }
   for tool in memcheck racecheck synccheck; do
     run_sanitizer "$tool" test_similarity "GpuFingerprint.*:GpuEmbedding.*"
+    run_sanitizer "$tool" test_search "GpuSearch.SmallEqualsCpu"
   done
   run_sanitizer memcheck test_split "GpuSplit.*"
   run_sanitizer memcheck test_sequence "Gpu*"

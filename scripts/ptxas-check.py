@@ -43,6 +43,8 @@ CUFILT = shutil.which("cu++filt") or shutil.which("c++filt")
 DYNAMIC_SMEM = {
     "FingerprintTileBody": 8 * 2 * 2 * 256 + 8 + 4 * (8 + 256 + 1000),
     "CosineThresholdBody": 8 + 4 * (8 + 256 + 2000),
+    # kernels/search_kernel.hpp: word tiles, counts and 64 x 16 best candidates.
+    "SearchTileBody": 8 * 2 * 2 * 256 + 8 + 4 * (8 + 256 + 2 * 64 * 16),
     # kernels/align_survivor.hpp: the matrix as int32 and 4 warps' query stages.
     "SurvivorBody": 4 * 24 * 24 + 4 * 1024,
 }
@@ -112,7 +114,10 @@ def short(name):
     """A readable kernel name: no return type, namespaces or parameters."""
     for key in ("FingerprintTileBody<cleave::kernels::TanimotoOp>",
                 "FingerprintTileBody<cleave::kernels::DiceOp>",
-                "FingerprintTileBody<cleave::kernels::BitCosineOp>", "CosineThresholdBody"):
+                "FingerprintTileBody<cleave::kernels::BitCosineOp>", "CosineThresholdBody",
+                "SearchTileBody<cleave::kernels::TanimotoOp>",
+                "SearchTileBody<cleave::kernels::DiceOp>",
+                "SearchTileBody<cleave::kernels::BitCosineOp>"):
         if key in name:
             return "run_body_kernel<" + key.replace("cleave::kernels::", "") + ">"
     name = name.replace("(anonymous namespace)::", "")

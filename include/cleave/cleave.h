@@ -340,7 +340,10 @@ CLEAVE_API void cleave_search_options_init(cleave_search_options* opt);
  *  the graph compares them (data_opt's measure; alignment identity with its
  *  alignment settings; cosine). Ties between targets go to the smaller id.
  *  The context's threads, max_memory, work_dir (each finished block of
- *  queries is kept there and a rerun resumes), progress and cancel apply.
+ *  queries is kept there and a rerun resumes), progress and cancel apply,
+ *  and its backend: 2 (cuda) runs a fingerprint search on the GPU with the
+ *  same results (CLEAVE_ERROR_CUDA without a usable device); 0 (auto) and
+ *  1 run on the CPU.
  *  Every hit is held in *out; `cleave search` streams hits that would not
  *  fit in memory to a file instead. */
 CLEAVE_API cleave_status cleave_search(const char* query_path, const char* target_path,

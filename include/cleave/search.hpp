@@ -20,6 +20,10 @@
 /// search resumes where it stopped. Results do not depend on the block
 /// size, the thread count or a resume.
 ///
+/// Fingerprint searches can run on a GPU (SearchOptions::backend = cuda):
+/// the device computes the counts of every pair and the host finishes
+/// them with the same arithmetic, so the results are those of the CPU.
+///
 /// audit() answers, for a split a user already has: which test (and
 /// validation) samples have a close train neighbour, which one, and how
 /// close, together with the overlap definitions `cleave split` reports.
@@ -36,6 +40,7 @@
 #include "cleave/graph.hpp"
 #include "cleave/io.hpp"
 #include "cleave/sequence.hpp"
+#include "cleave/split.hpp"
 
 namespace cleave {
 
@@ -104,6 +109,14 @@ struct SearchOptions {
   uint64_t block_rows = 0;
   /// Filled in when the search finishes, when set.
   SearchReport* report = nullptr;
+  /// Where pairs are computed. cpu: the threads of this machine. cuda
+  /// (fingerprints only): the query x target kernel of
+  /// kernels/search_kernel.hpp on the device; results, blocks, checkpoints
+  /// and top k are identical to cpu's, and a checkpoint of either backend
+  /// resumes on the other. It throws errc::cuda when no device is usable
+  /// and errc::invalid_argument for embeddings and sequences. automatic:
+  /// cpu for now, since no run on a device has validated the kernel yet.
+  Backend backend = Backend::automatic;
 };
 
 /// @brief One hit: a target index and the pair's similarity.
@@ -166,8 +179,8 @@ FeatureView dataset_features(const Dataset& data);
 /// @brief The similarity settings a dataset's options give a search of
 /// features `f`: fingerprints by opt.molecules.measure, embeddings by
 /// cosine, sequences by identity with align_options(opt.sequences). ctx
-/// supplies the memory budget, work directory and progress; threshold and
-/// top are left unset.
+/// supplies the backend, memory budget, work directory and progress;
+/// threshold and top are left unset.
 SearchOptions search_settings(const DatasetOptions& opt, const FeatureView& f,
                               const Context& ctx = {});
 

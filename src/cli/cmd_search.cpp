@@ -51,7 +51,18 @@ SearchOptions search_options_from(const Args& a, const FeatureView& f) {
   if (a.has("measure")) d.molecules.measure = measure_from_name(a.str("measure"));
   Context ctx;
   ctx.progress = !Progress::quiet();
-  return search_settings(d, f, ctx);
+  SearchOptions o = search_settings(d, f, ctx);
+  o.backend = backend_from_name(a.str("backend"));
+  return o;
+}
+
+/// --backend of search and audit.
+std::vector<OptionSpec> backend_options() {
+  return {{"backend", "NAME",
+           "auto, cpu or cuda. cuda: fingerprints on the GPU's query x target kernel, results "
+           "identical to cpu (fails without a usable device; embeddings and sequences are cpu "
+           "only). auto: cpu, since no run on a device has validated the kernel yet",
+           "auto"}};
 }
 
 /// Memory budget, work directory and block size of a search.
@@ -93,6 +104,7 @@ std::vector<OptionSpec> search_cmd_options() {
                reader_options(),
                measure_options(),
                block_options(),
+               backend_options(),
                common_options()});
 }
 
@@ -114,6 +126,7 @@ std::vector<OptionSpec> audit_cmd_options() {
                 {"against", "SIDES", "reference side: train, or train,validation", "train"}},
                measure_options(),
                block_options(),
+               backend_options(),
                common_options()});
 }
 

@@ -24,6 +24,7 @@
 #include "scheduler/plan.hpp"
 #include "scheduler/work_dir.hpp"
 #include "search/block_file.hpp"
+#include "search/fp_search_engine.hpp"
 #include "similarity/align_common.hpp"
 #include "similarity/fp_computer.hpp"
 #include "similarity/seq_prefilter.hpp"
@@ -640,7 +641,8 @@ class SearchRun {
  public:
   SearchRun(const FeatureView& queries, const FeatureView& targets,
             const std::vector<uint32_t>* qlist, const std::vector<uint32_t>* tlist,
-            const SearchOptions& opt, const std::vector<uint64_t>& rank)
+            const SearchOptions& opt, const std::vector<uint64_t>& rank,
+            search_detail::FpEngineFactory factory)
       : qv_(queries),
         tv_(targets),
         qlist_(qlist),
@@ -648,13 +650,18 @@ class SearchRun {
         within_(qlist != nullptr),
         opt_(opt),
         rank_(rank),
-        scorer_(queries, targets, opt) {
+        scorer_(queries, targets, opt),
+        factory_(std::move(factory)) {
     nq_ = within_ ? qlist->size() : queries.size();
     nt_ = within_ ? tlist->size() : targets.size();
     CLEAVE_EXPECTS(nq_ < SearchResult::kNone && nt_ < SearchResult::kNone,
                    "{} queries and {} targets exceed the 32-bit sample index", nq_, nt_);
     const Searcher check(0, nt_, opt, rank);  // validates threshold, top and ranks
     (void)check;
+    CLEAVE_EXPECTS(!factory_ || scorer_.fingerprints(),
+                   "--backend cuda: search and audit compute {} on the cpu backend only; use "
+                   "--backend cpu or auto",
+                   queries.embeddings ? "embeddings" : "sequences");
   }
 
   void run(const SearchSink& sink);
@@ -665,6 +672,7 @@ class SearchRun {
   [[nodiscard]] uint64_t auto_rows(uint64_t fixed) const;
   void plan();
   void prepare_prefilter();
+  void prepare_engine();
   SearchResult compute(uint64_t b);
   [[nodiscard]] detail::BlockFileKey key(uint64_t b) const {
     return {run_key_, b, b * rows_, std::min(nq_, (b + 1) * rows_)};
@@ -683,6 +691,8 @@ class SearchRun {
   const SearchOptions& opt_;
   const std::vector<uint64_t>& rank_;
   const Scorer scorer_;
+  /// Fingerprints on a kernel engine (null: the CPU sweep).
+  search_detail::FpEngineFactory factory_;
   uint64_t nq_ = 0, nt_ = 0;
 
   Block t_;      ///< every target
@@ -690,6 +700,11 @@ class SearchRun {
   bool prefilter_ = false;
   std::unique_ptr<TargetPrefilter> target_prefilter_;  ///< planned with the memory budget
   std::vector<uint32_t> cand_row_;  ///< query position -> position in q_all_ (once prepared)
+  /// The engine's targets in rank order (made for the first block computed).
+  std::vector<uint64_t> eng_words_;
+  std::vector<uint32_t> eng_pop_, eng_target_;  ///< and each one's position in the caller's list
+  search_detail::FpTargets eng_targets_;
+  std::unique_ptr<search_detail::FpSearchEngine> engine_;
 
   uint64_t budget_ = 0, fixed_ = 0, rows_ = 1, blocks_ = 0;
   detail::SearchCheckpointParams params_;
@@ -831,6 +846,31 @@ void SearchRun::prepare_prefilter() {
   for (uint64_t k = 0; k < q_all_.size(); ++k) cand_row_[q_all_.pos[k]] = static_cast<uint32_t>(k);
 }
 
+/// Orders the targets by rank (then position), the kernel's tie order.
+void SearchRun::prepare_engine() {
+  if (!factory_ || engine_) return;
+  const uint32_t words = qv_.fps->words_per_fp;
+  std::vector<uint32_t> order = iota_u32(t_.size());
+  const auto key = [&](uint32_t k) { return t_.pos[k]; };
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const uint32_t a = key(x), b = key(y);
+    return rank_.empty() ? a < b : (rank_[a] != rank_[b] ? rank_[a] < rank_[b] : a < b);
+  });
+  eng_words_.resize(t_.words.size());
+  eng_pop_.resize(t_.size());
+  eng_target_.resize(t_.size());
+  for (uint64_t p = 0; p < order.size(); ++p) {
+    const uint32_t k = order[p];
+    std::copy_n(t_.words.begin() + static_cast<std::ptrdiff_t>(uint64_t{k} * words), words,
+                eng_words_.begin() + static_cast<std::ptrdiff_t>(p * words));
+    eng_pop_[p] = t_.pop[k];
+    eng_target_[p] = t_.pos[k];
+  }
+  std::vector<uint64_t>().swap(t_.words);  // the engine's copy replaces it (fixed_ counts one)
+  eng_targets_ = {eng_words_.data(), eng_pop_.data(), static_cast<uint32_t>(t_.size()), words};
+  engine_ = factory_(eng_targets_, similarity_detail::bit_measure(opt_.measure), opt_.threshold);
+}
+
 SearchResult SearchRun::compute(uint64_t b) {
   const uint64_t p0 = b * rows_, p1 = std::min(nq_, p0 + rows_), rows = p1 - p0;
   Block q;
@@ -844,10 +884,19 @@ SearchResult SearchRun::compute(uint64_t b) {
     std::iota(index.begin(), index.end(), static_cast<uint32_t>(p0));
     q = scorer_.gather(qv_, std::move(index), iota_u32(rows));
   }
-  Searcher searcher(rows, nt_, opt_, rank_);
+  Searcher searcher(factory_ ? 0 : rows, nt_, opt_, rank_);
   ParallelCancel cancel;
+  SearchResult r;
   Progress* progress = progress_ ? &*progress_ : nullptr;
-  if (prefilter_) {
+  if (factory_) {
+    // Fingerprint pairs are symmetric (the finish of (a, b) is that of
+    // (b, a)), so a search within one dataset is the same rectangle.
+    prepare_engine();
+    r = search_detail::fp_search_block(*engine_, eng_targets_, eng_target_, q.words.data(),
+                                       q.pop.data(), q.pos,
+                                       similarity_detail::bit_measure(opt_.measure), opt_.top);
+    if (progress) progress->advance(rows);
+  } else if (prefilter_) {
     std::vector<uint32_t> at(rows);
     for (uint64_t k = 0; k < rows; ++k) at[k] = cand_row_[p0 + q.pos[k]];
     const auto cand = target_prefilter_->candidates(at);
@@ -860,7 +909,7 @@ SearchResult SearchRun::compute(uint64_t b) {
     sweep(scorer_, q, t_, !within_, true, searcher, opt_, progress, cancel);
     if (within_) sweep(scorer_, t_, q, false, false, searcher, opt_, progress, cancel);
   }
-  SearchResult r = searcher.finish();
+  if (!factory_) r = searcher.finish();
   if (const uint64_t need = fixed_ + result_bytes(r); need > budget_)
     CLEAVE_FAIL(out_of_memory,
                 "block {} of the search ({} queries) has {} hits, which need {} with the targets, "
@@ -890,7 +939,8 @@ void SearchRun::run(const SearchSink& sink) {
       label += fmt::format(" (resumed: {} of {} blocks done)", rep_.blocks_resumed, blocks_);
     // Within one dataset, every block also passes over the targets (the
     // pairs with the target first).
-    const uint64_t total = pending_rows + (within_ && !prefilter_ ? pending_blocks * t_.size() : 0);
+    const uint64_t total =
+        pending_rows + (within_ && !prefilter_ && !factory_ ? pending_blocks * t_.size() : 0);
     progress_.emplace(label, total);
   }
   const CallHooks* hooks = current_call_hooks();
@@ -952,11 +1002,42 @@ class Collect {
   SearchResult r_;
 };
 
+/// The engine factory of opt.backend for features v (null: the CPU sweep).
+search_detail::FpEngineFactory factory_for(const FeatureView& v, const SearchOptions& opt) {
+  if (opt.backend != Backend::cuda) return {};
+  CLEAVE_EXPECTS(v.fps != nullptr,
+                 "--backend cuda: search and audit compute {} on the cpu backend only; use "
+                 "--backend cpu or auto",
+                 v.embeddings ? "embeddings" : "sequences");
+  return search_detail::fp_engine_factory(Backend::cuda);
+}
+
+void run_search(const FeatureView& queries, const FeatureView& targets, const SearchOptions& opt,
+                const std::vector<uint64_t>& target_rank, const SearchSink& sink,
+                search_detail::FpEngineFactory factory) {
+  SearchRun(queries, targets, nullptr, nullptr, opt, target_rank, std::move(factory)).run(sink);
+}
+
+void run_search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
+                       const std::vector<uint32_t>& targets, const SearchOptions& opt,
+                       const std::vector<uint64_t>& target_rank, const SearchSink& sink,
+                       search_detail::FpEngineFactory factory) {
+  const uint64_t n = data.size();
+  std::vector<char> used(n, 0);
+  for (const auto* list : {&queries, &targets})
+    for (uint32_t i : *list) {
+      CLEAVE_EXPECTS(i < n, "sample index {} out of range ({} samples)", i, n);
+      CLEAVE_EXPECTS(!used[i], "sample {} is listed twice among queries and targets", i);
+      used[i] = 1;
+    }
+  SearchRun(data, data, &queries, &targets, opt, target_rank, std::move(factory)).run(sink);
+}
+
 }  // namespace
 
 void search_blocks(const FeatureView& queries, const FeatureView& targets, const SearchOptions& opt,
                    const std::vector<uint64_t>& target_rank, const SearchSink& sink) {
-  SearchRun(queries, targets, nullptr, nullptr, opt, target_rank).run(sink);
+  run_search(queries, targets, opt, target_rank, sink, factory_for(queries, opt));
 }
 
 SearchResult search(const FeatureView& queries, const FeatureView& targets,
@@ -970,15 +1051,7 @@ SearchResult search(const FeatureView& queries, const FeatureView& targets,
 void search_within_blocks(const FeatureView& data, const std::vector<uint32_t>& queries,
                           const std::vector<uint32_t>& targets, const SearchOptions& opt,
                           const std::vector<uint64_t>& target_rank, const SearchSink& sink) {
-  const uint64_t n = data.size();
-  std::vector<char> used(n, 0);
-  for (const auto* list : {&queries, &targets})
-    for (uint32_t i : *list) {
-      CLEAVE_EXPECTS(i < n, "sample index {} out of range ({} samples)", i, n);
-      CLEAVE_EXPECTS(!used[i], "sample {} is listed twice among queries and targets", i);
-      used[i] = 1;
-    }
-  SearchRun(data, data, &queries, &targets, opt, target_rank).run(sink);
+  run_search_within(data, queries, targets, opt, target_rank, sink, factory_for(data, opt));
 }
 
 SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>& queries,
@@ -987,6 +1060,30 @@ SearchResult search_within(const FeatureView& data, const std::vector<uint32_t>&
   Collect all(queries.size());
   search_within_blocks(data, queries, targets, opt, target_rank,
                        [&](uint64_t, const SearchResult& b) { all.add(b); });
+  return all.take();
+}
+
+SearchResult search_detail::search_on(const FeatureView& queries, const FeatureView& targets,
+                                      const SearchOptions& opt,
+                                      const std::vector<uint64_t>& target_rank,
+                                      const FpEngineFactory& factory) {
+  Collect all(queries.size());
+  run_search(
+      queries, targets, opt, target_rank, [&](uint64_t, const SearchResult& b) { all.add(b); },
+      factory);
+  return all.take();
+}
+
+SearchResult search_detail::search_within_on(const FeatureView& data,
+                                             const std::vector<uint32_t>& queries,
+                                             const std::vector<uint32_t>& targets,
+                                             const SearchOptions& opt,
+                                             const std::vector<uint64_t>& target_rank,
+                                             const FpEngineFactory& factory) {
+  Collect all(queries.size());
+  run_search_within(
+      data, queries, targets, opt, target_rank,
+      [&](uint64_t, const SearchResult& b) { all.add(b); }, factory);
   return all.take();
 }
 

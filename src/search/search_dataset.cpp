@@ -34,6 +34,7 @@ SearchOptions search_settings(const DatasetOptions& opt, const FeatureView& f, c
   } else {
     o.measure = f.embeddings ? Measure::cosine : opt.molecules.measure;
   }
+  o.backend = ctx.backend;
   o.max_memory = ctx.max_memory;
   o.work_dir = ctx.work_dir;
   o.progress = ctx.progress;

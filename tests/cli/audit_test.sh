@@ -81,6 +81,35 @@ awk -F'\t' 'NR>2 && $1==q && $3>s {exit 1} {q=$1; s=$3}' "$WORK/hits.tsv" && ok 
   --out "$WORK/h2.tsv" >/dev/null 2>&1
 cmp -s "$WORK/h1.tsv" "$WORK/h2.tsv" && ok || bad "search differs on 1 and 2 threads"
 
+# ---- --backend: cpu is what auto runs; cuda equals cpu byte for byte on a
+# device and, without one, fails naming the option and leaves no output;
+# sequences (and embeddings) are cpu only whatever the machine has
+"$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --threshold 0.5 --backend cpu \
+  --out "$WORK/hc.tsv" >/dev/null 2>&1
+cmp -s "$WORK/h1.tsv" "$WORK/hc.tsv" && ok || bad "search --backend cpu differs from auto"
+"$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --threshold 0.3 --top 4 \
+  --backend cpu --out "$WORK/hc4.tsv" >/dev/null 2>&1 || bad "search --backend cpu failed"
+if "$BIN" search --quiet --query "$WORK/q.csv" --target "$MOLS" --threshold 0.3 --top 4 \
+  --backend cuda --out "$WORK/hg4.tsv" >/dev/null 2>"$WORK/hg4.err"; then
+  cmp -s "$WORK/hc4.tsv" "$WORK/hg4.tsv" && ok || bad "search --backend cuda differs from cpu"
+  "$BIN" audit --quiet --input "$MOLS" --threshold 0.3 --split "$d" --backend cuda \
+    --out "$WORK/fg" >/dev/null 2>&1 || bad "audit --backend cuda failed"
+  for f in nearest.tsv summary.tsv; do
+    cmp -s "$WORK/f/$f" "$WORK/fg/$f" && ok || bad "audit --backend cuda: $f differs from cpu"
+  done
+else
+  grep -q -- "--backend cuda: " "$WORK/hg4.err" && ok ||
+    bad "search --backend cuda without a device: $(cat "$WORK/hg4.err")"
+  [ ! -e "$WORK/hg4.tsv" ] && ok || bad "search --backend cuda without a device left its output"
+  expect_error "audit --backend cuda without a device" "--backend cuda: " "$WORK/fg" -- \
+    audit --input "$MOLS" --threshold 0.3 --split "$d" --backend cuda --out "$WORK/fg"
+fi
+expect_error "search --backend cuda on sequences" "compute sequences on the cpu backend only" \
+  "$WORK/o8.tsv" -- search --query "$DATA/seq_proteins.fasta" --target "$DATA/seq_proteins.fasta" \
+  --top 1 --backend cuda --out "$WORK/o8.tsv"
+expect_error "search --backend nonsense" "unknown backend 'tpu'" "$WORK/o9.tsv" -- \
+  search --query "$MOLS" --target "$MOLS" --top 1 --backend tpu --out "$WORK/o9.tsv"
+
 # ---- bad input
 mkdir -p "$WORK/bad"
 cp "$d/train.txt" "$WORK/bad/train.txt"
