@@ -388,26 +388,75 @@ void refine_separator(const Graph& g, std::span<const uint32_t> members,
 
 namespace {
 
-/// The kicks of split_off's iterated local search (see there); `best` and
-/// `best_kept` are replaced by any improvement.
+/// One kick of split_off's iterated local search (see there): `ball` goes to
+/// side `dest`, its neighbours on the other side are removed, the boundary is
+/// shifted back into tolerance and the separator refined; `best` and
+/// `best_kept` are replaced when that keeps more within tolerance. `side` is
+/// scratch.
+void try_kick(const Graph& g, const SideComponents& sc, std::span<const uint32_t> nodes,
+              std::span<const uint32_t> ball, int8_t dest, std::vector<int8_t>& best,
+              double& best_kept, std::vector<int8_t>& side, int8_t from, int8_t to, double fraction,
+              double tolerance) {
+  const auto offs = g.offsets();
+  const auto cols = g.columns();
+  const int8_t other = dest == to ? from : to;
+  side = best;
+  // A removed member of the largest component may touch a third side (an
+  // earlier cut's sample that a put-back returned): it stays removed. The
+  // others conflict only with their neighbours on `other`.
+  auto third = [&](uint32_t v) {
+    for (uint64_t e = offs[v]; e < offs[v + 1]; ++e) {
+      const int8_t o = side[cols[e]];
+      if (o != kDropped && o != from && o != to) return true;
+    }
+    return false;
+  };
+  for (uint32_t v : ball)
+    if (!third(v)) side[v] = dest;
+  for (uint32_t v : ball) {
+    if (side[v] != dest) continue;
+    for (uint64_t e = offs[v]; e < offs[v + 1]; ++e)
+      if (side[cols[e]] == other) side[cols[e]] = kDropped;
+  }
+  refine_dropped(g, side, from);
+  shift_boundary(g, sc, side, from, to, fraction, tolerance);
+  refine_separator(g, sc.members, nodes, side, from, to, fraction, tolerance);
+  double kept = 0, on_to = 0;
+  for (uint32_t v : sc.members) {
+    kept += side[v] != kDropped ? 1 : 0;
+    on_to += side[v] == to ? 1 : 0;
+  }
+  const bool ok =
+      std::abs(on_to - fraction * kept) <= slack(tolerance, kept) && on_to > 0 && on_to < kept;
+  if (ok && kept > best_kept) {
+    best.swap(side);
+    best_kept = kept;
+  }
+}
+
+/// The kicks of split_off's iterated local search: breadth-first balls of 1
+/// to 10 samples of the largest component, each centred on a sample removed
+/// by the best split so far (the separator: a ball there reshapes the
+/// boundary, one deep inside a side rarely helps).
 void kick_and_refine(const Graph& g, const SideComponents& sc, std::span<const uint32_t> nodes,
                      std::vector<int8_t>& best, double& best_kept, int8_t from, int8_t to,
                      double fraction, double tolerance, uint64_t seed) {
-  constexpr int kKicks = 32;
+  constexpr int kKicks = 64;
   constexpr uint64_t kBall = 10;  // samples in a kick, at most
   const auto offs = g.offsets();
   const auto cols = g.columns();
   std::vector<uint8_t> in_ball(g.num_nodes(), 0), in_nodes(g.num_nodes(), 0);
   for (uint32_t v : nodes) in_nodes[v] = 1;
   std::vector<int8_t> side;
-  std::vector<uint32_t> ball;
+  std::vector<uint32_t> ball, sep;
   for (int kick = 0; kick < kKicks; ++kick) {
-    side = best;
     const uint64_t h = kernels::counter_hash(seed, kStreamKick, static_cast<uint64_t>(kick));
     const int8_t dest = (h >> 32) & 1 ? to : from;
-    const int8_t other = dest == to ? from : to;
     const uint64_t want = 1 + (h >> 40) % kBall;
-    ball.assign(1, nodes[h % nodes.size()]);
+    sep.clear();
+    for (uint32_t v : nodes)
+      if (best[v] == kDropped) sep.push_back(v);
+    ball.assign(1, sep.empty() ? nodes[h % nodes.size()] : sep[(h >> 8) % sep.size()]);
     in_ball[ball[0]] = 1;
     for (std::size_t i = 0; i < ball.size() && ball.size() < want; ++i)
       for (uint64_t e = offs[ball[i]]; e < offs[ball[i] + 1] && ball.size() < want; ++e) {
@@ -416,27 +465,8 @@ void kick_and_refine(const Graph& g, const SideComponents& sc, std::span<const u
         in_ball[w] = 1;
         ball.push_back(w);
       }
-    // Members of the largest component touch no third side, so only its
-    // samples on `other` conflict with the ball.
-    for (uint32_t v : ball) side[v] = dest;
-    for (uint32_t v : ball)
-      for (uint64_t e = offs[v]; e < offs[v + 1]; ++e)
-        if (side[cols[e]] == other) side[cols[e]] = kDropped;
     for (uint32_t v : ball) in_ball[v] = 0;
-    refine_dropped(g, side, from);
-    shift_boundary(g, sc, side, from, to, fraction, tolerance);
-    refine_separator(g, sc.members, nodes, side, from, to, fraction, tolerance);
-    double kept = 0, on_to = 0;
-    for (uint32_t v : sc.members) {
-      kept += side[v] != kDropped ? 1 : 0;
-      on_to += side[v] == to ? 1 : 0;
-    }
-    const bool ok =
-        std::abs(on_to - fraction * kept) <= slack(tolerance, kept) && on_to > 0 && on_to < kept;
-    if (ok && kept > best_kept) {
-      best.swap(side);
-      best_kept = kept;
-    }
+    try_kick(g, sc, nodes, ball, dest, best, best_kept, side, from, to, fraction, tolerance);
   }
 }
 
@@ -536,11 +566,11 @@ void split_off(const Graph& g, std::vector<int8_t>& side, int8_t from, int8_t to
   }
   // (e) Iterated local search (Lourenço, Martin & Stützle, "Iterated local
   // search", Handbook of Metaheuristics 2003) around the best cut: a kick
-  // puts a small breadth-first ball of the largest component on one side
-  // (its neighbours on the other side are removed), the boundary is shifted
-  // back into tolerance and the separator refined; the result replaces the
-  // best only when it keeps more within tolerance. Components up to the
-  // size that gets the extra METIS rounds.
+  // puts a small breadth-first ball of the largest component, centred on a
+  // removed sample, on one side (its neighbours on the other side are
+  // removed), the boundary is shifted back into tolerance and the separator
+  // refined; the result replaces the best only when it keeps more within
+  // tolerance. Components up to the size that gets the extra METIS rounds.
   const bool best_ok = best_kept >= 0 && best_err <= slack(tolerance, best_kept);
   if (best_ok && extra > 0)
     kick_and_refine(g, sc, nodes, best, best_kept, from, to, fraction, tolerance, seed);
