@@ -4,6 +4,7 @@
 /// cosine_kernel.hpp) share: the block context they receive explicitly, the
 /// histogram binning, the edge output buffer, and atomics that are plain
 /// additions when tile_harness.hpp runs a block's threads one after another.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -71,6 +72,102 @@ CLEAVE_HD CLEAVE_INLINE unsigned long long atomic_add_u64(unsigned long long* p,
   return old;
 #endif
 }
+
+/// The word tiles of the popcount kernels (FingerprintTileBody, the
+/// all-pairs tiles, and SearchTileBody, queries x targets): a block of
+/// kThreads threads covers kBlockRows rows x kBlockCols columns; thread t
+/// owns rows (t / kSide) + kSide i and columns (t % kSide) + kSide j, i, j <
+/// kMicro. The words go through shared memory in chunks of kChunkWords,
+/// double buffered: phase c loads chunk c while it accumulates chunk c - 1.
+/// A body derives from this and keeps its parameters in `p` (rows, cols,
+/// n_rows, n_cols, words).
+struct PopcountTileShape {
+  static constexpr uint32_t kThreads = 256;
+  static constexpr uint32_t kWarps = kThreads / 32;
+  static constexpr uint32_t kSide = 16;  ///< threads per block side
+  static constexpr uint32_t kMicro = 4;  ///< pairs per thread per side
+  static constexpr uint32_t kBlockRows = kSide * kMicro;
+  static constexpr uint32_t kBlockCols = kSide * kMicro;
+  static constexpr uint32_t kChunkWords = 4;
+  static constexpr uint32_t kChunkTile = kBlockRows * kChunkWords;  ///< words of one side
+  /// Each thread loads one 128-bit pair of words of a chunk.
+  static_assert(2 * kChunkTile / 2 == kThreads);
+  /// Shared memory of the two sides' double-buffered chunks.
+  static constexpr std::size_t kWordBytes = sizeof(uint64_t) * 2 * 2 * kChunkTile;
+
+  /// Word chunks of a row of `words` words.
+  CLEAVE_HD CLEAVE_INLINE static uint32_t chunks_of(uint32_t words) {
+    return (words + kChunkWords - 1) / kChunkWords;
+  }
+  CLEAVE_HD CLEAVE_INLINE static uint32_t blocks_across_of(uint32_t n_cols) {
+    return (n_cols + kBlockCols - 1) / kBlockCols;
+  }
+  CLEAVE_HD CLEAVE_INLINE static uint32_t grid_of(uint32_t n_rows, uint32_t n_cols) {
+    return ((n_rows + kBlockRows - 1) / kBlockRows) * blocks_across_of(n_cols);
+  }
+
+  /// Words w and w + 1 of a row of `words` words: one 128-bit load when
+  /// `vec` (16-byte aligned rows), words past the row's end as 0.
+  CLEAVE_HD CLEAVE_INLINE static void fetch_pair(const uint64_t* src, uint32_t w, uint32_t words,
+                                                 bool vec, uint64_t& x0, uint64_t& x1) {
+    if (vec && w < words) {
+#if defined(__CUDA_ARCH__)
+      const ulonglong2 v = __ldg(reinterpret_cast<const ulonglong2*>(src + w));
+      x0 = v.x;
+      x1 = v.y;
+#else
+      x0 = src[w];
+      x1 = src[w + 1];
+#endif
+    } else {
+      if (w < words) x0 = src[w];
+      if (w + 1 < words) x1 = src[w + 1];
+    }
+  }
+
+  /// Phase ph <= chunks of the word loop: thread t loads pair of words t of
+  /// chunk ph (the rows' kChunkTile / 2 pairs, then the columns') into
+  /// buffer ph % 2 of `a` / `b`, and accumulates chunk ph - 1 from the other
+  /// buffer into `common` with Op::accumulate (zeroed at phase 0). `br`/`bc`:
+  /// the block's first row and column; P holds rows, cols, n_rows, n_cols,
+  /// words.
+  template <class Op, class P>
+  CLEAVE_HD CLEAVE_INLINE static void load_and_accumulate(const P& p, uint32_t ph,
+                                                          const BlockCtx& ctx, uint32_t br,
+                                                          uint32_t bc, uint64_t* a, uint64_t* b,
+                                                          uint32_t (&common)[kMicro][kMicro]) {
+    if (ph == 0)
+      for (uint32_t i = 0; i < kMicro; ++i)
+        for (uint32_t j = 0; j < kMicro; ++j) common[i][j] = 0;
+    uint64_t x0 = 0, x1 = 0;
+    uint64_t* dst = nullptr;
+    if (ph < chunks_of(p.words)) {
+      const bool col_side = ctx.thread >= kChunkTile / 2;
+      const uint32_t idx = col_side ? ctx.thread - kChunkTile / 2 : ctx.thread;
+      const uint32_t r = idx / (kChunkWords / 2), half = idx % (kChunkWords / 2);
+      const uint32_t first = col_side ? bc : br;
+      dst = (col_side ? b : a) + (ph % 2) * kChunkTile + r * kChunkWords + 2 * half;
+      if (first + r < (col_side ? p.n_cols : p.n_rows))
+        fetch_pair((col_side ? p.cols : p.rows) + static_cast<uint64_t>(first + r) * p.words,
+                   ph * kChunkWords + 2 * half, p.words, p.words % 2 == 0, x0, x1);
+    }
+    if (ph > 0) {  // the loads above are in flight meanwhile
+      const uint64_t* a_buf = a + ((ph - 1) % 2) * kChunkTile;
+      const uint64_t* b_buf = b + ((ph - 1) % 2) * kChunkTile;
+      const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
+      for (uint32_t k = 0; k < kChunkWords; ++k)
+        for (uint32_t i = 0; i < kMicro; ++i) {
+          const uint64_t x = a_buf[(tr + kSide * i) * kChunkWords + k];
+          for (uint32_t j = 0; j < kMicro; ++j)
+            Op::accumulate(common[i][j], x, b_buf[(tc + kSide * j) * kChunkWords + k]);
+        }
+    }
+    if (dst != nullptr) {
+      dst[0] = x0;
+      dst[1] = x1;
+    }
+  }
+};
 
 /// Block-level compaction, shared by both kernels, in three phases after
 /// each thread has stored its edge count in counts[thread]:

@@ -47,18 +47,8 @@ struct FpTileParams {
 };
 
 template <class Op>
-struct FingerprintTileBody {
+struct FingerprintTileBody : PopcountTileShape {
   using Finish = typename FinishOf<Op>::type;
-  static constexpr uint32_t kThreads = 256;
-  static constexpr uint32_t kWarps = kThreads / 32;
-  static constexpr uint32_t kSide = 16;  ///< threads per block side
-  static constexpr uint32_t kMicro = 4;  ///< pairs per thread per side
-  static constexpr uint32_t kBlockRows = kSide * kMicro;
-  static constexpr uint32_t kBlockCols = kSide * kMicro;
-  static constexpr uint32_t kChunkWords = 4;
-  static constexpr uint32_t kChunkTile = kBlockRows * kChunkWords;  ///< words of one side
-  /// Each thread loads one 128-bit pair of words of a chunk.
-  static_assert(2 * kChunkTile / 2 == kThreads);
 
   struct Locals {
     uint32_t common[kMicro][kMicro];
@@ -66,19 +56,14 @@ struct FingerprintTileBody {
   };
 
   FpTileParams p;
+  CLEAVE_HD explicit FingerprintTileBody(const FpTileParams& q) : p(q) {}
 
-  [[nodiscard]] CLEAVE_HD uint32_t chunks() const {
-    return (p.words + kChunkWords - 1) / kChunkWords;
-  }
-  [[nodiscard]] CLEAVE_HD uint32_t blocks_across() const {
-    return (p.n_cols + kBlockCols - 1) / kBlockCols;
-  }
-  [[nodiscard]] CLEAVE_HD uint32_t grid() const {
-    return ((p.n_rows + kBlockRows - 1) / kBlockRows) * blocks_across();
-  }
+  [[nodiscard]] CLEAVE_HD uint32_t chunks() const { return chunks_of(p.words); }
+  [[nodiscard]] CLEAVE_HD uint32_t blocks_across() const { return blocks_across_of(p.n_cols); }
+  [[nodiscard]] CLEAVE_HD uint32_t grid() const { return grid_of(p.n_rows, p.n_cols); }
   [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return chunks() + 5; }
   [[nodiscard]] CLEAVE_HD std::size_t shared_bytes() const {
-    return sizeof(uint64_t) * 2 * 2 * kChunkTile + sizeof(unsigned long long) +
+    return kWordBytes + sizeof(unsigned long long) +
            sizeof(uint32_t) * (kWarps + kThreads + p.fin.bins);
   }
 
@@ -119,64 +104,15 @@ struct FingerprintTileBody {
     }
   }
 
-  /// Words w and w + 1 of a row: one 128-bit load when `vec` (16-byte
-  /// aligned rows), words past the row's end as 0.
-  CLEAVE_HD CLEAVE_INLINE void fetch_pair(const uint64_t* src, uint32_t w, bool vec, uint64_t& x0,
-                                          uint64_t& x1) const {
-    if (vec && w < p.words) {
-#if defined(__CUDA_ARCH__)
-      const ulonglong2 v = __ldg(reinterpret_cast<const ulonglong2*>(src + w));
-      x0 = v.x;
-      x1 = v.y;
-#else
-      x0 = src[w];
-      x1 = src[w + 1];
-#endif
-    } else {
-      if (w < p.words) x0 = src[w];
-      if (w + 1 < p.words) x1 = src[w + 1];
-    }
-  }
-
   CLEAVE_HD void phase(uint32_t ph, const BlockCtx& ctx, Locals& loc) const {
     const Shared s = shared(ctx.smem);
     const uint32_t n_chunks = chunks();
     const uint32_t br = (ctx.block / blocks_across()) * kBlockRows;
     const uint32_t bc = (ctx.block % blocks_across()) * kBlockCols;
     if (ph <= n_chunks) {  // load chunk ph, accumulate chunk ph - 1
-      if (ph == 0) {
+      if (ph == 0)
         for (uint32_t b = ctx.thread; b < p.fin.bins; b += ctx.block_dim) s.hist[b] = 0;
-        for (uint32_t i = 0; i < kMicro; ++i)
-          for (uint32_t j = 0; j < kMicro; ++j) loc.common[i][j] = 0;
-      }
-      // Thread t loads pair of words t: the rows' kChunkTile / 2, then the columns'.
-      uint64_t x0 = 0, x1 = 0;
-      uint64_t* dst = nullptr;
-      if (ph < n_chunks) {
-        const bool col_side = ctx.thread >= kChunkTile / 2;
-        const uint32_t idx = col_side ? ctx.thread - kChunkTile / 2 : ctx.thread;
-        const uint32_t r = idx / (kChunkWords / 2), half = idx % (kChunkWords / 2);
-        const uint32_t first = col_side ? bc : br;
-        dst = (col_side ? s.b : s.a) + (ph % 2) * kChunkTile + r * kChunkWords + 2 * half;
-        if (first + r < (col_side ? p.n_cols : p.n_rows))
-          fetch_pair((col_side ? p.cols : p.rows) + static_cast<uint64_t>(first + r) * p.words,
-                     ph * kChunkWords + 2 * half, p.words % 2 == 0, x0, x1);
-      }
-      if (ph > 0) {  // the loads above are in flight meanwhile
-        const uint64_t* a_buf = s.a + ((ph - 1) % 2) * kChunkTile;
-        const uint64_t* b_buf = s.b + ((ph - 1) % 2) * kChunkTile;
-        const uint32_t tr = ctx.thread / kSide, tc = ctx.thread % kSide;
-        for (uint32_t k = 0; k < kChunkWords; ++k)
-          for (uint32_t i = 0; i < kMicro; ++i) {
-            const uint64_t a = a_buf[(tr + kSide * i) * kChunkWords + k];
-            for (uint32_t j = 0; j < kMicro; ++j)
-              Op::accumulate(loc.common[i][j], a, b_buf[(tc + kSide * j) * kChunkWords + k]);
-          }
-      }
-      if (dst != nullptr) {
-        dst[0] = x0;
-        dst[1] = x1;
-      }
+      load_and_accumulate<Op>(p, ph, ctx, br, bc, s.a, s.b, loc.common);
     } else if (ph == n_chunks + 1) {  // finish, histogram, count
       uint32_t n = 0, hits = 0;
       for_pairs(ctx, [&](uint32_t i, uint32_t j, uint32_t r, uint32_t c, uint64_t, uint64_t) {

@@ -157,3 +157,21 @@ def test_errors(data, fps_pair, tmp_path):
     with pytest.raises(ValueError, match="against"):
         cleave.audit(t, split, against="test")
     assert not (tmp_path / "out").exists()
+
+
+def test_backend(data, fps_pair):
+    q, t, _, _ = fps_pair
+    fasta = data / "seq_proteins.fasta"
+    with pytest.raises(ValueError, match="cpu backend only"):
+        cleave.search(fasta, fasta, threshold=0.3, backend="cuda")
+    with pytest.raises(ValueError, match="backend"):
+        cleave.search(q, t, threshold=0.3, backend="tpu")
+    cpu = cleave.search(q, t, threshold=0.3, top=4, backend="cpu")
+    if cleave.cuda_available():
+        gpu = cleave.search(q, t, threshold=0.3, top=4, backend="cuda")
+        assert gpu.targets.tolist() == cpu.targets.tolist()
+        assert gpu.similarity.tolist() == cpu.similarity.tolist()
+        assert gpu.nearest.tolist() == cpu.nearest.tolist()
+    else:
+        with pytest.raises(RuntimeError, match="backend cuda"):
+            cleave.search(q, t, threshold=0.3, backend="cuda")
