@@ -840,7 +840,30 @@ SplitSet paired_splits(
 struct SearchHits {
   std::vector<std::string> query_ids, target_ids;
   cleave::SearchResult result;
+  // The columns numpy sees (read-only views, made once in the constructor).
+  std::vector<uint32_t> targets;
+  std::vector<double> similarity;
+  std::vector<int64_t> nearest;  ///< -1 for none
+
+  SearchHits(cleave::SearchResult r, std::vector<std::string> q, std::vector<std::string> t)
+      : query_ids(std::move(q)), target_ids(std::move(t)), result(std::move(r)) {
+    targets.reserve(result.hits.size());
+    similarity.reserve(result.hits.size());
+    for (const cleave::SearchHit& h : result.hits) {
+      targets.push_back(h.target);
+      similarity.push_back(h.similarity);
+    }
+    for (const uint32_t n : result.nearest)
+      nearest.push_back(n == cleave::SearchResult::kNone ? -1 : static_cast<int64_t>(n));
+  }
 };
+
+/// A read-only numpy view of v, kept alive by the object that owns v
+/// (return it with rv_policy::reference_internal).
+template <class T>
+nb::ndarray<nb::numpy, const T, nb::ndim<1>> view(const std::vector<T>& v) {
+  return nb::ndarray<nb::numpy, const T, nb::ndim<1>>(v.data(), {v.size()}, nb::handle());
+}
 
 /// What shapes a search's pair similarity, from the Python arguments: the
 /// dataset settings of both files (fingerprint measure, FASTA reading and
@@ -892,11 +915,8 @@ SearchHits search(const nb::object& query, const nb::object& target,
     cleave::SearchOptions so = search_options_of(a, o, fq, call.ctx);
     if (threshold) so.threshold = checked_threshold(*threshold, fq);
     so.top = top;
-    SearchHits h;
-    h.result = cleave::search(fq, ft, so, cleave::id_ranks(t.samples.ids));
-    h.query_ids = q.samples.ids;
-    h.target_ids = t.samples.ids;
-    return h;
+    return SearchHits(cleave::search(fq, ft, so, cleave::id_ranks(t.samples.ids)), q.samples.ids,
+                      t.samples.ids);
   });
 }
 
@@ -1473,62 +1493,44 @@ NB_MODULE(_core, m) {
           "target_ids", [](const SearchHits& h) { return h.target_ids; },
           "Target ids (list of str).")
       .def_prop_ro(
-          "offsets", [](const SearchHits& h) { return to_numpy(h.result.offsets); },
-          nb::rv_policy::automatic,
-          "uint64 array of n_queries + 1: the hits of query q are entries offsets[q] to "
-          "offsets[q + 1] - 1 of targets and similarity.")
+          "offsets", [](const SearchHits& h) { return view(h.result.offsets); },
+          nb::rv_policy::reference_internal,
+          "uint64 array of n_queries + 1 (read-only): the hits of query q are entries "
+          "offsets[q] to offsets[q + 1] - 1 of targets and similarity.")
       .def_prop_ro(
-          "targets",
-          [](const SearchHits& h) {
-            std::vector<uint32_t> t(h.result.hits.size());
-            for (std::size_t k = 0; k < t.size(); ++k) t[k] = h.result.hits[k].target;
-            return to_numpy(std::move(t));
-          },
-          nb::rv_policy::automatic, "uint32 array: each hit's target, an index into target_ids.")
+          "targets", [](const SearchHits& h) { return view(h.targets); },
+          nb::rv_policy::reference_internal,
+          "uint32 array (read-only): each hit's target, an index into target_ids.")
       .def_prop_ro(
-          "similarity",
-          [](const SearchHits& h) {
-            std::vector<double> v(h.result.hits.size());
-            for (std::size_t k = 0; k < v.size(); ++k) v[k] = h.result.hits[k].similarity;
-            return to_numpy(std::move(v));
-          },
-          nb::rv_policy::automatic,
-          "float64 array: each hit's similarity, exact (the graph's weight before rounding to "
-          "float32).")
+          "similarity", [](const SearchHits& h) { return view(h.similarity); },
+          nb::rv_policy::reference_internal,
+          "float64 array (read-only): each hit's similarity, exact (the graph's weight before "
+          "rounding to float32).")
       .def_prop_ro(
-          "nearest",
-          [](const SearchHits& h) {
-            std::vector<int64_t> v(h.result.nearest.size());
-            for (std::size_t k = 0; k < v.size(); ++k)
-              v[k] = h.result.nearest[k] == cleave::SearchResult::kNone
-                         ? -1
-                         : static_cast<int64_t>(h.result.nearest[k]);
-            return to_numpy(std::move(v));
-          },
-          nb::rv_policy::automatic,
-          "int64 array: each query's most similar target (ties by id), -1 without targets.")
+          "nearest", [](const SearchHits& h) { return view(h.nearest); },
+          nb::rv_policy::reference_internal,
+          "int64 array (read-only): each query's most similar target (ties by id), -1 without "
+          "targets.")
       .def_prop_ro(
-          "max_similarity", [](const SearchHits& h) { return to_numpy(h.result.max_similarity); },
-          nb::rv_policy::automatic,
-          "float64 array: each query's similarity to its nearest target (NaN without targets).")
+          "max_similarity", [](const SearchHits& h) { return view(h.result.max_similarity); },
+          nb::rv_policy::reference_internal,
+          "float64 array (read-only): each query's similarity to its nearest target (NaN "
+          "without targets).")
       .def(
           "__len__", [](const SearchHits& h) { return h.result.hits.size(); }, "Number of hits.")
       .def(
           "to_frame",
           [](const SearchHits& h) {
             nb::list q, t;
-            std::vector<double> v;
-            v.reserve(h.result.hits.size());
             for (std::size_t k = 0; k + 1 < h.result.offsets.size(); ++k)
               for (uint64_t e = h.result.offsets[k]; e < h.result.offsets[k + 1]; ++e) {
                 q.append(h.query_ids[k]);
-                t.append(h.target_ids[h.result.hits[e].target]);
-                v.push_back(h.result.hits[e].similarity);
+                t.append(h.target_ids[h.targets[e]]);
               }
             nb::dict d;
             d["query_id"] = q;
             d["target_id"] = t;
-            d["similarity"] = to_numpy(std::move(v));
+            d["similarity"] = to_numpy(h.similarity);
             return nb::module_::import_("pandas").attr("DataFrame")(d);
           },
           "The hits as a pandas DataFrame with the columns of `cleave search`'s TSV: query_id, "

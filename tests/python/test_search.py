@@ -2,6 +2,7 @@
 on generated fingerprints (hits, top k, ties by id, the nearest target), the
 same files as `cleave search` / `cleave audit` on real molecules and
 proteins, and errors naming the bad argument or file and line."""
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +176,19 @@ def test_backend(data, fps_pair):
     else:
         with pytest.raises(RuntimeError, match="backend cuda"):
             cleave.search(q, t, threshold=0.3, backend="cuda")
+
+
+def test_arrays_are_read_only_views_that_outlive_the_hits(fps_pair):
+    q, t, sim, _ = fps_pair
+    h = cleave.search(q, t, threshold=0.3)
+    targets, similarity, nearest = h.targets, h.similarity, h.nearest
+    assert not targets.flags.writeable and not similarity.flags.writeable
+    with pytest.raises(ValueError):
+        targets[0] = 1
+    # The same memory on every access: no copy of the hits per call.
+    assert h.targets.ctypes.data == targets.ctypes.data
+    want = similarity.copy()
+    del h
+    gc.collect()
+    np.testing.assert_array_equal(similarity, want)
+    assert len(targets) == len(want) and len(nearest) == sim.shape[0]
