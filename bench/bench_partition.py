@@ -39,15 +39,17 @@ def moleculenet_union(data, tmp):
     dominant component, the shape of issue 11's 4,200-molecule example
     (largest component 3,879 at 0.3), which is not in the shared data."""
     out = os.path.join(tmp, "moleculenet_union.csv")
+    names = ("bace", "clintox", "esol", "freesolv")
+    paths = [os.path.join(data, "molecules", f"moleculenet_{name}.csv") for name in names]
+    for path in paths:
+        if not os.path.exists(path):
+            return path  # reported missing by main()
     if os.path.exists(out):
         return out
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "smiles"])
-        for name in ("bace", "clintox", "esol", "freesolv"):
-            path = os.path.join(data, "molecules", f"moleculenet_{name}.csv")
-            if not os.path.exists(path):
-                return path  # reported missing by main()
+        for name, path in zip(names, paths):
             with open(path, newline="") as src:
                 for r in csv.DictReader(src):
                     w.writerow([f"{name}_{r['id']}", r["smiles"]])
