@@ -28,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -840,19 +841,11 @@ SplitSet paired_splits(
 struct SearchHits {
   std::vector<std::string> query_ids, target_ids;
   cleave::SearchResult result;
-  // The columns numpy sees (read-only views, made once in the constructor).
-  std::vector<uint32_t> targets;
-  std::vector<double> similarity;
-  std::vector<int64_t> nearest;  ///< -1 for none
+  std::vector<int64_t> nearest;  ///< result.nearest with -1 for none, as numpy sees it
 
   SearchHits(cleave::SearchResult r, std::vector<std::string> q, std::vector<std::string> t)
       : query_ids(std::move(q)), target_ids(std::move(t)), result(std::move(r)) {
-    targets.reserve(result.hits.size());
-    similarity.reserve(result.hits.size());
-    for (const cleave::SearchHit& h : result.hits) {
-      targets.push_back(h.target);
-      similarity.push_back(h.similarity);
-    }
+    nearest.reserve(result.nearest.size());
     for (const uint32_t n : result.nearest)
       nearest.push_back(n == cleave::SearchResult::kNone ? -1 : static_cast<int64_t>(n));
   }
@@ -863,6 +856,18 @@ struct SearchHits {
 template <class T>
 nb::ndarray<nb::numpy, const T, nb::ndim<1>> view(const std::vector<T>& v) {
   return nb::ndarray<nb::numpy, const T, nb::ndim<1>>(v.data(), {v.size()}, nb::handle());
+}
+
+/// A read-only numpy view of one field of every hit, strided over the hits
+/// themselves (no copy of the columns), kept alive as view()'s.
+template <class T>
+nb::ndarray<nb::numpy, const T, nb::ndim<1>> hit_field(const std::vector<cleave::SearchHit>& hits,
+                                                       std::size_t offset) {
+  static_assert(sizeof(cleave::SearchHit) % sizeof(T) == 0);
+  const auto* first = reinterpret_cast<const char*>(hits.data()) + offset;
+  return nb::ndarray<nb::numpy, const T, nb::ndim<1>>(
+      first, {hits.size()}, nb::handle(),
+      {static_cast<int64_t>(sizeof(cleave::SearchHit) / sizeof(T))});
 }
 
 /// What shapes a search's pair similarity, from the Python arguments: the
@@ -1498,11 +1503,17 @@ NB_MODULE(_core, m) {
           "uint64 array of n_queries + 1 (read-only): the hits of query q are entries "
           "offsets[q] to offsets[q + 1] - 1 of targets and similarity.")
       .def_prop_ro(
-          "targets", [](const SearchHits& h) { return view(h.targets); },
+          "targets",
+          [](const SearchHits& h) {
+            return hit_field<uint32_t>(h.result.hits, offsetof(cleave::SearchHit, target));
+          },
           nb::rv_policy::reference_internal,
           "uint32 array (read-only): each hit's target, an index into target_ids.")
       .def_prop_ro(
-          "similarity", [](const SearchHits& h) { return view(h.similarity); },
+          "similarity",
+          [](const SearchHits& h) {
+            return hit_field<double>(h.result.hits, offsetof(cleave::SearchHit, similarity));
+          },
           nb::rv_policy::reference_internal,
           "float64 array (read-only): each hit's similarity, exact (the graph's weight before "
           "rounding to float32).")
@@ -1522,15 +1533,18 @@ NB_MODULE(_core, m) {
           "to_frame",
           [](const SearchHits& h) {
             nb::list q, t;
+            std::vector<double> v;
+            v.reserve(h.result.hits.size());
             for (std::size_t k = 0; k + 1 < h.result.offsets.size(); ++k)
               for (uint64_t e = h.result.offsets[k]; e < h.result.offsets[k + 1]; ++e) {
                 q.append(h.query_ids[k]);
-                t.append(h.target_ids[h.targets[e]]);
+                t.append(h.target_ids[h.result.hits[e].target]);
+                v.push_back(h.result.hits[e].similarity);
               }
             nb::dict d;
             d["query_id"] = q;
             d["target_id"] = t;
-            d["similarity"] = to_numpy(h.similarity);
+            d["similarity"] = to_numpy(std::move(v));
             return nb::module_::import_("pandas").attr("DataFrame")(d);
           },
           "The hits as a pandas DataFrame with the columns of `cleave search`'s TSV: query_id, "

@@ -185,8 +185,9 @@ def test_arrays_are_read_only_views_that_outlive_the_hits(fps_pair):
     assert not targets.flags.writeable and not similarity.flags.writeable
     with pytest.raises(ValueError):
         targets[0] = 1
-    # The same memory on every access: no copy of the hits per call.
+    # The same memory on every access, and the hits' own: no column copied.
     assert h.targets.ctypes.data == targets.ctypes.data
+    assert np.may_share_memory(targets, similarity)
     want = similarity.copy()
     del h
     gc.collect()
