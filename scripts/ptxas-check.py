@@ -47,6 +47,8 @@ DYNAMIC_SMEM = {
     "SearchTileBody": 8 * 2 * 2 * 256 + 8 + 4 * (8 + 256 + 2 * 64 * 16),
     # kernels/align_survivor.hpp: the matrix as int32 and 4 warps' query stages.
     "SurvivorBody": 4 * 24 * 24 + 4 * 1024,
+    # kernels/prefilter_score.hpp: the substitution matrix as int8.
+    "EventScoreBody": 24 * 24,
 }
 THIRD_PARTY_STACK_LIMIT = 64
 # Kernels of cleave's own allowed a stack frame, by name: none. (The

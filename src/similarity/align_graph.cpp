@@ -20,6 +20,7 @@
 #if CLEAVE_HAVE_CUDA
 #include "similarity/align_cuda.hpp"
 #include "similarity/align_survivor_cuda.hpp"
+#include "similarity/prefilter_score_cuda.hpp"
 #endif
 
 namespace cleave {
@@ -248,9 +249,18 @@ Graph prefiltered_graph(const Sequences& seqs, const AlignOptions& opt,
                     resumed ? fmt::format(" (resumed: {} of {} tiles done)", resumed, mine)
                             : std::string()),
         2 * total_rows);
+  // The cuda backend by name also scores the scan's diagonal events on the
+  // device (kernels/prefilter_score.hpp); the seed scan stays on the CPU.
+  std::unique_ptr<align_detail::EventScorer> scorer;
+#if CLEAVE_HAVE_CUDA
+  if (total_rows > 0 && opt.backend == Backend::cuda &&
+      resolve_backend(opt.backend) == Backend::cuda && align_detail::event_kernel_fits(params))
+    scorer = align_detail::make_cuda_event_scorer(seqs, align_detail::event_score_job(params, sc));
+#endif
   for (uint64_t s = 0; s < slices.size(); ++s) {
     if (pending[s].empty()) continue;
     CandidateScan scan(seqs, sc, params, threads, slices[s]);
+    scan.set_scorer(scorer.get());
     for (const uint64_t c : pending[s]) {
       const uint64_t u = s * chunks + c;
       align_detail::PrefilterCounts counts;

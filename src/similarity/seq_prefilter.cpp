@@ -394,23 +394,10 @@ class HitScan {
 
 }  // namespace
 
-/// Kadane's maximum subarray along the window; the best only grows, so the
-/// scan stops as soon as it reaches `enough`.
+/// The kernel's function (prefilter_score.hpp), shared with the GPU.
 int32_t ungapped_best(const uint8_t* a, int32_t na, const uint8_t* b, int32_t nb, int32_t d,
                       int32_t x, int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
-  const int32_t lo = std::max(0, d), hi = std::min(na, nb + d);  // the diagonal's rows
-  int32_t x0 = x - w, x1 = x + w + 1;
-  if (x0 < lo) x1 += lo - x0, x0 = lo;
-  if (x1 > hi) x0 -= x1 - hi, x1 = hi;
-  x0 = std::max(x0, lo);
-  int32_t run = 0, best = 0;
-  for (int32_t y = x0; y < x1; ++y) {
-    run += sc.score(a[y], b[y - d]);
-    if (run < 0) run = 0;
-    if (run > best) best = run;
-    if (best >= enough) break;
-  }
-  return best;
+  return kernels::ungapped_window_best(a, na, b, nb, d, x, w, sc.m, sc.size, enough);
 }
 
 /// Smith-Waterman in a band, stopped after the first row where the best
@@ -696,6 +683,16 @@ uint32_t short_pair_length(const Sequences& seqs, uint64_t budget) {
   return best;
 }
 
+/// Where scan_row() and finish_row() of one thread work: its hit memory
+/// (made on first use, kept for the scan's life: its stamps carry over),
+/// its stage counts and scratch.
+struct RowWorker {
+  HitScan<int16_t>* scan16 = nullptr;
+  HitScan<int32_t>* scan32 = nullptr;
+  PrefilterCounts counts;
+  std::vector<uint32_t> short_js, merged;
+};
+
 /// What a scan keeps from one call to the next: the index, the short
 /// sequences and one hit memory per thread (its stamps carry over).
 struct CandidateScan::Impl {
@@ -719,6 +716,17 @@ struct CandidateScan::Impl {
   std::vector<uint32_t> shorts;  ///< ascending: the slice's sequences whose pairs skip the seeds
   std::vector<std::unique_ptr<HitScan<int16_t>>> scan16;
   std::vector<std::unique_ptr<HitScan<int32_t>>> scan32;
+  EventScorer* scorer = nullptr;  ///< scores the events instead of the threads (set_scorer)
+
+  RowWorker worker(std::size_t t);
+  [[nodiscard]] uint32_t first_target(uint32_t i, uint32_t cols_begin) const;
+  void scan_row(RowWorker& w, uint32_t i, uint32_t first, std::vector<Event>& events) const;
+  void finish_row(RowWorker& w, uint32_t i, uint32_t first, std::vector<uint32_t>& pass,
+                  std::vector<uint32_t>& out) const;
+  void rows_on_cpu(const std::vector<uint32_t>& rows, uint32_t cols_begin, Progress* bar,
+                   std::vector<std::vector<uint32_t>>& found, PrefilterCounts& total);
+  void rows_scored(const std::vector<uint32_t>& rows, uint32_t cols_begin, Progress* bar,
+                   std::vector<std::vector<uint32_t>>& found, PrefilterCounts& total);
 };
 
 CandidateScan::CandidateScan(const Sequences& seqs, const kernels::ScoreScheme& sc,
@@ -765,67 +773,106 @@ std::vector<uint32_t> CandidateScan::share_rows(uint64_t n, PrefilterRange range
   return rows;
 }
 
-Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_begin,
-                               Progress* bar, PrefilterCounts* counts) {
-  Impl& m = *impl_;
-  const Sequences& seqs = m.seqs;
-  const PrefilterParams& p = m.p;
-  const kernels::ScoreScheme& sc = m.sc;
-  CLEAVE_EXPECTS(std::is_sorted(rows.begin(), rows.end()) &&
-                     std::adjacent_find(rows.begin(), rows.end()) == rows.end() &&
-                     (rows.empty() || rows.back() < seqs.size()),
-                 "the rows of a prefilter scan must be distinct sequences in ascending order");
-  const auto nr = static_cast<int64_t>(rows.size());
-  std::vector<std::vector<uint32_t>> found(rows.size());
-  PrefilterCounts total;
-  // Rows are independent (found[k] is row k's alone): skipping the rest
-  // once cancelled changes nothing that is kept.
-  ParallelCancel cancel;
+RowWorker CandidateScan::Impl::worker(std::size_t t) {
   const auto block = [&](std::size_t bytes) {
     return static_cast<uint32_t>(p.scan_block > 0 ? p.scan_block
                                                   : std::max<std::size_t>(1, kBlockBytes / bytes));
   };
-#pragma omp parallel num_threads(m.threads)
-  {
-    // Each thread's hit memory lives as long as the scan; made on first use.
-    const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    HitScan<int16_t>* scan16 = nullptr;
-    HitScan<int32_t>* scan32 = nullptr;
-    if (m.narrow) {
-      if (!m.scan16[t])
-        m.scan16[t] = std::make_unique<HitScan<int16_t>>(seqs, m.al, m.index, p,
-                                                         block(sizeof(Track<int16_t>)));
-      scan16 = m.scan16[t].get();
-    } else {
-      if (!m.scan32[t])
-        m.scan32[t] = std::make_unique<HitScan<int32_t>>(seqs, m.al, m.index, p,
-                                                         block(sizeof(Track<int32_t>)));
-      scan32 = m.scan32[t].get();
+  RowWorker w;
+  if (narrow) {
+    if (!scan16[t])
+      scan16[t] =
+          std::make_unique<HitScan<int16_t>>(seqs, al, index, p, block(sizeof(Track<int16_t>)));
+    w.scan16 = scan16[t].get();
+  } else {
+    if (!scan32[t])
+      scan32[t] =
+          std::make_unique<HitScan<int32_t>>(seqs, al, index, p, block(sizeof(Track<int32_t>)));
+    w.scan32 = scan32[t].get();
+  }
+  return w;
+}
+
+/// The first target row i meets: past i, the columns' start and the slice's.
+uint32_t CandidateScan::Impl::first_target(uint32_t i, uint32_t cols_begin) const {
+  return std::max({i + 1, cols_begin, slice.begin});
+}
+
+/// Row i's diagonal events (not sorted) in `events`.
+void CandidateScan::Impl::scan_row(RowWorker& w, uint32_t i, uint32_t first,
+                                   std::vector<Event>& events) const {
+  events.clear();
+  if (first >= slice.end) return;  // no target of this slice lies past the row
+  if (w.scan16)
+    w.scan16->run(i, first, events, w.counts.seed_hits);
+  else
+    w.scan32->run(i, first, events, w.counts.seed_hits);
+  w.counts.diagonal_hits += events.size();
+}
+
+/// Row i's candidates from its passing targets `pass` (ascending,
+/// distinct) and its short partners: into `out`.
+void CandidateScan::Impl::finish_row(RowWorker& w, uint32_t i, uint32_t first,
+                                     std::vector<uint32_t>& pass,
+                                     std::vector<uint32_t>& out) const {
+  const uint32_t ni = seqs.length(i);
+  if (ni <= short_len && ni > 0) {
+    // Every short partner within the length bound, seeds or not.
+    w.short_js.clear();
+    for (auto it = std::lower_bound(shorts.begin(), shorts.end(), first); it != shorts.end();
+         ++it) {
+      const uint32_t nj = seqs.length(*it);
+      if (nj > 0 && !(std::min(ni, nj) < p.length_ratio * std::max(ni, nj)))
+        w.short_js.push_back(*it);
     }
+    w.counts.short_pairs += w.short_js.size();
+    w.merged.clear();
+    std::set_union(pass.begin(), pass.end(), w.short_js.begin(), w.short_js.end(),
+                   std::back_inserter(w.merged));
+    pass.swap(w.merged);
+  }
+  w.counts.candidates += pass.size();
+  out = pass;
+}
+
+namespace {
+
+void add_counts(PrefilterCounts& total, const PrefilterCounts& c) {
+  total.seed_hits += c.seed_hits;
+  total.diagonal_hits += c.diagonal_hits;
+  total.ungapped += c.ungapped;
+  total.candidates += c.candidates;
+  total.short_pairs += c.short_pairs;
+}
+
+}  // namespace
+
+/// The scores of every row's events on the scan's own threads, each row
+/// stopping at a target's first passing event.
+void CandidateScan::Impl::rows_on_cpu(const std::vector<uint32_t>& rows, uint32_t cols_begin,
+                                      Progress* bar, std::vector<std::vector<uint32_t>>& found,
+                                      PrefilterCounts& total) {
+  const auto nr = static_cast<int64_t>(rows.size());
+  // Rows are independent (found[k] is row k's alone): skipping the rest
+  // once cancelled changes nothing that is kept.
+  ParallelCancel cancel;
+#pragma omp parallel num_threads(threads)
+  {
+    RowWorker w = worker(static_cast<std::size_t>(omp_get_thread_num()));
     std::vector<Event> events;
     std::vector<uint32_t> pass;
-    std::vector<int32_t> band_buf;
     std::vector<int16_t> prof;
-    std::vector<uint32_t> short_js, merged;
+    std::vector<int32_t> band_buf;
 #ifdef CLEAVE_BAND_AVX2
     const bool simd = p.min_gapped > 0 && band_simd_fits(p.gapped_band, sc, p.min_gapped);
 #endif
-    PrefilterCounts mine;
 #pragma omp for schedule(dynamic, 16)
     for (int64_t k = 0; k < nr; ++k) {
       if (cancel.stopped()) continue;
-      const int64_t i = rows[static_cast<std::size_t>(k)];
-      // Postings from this sequence on (a bucket is sorted by sequence).
-      const auto first = std::max({static_cast<uint32_t>(i + 1), cols_begin, m.slice.begin});
+      const uint32_t i = rows[static_cast<std::size_t>(k)];
+      const uint32_t first = first_target(i, cols_begin);
       const uint32_t ni = seqs.length(i);
-      events.clear();
-      if (first >= m.slice.end) {
-        // No target of this slice lies past the row.
-      } else if (scan16)
-        scan16->run(i, first, events, mine.seed_hits);
-      else
-        scan32->run(i, first, events, mine.seed_hits);
-      mine.diagonal_hits += events.size();
+      scan_row(w, i, first, events);
       // A pair passes on its first event, in (target, diagonal, position)
       // order, that clears both scores.
       std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
@@ -856,7 +903,7 @@ Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_
         if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc,
                           p.min_ungapped) < p.min_ungapped)
           continue;
-        ++mine.ungapped;
+        ++w.counts.ungapped;
         if (p.min_gapped > 0) {
           int32_t gapped;
 #ifdef CLEAVE_BAND_AVX2
@@ -872,43 +919,117 @@ Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_
         }
         pass.push_back(ev.j);
       }
-      if (ni <= m.short_len && ni > 0) {
-        // Every short partner within the length bound, seeds or not.
-        short_js.clear();
-        for (auto it = std::lower_bound(m.shorts.begin(), m.shorts.end(), first);
-             it != m.shorts.end(); ++it) {
-          const uint32_t nj = seqs.length(*it);
-          if (nj > 0 && !(std::min(ni, nj) < p.length_ratio * std::max(ni, nj)))
-            short_js.push_back(*it);
-        }
-        mine.short_pairs += short_js.size();
-        merged.clear();
-        std::set_union(pass.begin(), pass.end(), short_js.begin(), short_js.end(),
-                       std::back_inserter(merged));
-        pass.swap(merged);
-      }
-      mine.candidates += pass.size();
-      found[static_cast<std::size_t>(k)] = pass;
+      finish_row(w, i, first, pass, found[static_cast<std::size_t>(k)]);
       if (bar) bar->advance();
     }
 #pragma omp critical
-    {
-      total.seed_hits += mine.seed_hits;
-      total.diagonal_hits += mine.diagonal_hits;
-      total.ungapped += mine.ungapped;
-      total.candidates += mine.candidates;
-      total.short_pairs += mine.short_pairs;
-    }
+    add_counts(total, w.counts);
   }
   cancel.check();
+}
+
+/// Rows in batches: each batch's rows scanned on the threads, every event
+/// of the batch scored in one call to the scorer, then each row's passing
+/// targets collected. A batch holds enough rows to keep every thread busy
+/// and the events of a million-protein input within some hundreds of MB
+/// (about 10^5 events a row there, 16 bytes each).
+void CandidateScan::Impl::rows_scored(const std::vector<uint32_t>& rows, uint32_t cols_begin,
+                                      Progress* bar, std::vector<std::vector<uint32_t>>& found,
+                                      PrefilterCounts& total) {
+  const std::size_t batch = std::max<std::size_t>(32, 8 * static_cast<std::size_t>(threads));
+  std::vector<std::vector<Event>> events(std::min(batch, rows.size()));
+  std::vector<kernels::PrefilterEvent> flat;
+  std::vector<uint8_t> verdicts;
+  std::vector<uint64_t> start;
+  for (std::size_t b0 = 0; b0 < rows.size(); b0 += batch) {
+    const std::size_t b1 = std::min(rows.size(), b0 + batch);
+    const auto nb = static_cast<int64_t>(b1 - b0);
+    ParallelCancel cancel;
+    std::vector<RowWorker> workers(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+    {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      workers[t] = worker(t);
+#pragma omp for schedule(dynamic, 4)
+      for (int64_t k = 0; k < nb; ++k) {
+        if (cancel.stopped()) continue;
+        const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
+        scan_row(workers[t], i, first_target(i, cols_begin), events[static_cast<std::size_t>(k)]);
+      }
+    }
+    cancel.check();
+    start.assign(1, 0);
+    flat.clear();
+    for (int64_t k = 0; k < nb; ++k) {
+      const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
+      for (const Event& ev : events[static_cast<std::size_t>(k)])
+        flat.push_back({i, ev.j, ev.d, ev.x});
+      start.push_back(flat.size());
+    }
+    scorer->score(flat, verdicts);
+    CLEAVE_EXPECTS(verdicts.size() == flat.size(), "the event scorer returned {} verdicts for {}",
+                   verdicts.size(), flat.size());
+    // Each row's targets with a passing event, ascending and distinct.
+    RowWorker& w = workers[0];
+    std::vector<uint32_t> pass;
+    for (int64_t k = 0; k < nb; ++k) {
+      const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
+      pass.clear();
+      for (uint64_t e = start[static_cast<std::size_t>(k)];
+           e < start[static_cast<std::size_t>(k) + 1]; ++e) {
+        w.counts.ungapped += (verdicts[e] & kernels::kEventUngapped) != 0;
+        if ((verdicts[e] & kernels::kEventGapped) != 0) pass.push_back(flat[e].j);
+      }
+      std::sort(pass.begin(), pass.end());
+      pass.erase(std::unique(pass.begin(), pass.end()), pass.end());
+      finish_row(w, i, first_target(i, cols_begin), pass, found[b0 + static_cast<std::size_t>(k)]);
+      if (bar) bar->advance();
+    }
+    for (const RowWorker& r : workers) add_counts(total, r.counts);
+  }
+}
+
+Candidates CandidateScan::rows(const std::vector<uint32_t>& rows, uint32_t cols_begin,
+                               Progress* bar, PrefilterCounts* counts) {
+  Impl& m = *impl_;
+  CLEAVE_EXPECTS(std::is_sorted(rows.begin(), rows.end()) &&
+                     std::adjacent_find(rows.begin(), rows.end()) == rows.end() &&
+                     (rows.empty() || rows.back() < m.seqs.size()),
+                 "the rows of a prefilter scan must be distinct sequences in ascending order");
+  std::vector<std::vector<uint32_t>> found(rows.size());
+  PrefilterCounts total;
+  if (m.scorer)
+    m.rows_scored(rows, cols_begin, bar, found, total);
+  else
+    m.rows_on_cpu(rows, cols_begin, bar, found, total);
   if (counts) *counts = total;
   Candidates c;
-  c.offsets.assign(seqs.size() + 1, 0);
+  c.offsets.assign(m.seqs.size() + 1, 0);
   for (std::size_t k = 0; k < rows.size(); ++k) c.offsets[rows[k] + 1] = found[k].size();
-  for (std::size_t i = 0; i < seqs.size(); ++i) c.offsets[i + 1] += c.offsets[i];
+  for (std::size_t i = 0; i < m.seqs.size(); ++i) c.offsets[i + 1] += c.offsets[i];
   c.cols.reserve(c.offsets.back());
   for (auto& f : found) c.cols.insert(c.cols.end(), f.begin(), f.end());
   return c;
+}
+
+void CandidateScan::set_scorer(EventScorer* scorer) {
+  CLEAVE_EXPECTS(scorer == nullptr || event_kernel_fits(impl_->p),
+                 "the event scorer does not fit these prefilter settings (banded half-width {})",
+                 impl_->p.gapped_band);
+  impl_->scorer = scorer;
+}
+
+bool event_kernel_fits(const PrefilterParams& p) {
+  return p.min_gapped <= 0 || p.gapped_band == kernels::kEventBandW;
+}
+
+kernels::EventScoreJob event_score_job(const PrefilterParams& p, const kernels::ScoreScheme& sc) {
+  kernels::EventScoreJob job;
+  job.sc = sc;
+  job.window = p.window;
+  job.min_ungapped = p.min_ungapped;
+  job.min_gapped = p.min_gapped;
+  return job;
 }
 
 uint64_t CandidateScan::fixed_bytes(const Sequences& seqs, const PrefilterParams& settled,

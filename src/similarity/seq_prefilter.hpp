@@ -21,6 +21,7 @@
 #include "cleave/sequence.hpp"
 #include "cleave/util.hpp"
 #include "kernels/align.hpp"
+#include "kernels/prefilter_score.hpp"
 
 namespace cleave::align_detail {
 
@@ -156,6 +157,30 @@ int32_t banded_local_avx2(const int16_t* prof, int32_t na, const uint8_t* b, int
                           int32_t w, const kernels::ScoreScheme& sc, int32_t enough);
 #endif
 
+/// @brief Scores a batch of the scan's diagonal events all at once,
+/// somewhere other than the scan's threads: the CUDA backend's kernel
+/// (kernels/prefilter_score.hpp, one thread an event). The candidates are
+/// the CPU's (a pair passes when any of its events passes both scores);
+/// PrefilterCounts::ungapped then counts every event that passes the
+/// ungapped score, where the CPU stops at a pair's first passing event.
+class EventScorer {
+ public:
+  virtual ~EventScorer() = default;
+  /// verdicts[k] (kernels::kEventUngapped | kEventGapped) of events[k];
+  /// `verdicts` is resized to the events.
+  virtual void score(const std::vector<kernels::PrefilterEvent>& events,
+                     std::vector<uint8_t>& verdicts) = 0;
+};
+
+/// Whether the event kernel scores these settings: a banded stage of its
+/// half-width (kernels::kEventBandW, the protein default) or none, and
+/// every sequence short enough for 32-bit positions.
+bool event_kernel_fits(const PrefilterParams& p);
+
+/// The event kernel's settings for `p` and `sc` (residues, events and
+/// verdicts are the caller's to fill in).
+kernels::EventScoreJob event_score_job(const PrefilterParams& p, const kernels::ScoreScheme& sc);
+
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
 /// ranks in turn, so early rows (the ones with the most later sequences to
 /// meet) are spread over every rank.
@@ -196,6 +221,13 @@ class CandidateScan {
                   PrefilterCounts* counts);
 
   [[nodiscard]] const PrefilterParams& params() const;
+
+  /// Scores the events of later rows() calls with `scorer` (null: on the
+  /// scan's own threads, the default). The rows are then scanned in
+  /// batches, each batch's events scored in one call; the candidates are
+  /// the same. Requires event_kernel_fits(params()); `scorer` must outlive
+  /// the calls.
+  void set_scorer(EventScorer* scorer);
 
   /// The rows of `range` in an input of n sequences: i < rows_end, in
   /// share `part` of `parts`.
