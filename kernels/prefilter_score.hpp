@@ -4,9 +4,9 @@
 /// j, diagonal d, query position x): the best ungapped segment in a window
 /// around the hit and the best local alignment in a band around the
 /// diagonal (seq_prefilter.hpp). Shared by the CPU scan and the CUDA kernel
-/// that scores a batch of events, one thread an event (EventScoreBody,
-/// written for explicit block and thread indices so the tests run it on the
-/// CPU, tile_harness.hpp).
+/// that scores a batch of events in two stages, one thread an event
+/// (EventScoreBody, written for explicit block and thread indices so the
+/// tests run it on the CPU, tile_harness.hpp).
 ///
 /// At a million proteins the two scores take about half of the prefilter's
 /// CPU time (bench/RESULTS.md section 8) and are independent per event:
@@ -115,27 +115,62 @@ CLEAVE_HD CLEAVE_INLINE int32_t banded_local_fixed(const uint8_t* a, int32_t na,
 /// (prefilter_params); other widths score on the CPU.
 inline constexpr int kEventBandW = 8;
 
-/// What the event kernel reads and writes.
+/// What the two stages of the event kernel read and write.
 struct EventScoreJob {
   const uint8_t* residues = nullptr;  ///< every sequence, concatenated
   const uint64_t* offsets = nullptr;  ///< sequence s is residues[offsets[s], offsets[s + 1])
   const PrefilterEvent* events = nullptr;
   uint32_t n_events = 0;
   uint8_t* verdicts = nullptr;  ///< kEventUngapped | kEventGapped per event
+  /// Stage 2 only: the events that passed the ungapped score, at most
+  /// n_events of them; how many, in device memory (the selection runs on
+  /// the device, so its count need not come back to the host first).
+  const uint32_t* selected = nullptr;
+  const uint32_t* n_selected = nullptr;
   ScoreScheme sc;
   int32_t window = 0;        ///< ungapped window half-width
   int32_t min_ungapped = 0;  ///< the ungapped score to reach
   int32_t min_gapped = 0;    ///< the banded score to reach (0: no banded stage)
 };
 
-/// One thread an event, kThreads events a block. Phase 0 copies the
-/// substitution matrix to shared memory (the lanes read it at their own
-/// indices, which the constant bank would serialise); phase 1 scores.
+/// Copies the substitution matrix to shared memory: the lanes read it at
+/// their own indices, which the constant bank would serialise.
+CLEAVE_HD CLEAVE_INLINE void stage_matrix(const EventScoreJob& job, const BlockCtx& ctx) {
+  auto* m = static_cast<int8_t*>(ctx.smem);
+  constexpr uint32_t kCells = ScoreScheme::kMaxAlphabet * ScoreScheme::kMaxAlphabet;
+  for (uint32_t c = ctx.thread; c < kCells; c += ctx.block_dim) m[c] = job.sc.m[c];
+}
+
+/// The two sequences of event e.
+struct EventPair {
+  const uint8_t* a;
+  const uint8_t* b;
+  int32_t na, nb;
+  PrefilterEvent ev;
+};
+CLEAVE_HD CLEAVE_INLINE EventPair event_pair(const EventScoreJob& job, uint32_t e) {
+  const PrefilterEvent ev = job.events[e];
+  const uint64_t ai = job.offsets[ev.i], aj = job.offsets[ev.j];
+  return {job.residues + ai, job.residues + aj, static_cast<int32_t>(job.offsets[ev.i + 1] - ai),
+          static_cast<int32_t>(job.offsets[ev.j + 1] - aj), ev};
+}
+
+/// The event kernel in two stages, so that the warps of each run one kind
+/// of work: stage 1 (kBanded false) gives every event its ungapped
+/// verdict, one thread an event; the device then selects the events that
+/// passed (some 4% of them at a million proteins) and stage 2 (kBanded
+/// true) runs the banded score of those, one thread a selected event. In
+/// one pass, three warps in four would hold a lane that runs the banded
+/// score (1 - 0.96^32) while the other 31 wait. Each stage: phase 0 stages
+/// the matrix, phase 1 scores.
+template <bool kBanded>
 struct EventScoreBody {
   static constexpr uint32_t kThreads = 128;
   struct Locals {};
   EventScoreJob job;
 
+  /// Stage 2 is sized for every event to be selected; threads past the
+  /// selected count return at once.
   [[nodiscard]] uint32_t grid() const { return (job.n_events + kThreads - 1) / kThreads; }
   [[nodiscard]] CLEAVE_HD uint32_t num_phases() const { return 2; }
   [[nodiscard]] std::size_t shared_bytes() const {
@@ -143,29 +178,26 @@ struct EventScoreBody {
   }
 
   CLEAVE_HD void phase(uint32_t p, const BlockCtx& ctx, Locals& /*loc*/) const {
-    auto* m = static_cast<int8_t*>(ctx.smem);
-    constexpr uint32_t kCells = ScoreScheme::kMaxAlphabet * ScoreScheme::kMaxAlphabet;
-    if (p == 0) {
-      for (uint32_t c = ctx.thread; c < kCells; c += ctx.block_dim) m[c] = job.sc.m[c];
-      return;
+    if (p == 0) return stage_matrix(job, ctx);
+    const int8_t* m = static_cast<const int8_t*>(ctx.smem);
+    const uint64_t t = uint64_t{ctx.block} * ctx.block_dim + ctx.thread;
+    if constexpr (kBanded) {
+      if (t >= *job.n_selected) return;
+      const uint32_t e = job.selected[t];
+      const EventPair q = event_pair(job, e);
+      if (banded_local_fixed<kEventBandW>(q.a, q.na, q.b, q.nb, q.ev.d, m, job.sc.size,
+                                          job.sc.gap_open, job.sc.gap_extend,
+                                          job.min_gapped) >= job.min_gapped)
+        job.verdicts[e] |= kEventGapped;
+    } else {
+      if (t >= job.n_events) return;
+      const EventPair q = event_pair(job, static_cast<uint32_t>(t));
+      uint8_t verdict = 0;
+      if (ungapped_window_best(q.a, q.na, q.b, q.nb, q.ev.d, q.ev.x, job.window, m, job.sc.size,
+                               job.min_ungapped) >= job.min_ungapped)
+        verdict = job.min_gapped > 0 ? kEventUngapped : kEventUngapped | kEventGapped;
+      job.verdicts[t] = verdict;
     }
-    const uint64_t k = uint64_t{ctx.block} * ctx.block_dim + ctx.thread;
-    if (k >= job.n_events) return;
-    const PrefilterEvent ev = job.events[k];
-    const uint8_t* a = job.residues + job.offsets[ev.i];
-    const uint8_t* b = job.residues + job.offsets[ev.j];
-    const auto na = static_cast<int32_t>(job.offsets[ev.i + 1] - job.offsets[ev.i]);
-    const auto nb = static_cast<int32_t>(job.offsets[ev.j + 1] - job.offsets[ev.j]);
-    uint8_t verdict = 0;
-    if (ungapped_window_best(a, na, b, nb, ev.d, ev.x, job.window, m, job.sc.size,
-                             job.min_ungapped) >= job.min_ungapped) {
-      verdict = kEventUngapped;
-      if (job.min_gapped <= 0 ||
-          banded_local_fixed<kEventBandW>(a, na, b, nb, ev.d, m, job.sc.size, job.sc.gap_open,
-                                          job.sc.gap_extend, job.min_gapped) >= job.min_gapped)
-        verdict |= kEventGapped;
-    }
-    job.verdicts[k] = verdict;
   }
 };
 

@@ -48,7 +48,7 @@ DYNAMIC_SMEM = {
     # kernels/align_survivor.hpp: the matrix as int32 and 4 warps' query stages.
     "SurvivorBody": 4 * 24 * 24 + 4 * 1024,
     # kernels/prefilter_score.hpp: the substitution matrix as int8.
-    "EventScoreBody": 24 * 24,
+    "EventScoreBody": 24 * 24,  # both stages
 }
 THIRD_PARTY_STACK_LIMIT = 64
 # Kernels of cleave's own allowed a stack frame, by name: none. (The

@@ -2,12 +2,16 @@
 /// @brief The CUDA scorer of the prefilter's diagonal events
 /// (kernels/prefilter_score.hpp): residues uploaded once; two slots, each
 /// with its own non-blocking stream, device buffers and pinned mirrors, so
-/// that one launch's events are copied up while the other slot's kernel
-/// runs and its verdicts come back.
+/// that one launch's events are copied up while the other slot's kernels
+/// run and its verdicts come back. A launch is the ungapped stage over its
+/// events, the selection of those that passed (cub::DeviceSelect), and the
+/// banded stage over the selected ones, all on the slot's stream.
 #include <cuda_runtime.h>
+#include <thrust/iterator/counting_iterator.h>
 
 #include <algorithm>
 #include <cstring>
+#include <cub/device/device_select.cuh>
 
 #include "kernels/fingerprint_launch.cuh"
 #include "kernels/prefilter_score.hpp"
@@ -32,6 +36,8 @@ class CudaEventScorer final : public EventScorer {
       CLEAVE_FP_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
       s.events.reserve(kLaunch);
       s.verdicts.reserve(kLaunch);
+      s.selected.reserve(kLaunch);
+      s.n_selected.reserve(1);
       s.h_events.reserve(kLaunch);
       s.h_verdicts.reserve(kLaunch);
     }
@@ -61,11 +67,25 @@ class CudaEventScorer final : public EventScorer {
       CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.events.get(), s.h_events.get(),
                                            s.count * sizeof(kernels::PrefilterEvent),
                                            cudaMemcpyHostToDevice, s.stream));
-      kernels::EventScoreBody body{job_};
-      body.job.events = s.events.get();
-      body.job.n_events = static_cast<uint32_t>(s.count);
-      body.job.verdicts = s.verdicts.get();
-      kernels::launch_body(body, s.stream);  // phase 0, barrier, phase 1
+      kernels::EventScoreJob job = job_;
+      job.events = s.events.get();
+      job.n_events = static_cast<uint32_t>(s.count);
+      job.verdicts = s.verdicts.get();
+      kernels::launch_body(kernels::EventScoreBody<false>{job}, s.stream);
+      if (job_.min_gapped > 0) {
+        // The events that passed (verdict kEventUngapped), in order.
+        std::size_t temp = 0;
+        CLEAVE_FP_CUDA_CHECK(cub::DeviceSelect::Flagged(
+            nullptr, temp, thrust::counting_iterator<uint32_t>(0), s.verdicts.get(),
+            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream));
+        s.temp.reserve(std::max<std::size_t>(temp, 1));
+        CLEAVE_FP_CUDA_CHECK(cub::DeviceSelect::Flagged(
+            s.temp.get(), temp, thrust::counting_iterator<uint32_t>(0), s.verdicts.get(),
+            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream));
+        job.selected = s.selected.get();
+        job.n_selected = s.n_selected.get();
+        kernels::launch_body(kernels::EventScoreBody<true>{job}, s.stream);
+      }
       CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_verdicts.get(), s.verdicts.get(), s.count,
                                            cudaMemcpyDeviceToHost, s.stream));
       s.pending = true;
@@ -80,6 +100,9 @@ class CudaEventScorer final : public EventScorer {
   struct Slot {
     kernels::DeviceArray<kernels::PrefilterEvent> events;
     kernels::DeviceArray<uint8_t> verdicts;
+    kernels::DeviceArray<uint32_t> selected;  ///< events that passed the ungapped stage
+    kernels::DeviceArray<uint32_t> n_selected;
+    kernels::DeviceArray<unsigned char> temp;  ///< cub's scratch
     kernels::PinnedArray<kernels::PrefilterEvent> h_events;
     kernels::PinnedArray<uint8_t> h_verdicts;
     cudaStream_t stream = nullptr;

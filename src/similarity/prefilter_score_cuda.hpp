@@ -11,9 +11,10 @@
 namespace cleave::align_detail {
 
 /// Uploads the residues and offsets of `seqs` once; each score() call
-/// scores its events on the device (kernels::EventScoreBody) with the
-/// settings of `job` (event_score_job), in launches of at most 2^22 events
-/// on two streams, so one launch's events go up while the last one runs.
+/// scores its events on the device (the two stages of
+/// kernels::EventScoreBody) with the settings of `job` (event_score_job),
+/// in launches of at most 2^22 events on two streams, so one launch's
+/// events go up while the last one runs.
 std::unique_ptr<EventScorer> make_cuda_event_scorer(const Sequences& seqs,
                                                     const kernels::EventScoreJob& job);
 

@@ -41,16 +41,29 @@ class HostEventScorer final : public align_detail::EventScorer {
              std::vector<uint8_t>& verdicts) override {
     // Poisoned: a verdict the body does not write fails the comparison.
     verdicts.assign(events.size(), 0xEE);
-    kernels::EventScoreBody body{job_};
-    body.job.events = events.data();
-    body.job.n_events = static_cast<uint32_t>(events.size());
-    body.job.verdicts = verdicts.data();
-    kernels::run_on_host(body, body.grid(), kernels::EventScoreBody::kThreads);
+    kernels::EventScoreJob job = job_;
+    job.events = events.data();
+    job.n_events = static_cast<uint32_t>(events.size());
+    job.verdicts = verdicts.data();
+    const kernels::EventScoreBody<false> ungapped{job};
+    kernels::run_on_host(ungapped, ungapped.grid(), ungapped.kThreads);
+    if (job.min_gapped > 0) {
+      // The device's selection (cub::DeviceSelect::Flagged), in order.
+      std::vector<uint32_t> selected;
+      for (uint32_t e = 0; e < events.size(); ++e)
+        if (verdicts[e] != 0) selected.push_back(e);
+      const auto n_selected = static_cast<uint32_t>(selected.size());
+      job.selected = selected.data();
+      job.n_selected = &n_selected;
+      const kernels::EventScoreBody<true> banded{job};
+      kernels::run_on_host(banded, banded.grid(), banded.kThreads);
+      banded_runs += n_selected;
+    }
     ++calls;
     scored += events.size();
   }
   int calls = 0;
-  uint64_t scored = 0;
+  uint64_t scored = 0, banded_runs = 0;
 
  private:
   kernels::EventScoreJob job_;
@@ -117,6 +130,7 @@ void expect_body_agrees(const Sequences& s, align_detail::PrefilterParams p) {
     EXPECT_EQ(got.short_pairs, want.short_pairs);
     EXPECT_GE(got.ungapped, want.ungapped);
     EXPECT_EQ(scorer.scored, want.diagonal_hits);  // every event, once
+    EXPECT_EQ(scorer.banded_runs, p.min_gapped > 0 ? got.ungapped : 0);
     // More rows than one batch holds: several calls.
     if (s.size() > 64) EXPECT_GT(scorer.calls, 1);
   }
