@@ -41,22 +41,34 @@ CLEAVE_HD CLEAVE_INLINE int32_t imin(int32_t a, int32_t b) {
   return a < b ? a : b;
 }
 
-/// Kadane's maximum subarray along the window of 2w + 1 positions of
-/// diagonal d centred on x, shifted to lie inside the diagonal where it is
-/// long enough; the best only grows, so the scan stops as soon as it
-/// reaches `enough` (then the value is some score >= enough, below it the
-/// best itself). `m` is the substitution matrix, `size` letters a row.
-CLEAVE_HD CLEAVE_INLINE int32_t ungapped_window_best(const uint8_t* a, int32_t na, const uint8_t* b,
-                                                     int32_t nb, int32_t d, int32_t x, int32_t w,
-                                                     const int8_t* m, int32_t size,
-                                                     int32_t enough) {
+/// The query positions [x0, x1) of the window of 2w + 1 positions of
+/// diagonal d (position x of a faces x - d of b) centred on x, shifted to
+/// lie inside the diagonal where it is long enough (empty when the
+/// diagonal holds no cell).
+struct UngappedWindow {
+  int32_t x0, x1;
+};
+CLEAVE_HD CLEAVE_INLINE UngappedWindow ungapped_window(int32_t na, int32_t nb, int32_t d, int32_t x,
+                                                       int32_t w) {
   const int32_t lo = imax(0, d), hi = imin(na, nb + d);  // the diagonal's rows
   int32_t x0 = x - w, x1 = x + w + 1;
   if (x0 < lo) x1 += lo - x0, x0 = lo;
   if (x1 > hi) x0 -= x1 - hi, x1 = hi;
   x0 = imax(x0, lo);
+  return {x0, imax(x0, x1)};
+}
+
+/// Kadane's maximum subarray along that window; the best only grows, so
+/// the scan stops as soon as it reaches `enough` (then the value is some
+/// score >= enough, below it the best itself). `m` is the substitution
+/// matrix, `size` letters a row.
+CLEAVE_HD CLEAVE_INLINE int32_t ungapped_window_best(const uint8_t* a, int32_t na, const uint8_t* b,
+                                                     int32_t nb, int32_t d, int32_t x, int32_t w,
+                                                     const int8_t* m, int32_t size,
+                                                     int32_t enough) {
+  const UngappedWindow win = ungapped_window(na, nb, d, x, w);
   int32_t run = 0, best = 0;
-  for (int32_t y = x0; y < x1; ++y) {
+  for (int32_t y = win.x0; y < win.x1; ++y) {
     run += m[a[y] * size + b[y - d]];
     if (run < 0) run = 0;
     if (run > best) best = run;
@@ -158,10 +170,10 @@ CLEAVE_HD CLEAVE_INLINE EventPair event_pair(const EventScoreJob& job, uint32_t 
 /// The event kernel in two stages, so that the warps of each run one kind
 /// of work: stage 1 (kBanded false) gives every event its ungapped
 /// verdict, one thread an event; the device then selects the events that
-/// passed (some 4% of them at a million proteins) and stage 2 (kBanded
+/// passed (some 7% of them at a million proteins) and stage 2 (kBanded
 /// true) runs the banded score of those, one thread a selected event. In
-/// one pass, three warps in four would hold a lane that runs the banded
-/// score (1 - 0.96^32) while the other 31 wait. Each stage: phase 0 stages
+/// one pass, nine warps in ten would hold a lane that runs the banded
+/// score (1 - 0.93^32) while the other 31 wait. Each stage: phase 0 stages
 /// the matrix, phase 1 scores.
 template <bool kBanded>
 struct EventScoreBody {

@@ -119,11 +119,7 @@ constexpr uint32_t kStampEnd = uint32_t{1} << (32 - kStampShift);
 /// memory they touch stays in the L2 cache whatever the number of targets.
 constexpr std::size_t kBlockBytes = std::size_t{256} << 10;
 
-struct Event {
-  uint32_t j;
-  int32_t d;
-  int32_t x;  ///< query position of the second hit
-};
+using Event = UngappedEvent;
 
 /// How far ahead the scan prefetches: postings of the (position, pattern)
 /// slot this many slots on, and the target window of the event this many
@@ -552,6 +548,95 @@ __attribute__((target("avx2"))) int32_t banded_local_avx2(const int16_t* prof, i
   for (int16_t v : lanes) best = std::max<int32_t>(best, v);
   return best;
 }
+
+__attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, int32_t na,
+                                                          const Sequences& seqs,
+                                                          const UngappedEvent* events,
+                                                          std::size_t n, int32_t w, int32_t enough,
+                                                          uint8_t* pass) {
+  const int32_t stride = na + 2 * kBandPad;
+  const auto* residues = reinterpret_cast<const int*>(seqs.residues.data());
+  const auto* scores = reinterpret_cast<const int*>(prof);
+  const uint64_t total = seqs.residues.size();
+  const __m256i zero = _mm256_setzero_si256(), byte = _mm256_set1_epi32(0xFF);
+  const __m256i vstride = _mm256_set1_epi32(stride);
+  for (std::size_t e0 = 0; e0 < n; e0 += 8) {
+    const std::size_t lanes = std::min<std::size_t>(8, n - e0);
+    // Each event's target window is a random place in the residues (a
+    // miss per event at a million sequences): ask for the next batch's
+    // windows, and the offsets of the one after it, now.
+    for (std::size_t k = e0 + 16; k < std::min(n, e0 + 24); ++k)
+      __builtin_prefetch(&seqs.offsets[events[k].j]);
+    for (std::size_t k = e0 + 8; k < std::min(n, e0 + 16); ++k) {
+      const int64_t from =
+          std::clamp<int64_t>(seqs.offsets[events[k].j] + events[k].x - w - events[k].d, 0,
+                              static_cast<int64_t>(total) - 1);
+      __builtin_prefetch(seqs.residues.data() + from);
+      __builtin_prefetch(seqs.residues.data() + std::min<int64_t>(from + 64, total - 1));
+    }
+    alignas(32) int32_t bpos[8] = {}, ppos[8] = {}, len[8] = {};
+    int32_t longest = 0;
+    bool fits = true;
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const UngappedEvent& ev = events[e0 + l];
+      const auto nb = static_cast<int32_t>(seqs.length(ev.j));
+      const kernels::UngappedWindow win = kernels::ungapped_window(na, nb, ev.d, ev.x, w);
+      len[l] = win.x1 - win.x0;
+      // Its residues are read 4 bytes at a time, up to 3 past the window.
+      const uint64_t at = seqs.offsets[ev.j] + static_cast<uint64_t>(win.x0 - ev.d);
+      fits = fits && at + static_cast<uint64_t>(len[l]) + 3 <= total &&
+             at <= uint64_t{INT32_MAX} - 256;
+      bpos[l] = static_cast<int32_t>(at);
+      ppos[l] = kBandPad + win.x0;
+      longest = std::max(longest, len[l]);
+    }
+    if (!fits) {
+      // Near the end of the residues or past 2^31 of them: one at a time.
+      for (std::size_t l = 0; l < lanes; ++l) {
+        const UngappedEvent& ev = events[e0 + l];
+        const auto nb = static_cast<int32_t>(seqs.length(ev.j));
+        const kernels::UngappedWindow win = kernels::ungapped_window(na, nb, ev.d, ev.x, w);
+        int32_t run = 0, best = 0;
+        for (int32_t y = win.x0; y < win.x1 && best < enough; ++y) {
+          run = std::max(0, run + prof[seqs.data(ev.j)[y - ev.d] * stride + kBandPad + y]);
+          best = std::max(best, run);
+        }
+        pass[e0 + l] = best >= enough;
+      }
+      continue;
+    }
+    const __m256i vlen = _mm256_load_si256(reinterpret_cast<const __m256i*>(len));
+    const __m256i vb = _mm256_load_si256(reinterpret_cast<const __m256i*>(bpos));
+    const __m256i vp = _mm256_load_si256(reinterpret_cast<const __m256i*>(ppos));
+    __m256i run = zero, best = zero;
+    // Kadane in 8 lanes, one event a lane: every 4 columns one gather of
+    // each lane's next 4 target residues, then per column one gather of
+    // the score from the query profile (row: target residue, column: query
+    // position). Lanes past their window add nothing (masked to 0).
+    for (int32_t t = 0; t < longest; t += 4) {
+      const __m256i vt = _mm256_set1_epi32(t);
+      const __m256i live = _mm256_cmpgt_epi32(vlen, vt);
+      const __m256i words =
+          _mm256_mask_i32gather_epi32(zero, residues, _mm256_add_epi32(vb, vt), live, 1);
+      for (int32_t u = 0; u < 4 && t + u < longest; ++u) {
+        const __m256i col = _mm256_set1_epi32(t + u);
+        const __m256i on = _mm256_cmpgt_epi32(vlen, col);
+        const __m256i r = _mm256_and_si256(_mm256_srli_epi32(words, 8 * u), byte);
+        const __m256i idx =
+            _mm256_add_epi32(_mm256_mullo_epi32(r, vstride), _mm256_add_epi32(vp, col));
+        // 4 bytes at the int16 score (the next int16 is in the row or its
+        // padding), sign-extended from the low half.
+        __m256i sc = _mm256_mask_i32gather_epi32(zero, scores, idx, on, 2);
+        sc = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
+        run = _mm256_max_epi32(zero, _mm256_add_epi32(run, sc));
+        best = _mm256_max_epi32(best, run);
+      }
+    }
+    alignas(32) int32_t out[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out), best);
+    for (std::size_t l = 0; l < lanes; ++l) pass[e0 + l] = out[l] >= enough;
+  }
+}
 #endif
 
 namespace {
@@ -863,8 +948,13 @@ void CandidateScan::Impl::rows_on_cpu(const std::vector<uint32_t>& rows, uint32_
     std::vector<uint32_t> pass;
     std::vector<int16_t> prof;
     std::vector<int32_t> band_buf;
+    std::vector<uint8_t> ungapped;  // the verdicts of the AVX2 lanes
 #ifdef CLEAVE_BAND_AVX2
     const bool simd = p.min_gapped > 0 && band_simd_fits(p.gapped_band, sc, p.min_gapped);
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    const bool simd_ungapped = avx2 && p.min_ungapped >= 1;
+#else
+    const bool simd_ungapped = false;
 #endif
 #pragma omp for schedule(dynamic, 16)
     for (int64_t k = 0; k < nr; ++k) {
@@ -880,14 +970,22 @@ void CandidateScan::Impl::rows_on_cpu(const std::vector<uint32_t>& rows, uint32_
       });
       pass.clear();
       const uint8_t* a = seqs.data(i);
-      [[maybe_unused]] bool have_prof =
-          false;  // the query's profile, made at its first banded score
+      [[maybe_unused]] bool have_prof = false;  // the query's profile, made at its first use
+#ifdef CLEAVE_BAND_AVX2
+      if (simd_ungapped && !events.empty()) {
+        band_profile(a, static_cast<int32_t>(ni), sc, prof), have_prof = true;
+        ungapped.resize(events.size());
+        ungapped_passes_avx2(prof.data(), static_cast<int32_t>(ni), seqs, events.data(),
+                             events.size(), p.window, p.min_ungapped, ungapped.data());
+      }
+#endif
       for (std::size_t e = 0; e < events.size(); ++e) {
         // Each event's target is a random place in the residues (a miss
-        // per event at a million sequences): ask for later ones now.
-        if (e + 2 * kEventsAhead < events.size())
+        // per event at a million sequences): ask for later ones now (the
+        // AVX2 lanes ask for their own).
+        if (!simd_ungapped && e + 2 * kEventsAhead < events.size())
           __builtin_prefetch(&seqs.offsets[events[e + 2 * kEventsAhead].j]);
-        if (e + kEventsAhead < events.size()) {
+        if (!simd_ungapped && e + kEventsAhead < events.size()) {
           const Event& later = events[e + kEventsAhead];
           const int64_t nl = seqs.length(later.j);
           const int64_t from = std::clamp<int64_t>(int64_t{later.x} - p.window - later.d, 0,
@@ -900,8 +998,9 @@ void CandidateScan::Impl::rows_on_cpu(const std::vector<uint32_t>& rows, uint32_
         if (!pass.empty() && pass.back() == ev.j) continue;
         const uint8_t* b = seqs.data(ev.j);
         const auto nb = static_cast<int32_t>(seqs.length(ev.j));
-        if (ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window, sc,
-                          p.min_ungapped) < p.min_ungapped)
+        if (simd_ungapped ? ungapped[e] == 0
+                          : ungapped_best(a, static_cast<int32_t>(ni), b, nb, ev.d, ev.x, p.window,
+                                          sc, p.min_ungapped) < p.min_ungapped)
           continue;
         ++w.counts.ungapped;
         if (p.min_gapped > 0) {

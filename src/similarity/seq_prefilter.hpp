@@ -181,6 +181,25 @@ bool event_kernel_fits(const PrefilterParams& p);
 /// verdicts are the caller's to fill in).
 kernels::EventScoreJob event_score_job(const PrefilterParams& p, const kernels::ScoreScheme& sc);
 
+/// A diagonal event of one query: target j, diagonal d, query position x
+/// of the second seed hit.
+struct UngappedEvent {
+  uint32_t j;
+  int32_t d;
+  int32_t x;
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/// Whether each of the n events of one query a (na residues, `prof` its
+/// profile from band_profile) passes the ungapped score, pass[k] =
+/// ungapped_best(...) >= enough for events[k], eight events at a time in
+/// AVX2 lanes (one event a lane, the target residues and the scores
+/// gathered). Requires AVX2 (__builtin_cpu_supports) and enough >= 1.
+void ungapped_passes_avx2(const int16_t* prof, int32_t na, const Sequences& seqs,
+                          const UngappedEvent* events, std::size_t n, int32_t w, int32_t enough,
+                          uint8_t* pass);
+#endif
+
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the
 /// ranks in turn, so early rows (the ones with the most later sequences to
 /// meet) are spread over every rank.

@@ -163,6 +163,51 @@ TEST(PrefilterScore, BandedFixedEqualsBandedLocal) {
   EXPECT_GT(stopped, 100u) << "no early stop compared";
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+TEST(PrefilterScore, AvxUngappedEqualsScalar) {
+  if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "no AVX2";
+  // Random events of every query (windows cut by either end of the
+  // diagonal, empty diagonals, the last sequence's window at the end of
+  // the residues), batches of any size, at bars that pass some and most.
+  const auto fam = protein_families(8, 3, 4, 58);
+  const auto sc = align_detail::make_scheme(Alphabet::protein, AlignOptions{});
+  std::mt19937_64 rng(59);
+  uint64_t compared = 0, passed = 0;
+  std::vector<int16_t> prof;
+  for (uint32_t i = 0; i < fam.size(); ++i) {
+    const auto ni = static_cast<int32_t>(fam.length(i));
+    align_detail::band_profile(fam.data(i), ni, sc, prof);
+    std::vector<align_detail::UngappedEvent> events;
+    for (int k = 0; k < 61; ++k) {
+      const auto j = static_cast<uint32_t>(k < 5 ? fam.size() - 1 : rng() % fam.size());
+      const auto nj = static_cast<int32_t>(fam.length(j));
+      const int32_t d = static_cast<int32_t>(rng() % static_cast<uint64_t>(ni + nj + 20)) - nj - 10;
+      const int32_t x = static_cast<int32_t>(rng() % static_cast<uint64_t>(ni));
+      events.push_back({j, d, x});
+    }
+    for (int32_t w : {48, 3}) {
+      for (int32_t bar : {1, 20, 32, 60}) {
+        std::vector<uint8_t> got(events.size(), 7);
+        align_detail::ungapped_passes_avx2(prof.data(), ni, fam, events.data(), events.size(), w,
+                                           bar, got.data());
+        for (std::size_t k = 0; k < events.size(); ++k) {
+          const auto& ev = events[k];
+          const bool want = align_detail::ungapped_best(fam.data(i), ni, fam.data(ev.j),
+                                                        static_cast<int32_t>(fam.length(ev.j)),
+                                                        ev.d, ev.x, w, sc, bar) >= bar;
+          ASSERT_EQ(got[k], want ? 1 : 0) << i << " event " << k << " w " << w << " bar " << bar;
+          ++compared;
+          passed += want;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 10000u);
+  EXPECT_GT(passed, compared / 10);
+  EXPECT_LT(passed, compared - compared / 10);
+}
+#endif
+
 TEST(PrefilterScore, KernelBodyGivesTheCpuCandidatesGenerated) {
   const auto fam = protein_families(40, 4, 5, 52);
   auto p = align_detail::prefilter_params(Alphabet::protein, IdentityKind::full, 0.3, 5.0);
