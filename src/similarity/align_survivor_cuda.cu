@@ -14,6 +14,7 @@
 #include "kernels/fingerprint_launch.cuh"
 #include "similarity/align_survivor.hpp"
 #include "similarity/align_survivor_cuda.hpp"
+#include "similarity/device_sequences.cuh"
 
 namespace cleave::align_detail {
 
@@ -50,27 +51,9 @@ void launch(const Body& body, cudaStream_t stream) {
 class CudaSurvivorExecutor final : public SurvivorExecutor {
  public:
   CudaSurvivorExecutor(const Sequences& seqs, const kernels::ScoreScheme& sc, bool local)
-      : sc_(sc), local_(local) {
-    residues_.reserve(std::max<std::size_t>(seqs.residues.size(), 1));
-    offsets_.reserve(seqs.offsets.size());
-    if (!seqs.residues.empty())
-      CLEAVE_FP_CUDA_CHECK(cudaMemcpy(residues_.get(), seqs.residues.data(), seqs.residues.size(),
-                                      cudaMemcpyHostToDevice));
-    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(offsets_.get(), seqs.offsets.data(),
-                                    seqs.offsets.size() * sizeof(uint64_t),
-                                    cudaMemcpyHostToDevice));
-    for (Slot& s : slots_)
-      CLEAVE_FP_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
-  }
+      : sc_(sc), local_(local), dev_(seqs) {}
   CudaSurvivorExecutor(const CudaSurvivorExecutor&) = delete;
   CudaSurvivorExecutor& operator=(const CudaSurvivorExecutor&) = delete;
-  ~CudaSurvivorExecutor() override {
-    for (Slot& s : slots_)
-      if (s.stream) {
-        cudaStreamSynchronize(s.stream);
-        cudaStreamDestroy(s.stream);
-      }
-  }
 
   [[nodiscard]] uint32_t slots() const override { return kSlots; }
 
@@ -90,20 +73,20 @@ class CudaSurvivorExecutor final : public SurvivorExecutor {
     std::memcpy(s.h_targets.get(), b.targets.data(), np * sizeof(uint32_t));
     CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.chunks.get(), s.h_chunks.get(),
                                          nc * sizeof(kernels::SurvivorChunk),
-                                         cudaMemcpyHostToDevice, s.stream));
+                                         cudaMemcpyHostToDevice, s.stream.get()));
     CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.targets.get(), s.h_targets.get(), np * sizeof(uint32_t),
-                                         cudaMemcpyHostToDevice, s.stream));
+                                         cudaMemcpyHostToDevice, s.stream.get()));
     if (b.wide)
       run<kernels::SurvivorCell32>(s, nc);
     else
       run<kernels::SurvivorCell16>(s, nc);
     CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_out.get(), s.out.get(),
                                          np * sizeof(kernels::AlignStats), cudaMemcpyDeviceToHost,
-                                         s.stream));
+                                         s.stream.get()));
   }
 
   const kernels::AlignStats* wait(uint32_t slot) override {
-    CLEAVE_FP_CUDA_CHECK(cudaStreamSynchronize(slots_[slot].stream));
+    CLEAVE_FP_CUDA_CHECK(cudaStreamSynchronize(slots_[slot].stream.get()));
     return slots_[slot].h_out.get();
   }
 
@@ -118,14 +101,14 @@ class CudaSurvivorExecutor final : public SurvivorExecutor {
     kernels::PinnedArray<kernels::SurvivorChunk> h_chunks;
     kernels::PinnedArray<uint32_t> h_targets;
     kernels::PinnedArray<kernels::AlignStats> h_out;
-    cudaStream_t stream = nullptr;
+    DrainedStream stream;  ///< last: drained before the buffers go
   };
 
   template <class Cell>
   void run(Slot& s, std::size_t n_chunks) {
     kernels::SurvivorJob<Cell> job;
-    job.residues = residues_.get();
-    job.offsets = offsets_.get();
+    job.residues = dev_.residues.get();
+    job.offsets = dev_.offsets.get();
     job.chunks = s.chunks.get();
     job.n_chunks = static_cast<uint32_t>(n_chunks);
     job.targets = s.targets.get();
@@ -133,16 +116,15 @@ class CudaSurvivorExecutor final : public SurvivorExecutor {
     job.work = reinterpret_cast<Cell*>(s.work.get());
     job.sc = sc_;
     if (local_)
-      launch(kernels::SurvivorBody<true, Cell>{job}, s.stream);
+      launch(kernels::SurvivorBody<true, Cell>{job}, s.stream.get());
     else
-      launch(kernels::SurvivorBody<false, Cell>{job}, s.stream);
+      launch(kernels::SurvivorBody<false, Cell>{job}, s.stream.get());
   }
 
   kernels::ScoreScheme sc_;
   bool local_;
-  kernels::DeviceArray<uint8_t> residues_;
-  kernels::DeviceArray<uint64_t> offsets_;
-  Slot slots_[kSlots];  ///< last: the destructor drains their streams first
+  DeviceSequences dev_;
+  Slot slots_[kSlots];  ///< last: their streams drain before dev_ goes
 };
 
 }  // namespace

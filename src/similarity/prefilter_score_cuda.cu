@@ -15,6 +15,7 @@
 
 #include "kernels/fingerprint_launch.cuh"
 #include "kernels/prefilter_score.hpp"
+#include "similarity/device_sequences.cuh"
 #include "similarity/prefilter_score_cuda.hpp"
 
 namespace cleave::align_detail {
@@ -23,17 +24,9 @@ namespace {
 
 class CudaEventScorer final : public EventScorer {
  public:
-  CudaEventScorer(const Sequences& seqs, const kernels::EventScoreJob& job) : job_(job) {
-    residues_.reserve(std::max<std::size_t>(seqs.residues.size(), 1));
-    offsets_.reserve(seqs.offsets.size());
-    if (!seqs.residues.empty())
-      CLEAVE_FP_CUDA_CHECK(cudaMemcpy(residues_.get(), seqs.residues.data(), seqs.residues.size(),
-                                      cudaMemcpyHostToDevice));
-    CLEAVE_FP_CUDA_CHECK(cudaMemcpy(offsets_.get(), seqs.offsets.data(),
-                                    seqs.offsets.size() * sizeof(uint64_t),
-                                    cudaMemcpyHostToDevice));
+  CudaEventScorer(const Sequences& seqs, const kernels::EventScoreJob& job)
+      : job_(job), dev_(seqs) {
     for (Slot& s : slots_) {
-      CLEAVE_FP_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
       s.events.reserve(kLaunch);
       s.verdicts.reserve(kLaunch);
       s.selected.reserve(kLaunch);
@@ -41,18 +34,11 @@ class CudaEventScorer final : public EventScorer {
       s.h_events.reserve(kLaunch);
       s.h_verdicts.reserve(kLaunch);
     }
-    job_.residues = residues_.get();
-    job_.offsets = offsets_.get();
+    job_.residues = dev_.residues.get();
+    job_.offsets = dev_.offsets.get();
   }
   CudaEventScorer(const CudaEventScorer&) = delete;
   CudaEventScorer& operator=(const CudaEventScorer&) = delete;
-  ~CudaEventScorer() override {
-    for (Slot& s : slots_)
-      if (s.stream) {
-        cudaStreamSynchronize(s.stream);
-        cudaStreamDestroy(s.stream);
-      }
-  }
 
   void score(const std::vector<kernels::PrefilterEvent>& events,
              std::vector<uint8_t>& verdicts) override {
@@ -66,28 +52,28 @@ class CudaEventScorer final : public EventScorer {
       std::memcpy(s.h_events.get(), events.data() + k0, s.count * sizeof(kernels::PrefilterEvent));
       CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.events.get(), s.h_events.get(),
                                            s.count * sizeof(kernels::PrefilterEvent),
-                                           cudaMemcpyHostToDevice, s.stream));
+                                           cudaMemcpyHostToDevice, s.stream.get()));
       kernels::EventScoreJob job = job_;
       job.events = s.events.get();
       job.n_events = static_cast<uint32_t>(s.count);
       job.verdicts = s.verdicts.get();
-      kernels::launch_body(kernels::EventScoreBody<false>{job}, s.stream);
+      kernels::launch_body(kernels::EventScoreBody<false>{job}, s.stream.get());
       if (job_.min_gapped > 0) {
         // The events that passed (verdict kEventUngapped), in order.
         std::size_t temp = 0;
         CLEAVE_FP_CUDA_CHECK(cub::DeviceSelect::Flagged(
             nullptr, temp, thrust::counting_iterator<uint32_t>(0), s.verdicts.get(),
-            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream));
+            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream.get()));
         s.temp.reserve(std::max<std::size_t>(temp, 1));
         CLEAVE_FP_CUDA_CHECK(cub::DeviceSelect::Flagged(
             s.temp.get(), temp, thrust::counting_iterator<uint32_t>(0), s.verdicts.get(),
-            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream));
+            s.selected.get(), s.n_selected.get(), static_cast<int64_t>(s.count), s.stream.get()));
         job.selected = s.selected.get();
         job.n_selected = s.n_selected.get();
-        kernels::launch_body(kernels::EventScoreBody<true>{job}, s.stream);
+        kernels::launch_body(kernels::EventScoreBody<true>{job}, s.stream.get());
       }
       CLEAVE_FP_CUDA_CHECK(cudaMemcpyAsync(s.h_verdicts.get(), s.verdicts.get(), s.count,
-                                           cudaMemcpyDeviceToHost, s.stream));
+                                           cudaMemcpyDeviceToHost, s.stream.get()));
       s.pending = true;
     }
     for (Slot& s : slots_) drain(s, verdicts);
@@ -105,23 +91,22 @@ class CudaEventScorer final : public EventScorer {
     kernels::DeviceArray<unsigned char> temp;  ///< cub's scratch
     kernels::PinnedArray<kernels::PrefilterEvent> h_events;
     kernels::PinnedArray<uint8_t> h_verdicts;
-    cudaStream_t stream = nullptr;
     std::size_t first = 0, count = 0;  ///< the launch in flight
     bool pending = false;
+    DrainedStream stream;  ///< last: drained before the buffers go
   };
 
   /// Waits for the slot's launch and copies its verdicts into place.
   static void drain(Slot& s, std::vector<uint8_t>& verdicts) {
     if (!s.pending) return;
-    CLEAVE_FP_CUDA_CHECK(cudaStreamSynchronize(s.stream));
+    CLEAVE_FP_CUDA_CHECK(cudaStreamSynchronize(s.stream.get()));
     std::memcpy(verdicts.data() + s.first, s.h_verdicts.get(), s.count);
     s.pending = false;
   }
 
   kernels::EventScoreJob job_;
-  kernels::DeviceArray<uint8_t> residues_;
-  kernels::DeviceArray<uint64_t> offsets_;
-  Slot slots_[kSlots];  ///< last: the destructor drains their streams first
+  DeviceSequences dev_;
+  Slot slots_[kSlots];  ///< last: their streams drain before dev_ goes
 };
 
 }  // namespace
