@@ -443,7 +443,8 @@ void band_profile(const uint8_t* a, int32_t na, const kernels::ScoreScheme& sc,
   prof.assign(static_cast<std::size_t>(sc.size) * static_cast<std::size_t>(stride), 0);
   for (int32_t r = 0; r < sc.size; ++r)
     for (int32_t x = 0; x < na; ++x)
-      prof[static_cast<std::size_t>(r * stride + kBandPad + x)] = sc.m[a[x] * sc.size + r];
+      prof[static_cast<std::size_t>(r) * static_cast<std::size_t>(stride) + kBandPad + x] =
+          sc.m[a[x] * sc.size + r];
 }
 
 bool band_simd_fits(int32_t w, const kernels::ScoreScheme& sc, int32_t enough) {
@@ -555,6 +556,9 @@ __attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, i
                                                           std::size_t n, int32_t w, int32_t enough,
                                                           uint8_t* pass) {
   const int32_t stride = na + 2 * kBandPad;
+  // Profile indices are 32-bit lanes: a query of some 89 M residues would
+  // not fit them, and goes one event at a time.
+  const bool narrow = int64_t{stride} * kernels::ScoreScheme::kMaxAlphabet < INT32_MAX;
   const auto* residues = reinterpret_cast<const int*>(seqs.residues.data());
   const auto* scores = reinterpret_cast<const int*>(prof);
   const uint64_t total = seqs.residues.size();
@@ -576,7 +580,7 @@ __attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, i
     }
     alignas(32) int32_t bpos[8] = {}, ppos[8] = {}, len[8] = {};
     int32_t longest = 0;
-    bool fits = true;
+    bool fits = narrow;
     for (std::size_t l = 0; l < lanes; ++l) {
       const UngappedEvent& ev = events[e0 + l];
       const auto nb = static_cast<int32_t>(seqs.length(ev.j));
@@ -584,21 +588,22 @@ __attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, i
       len[l] = win.x1 - win.x0;
       // Its residues are read 4 bytes at a time, up to 3 past the window.
       const uint64_t at = seqs.offsets[ev.j] + static_cast<uint64_t>(win.x0 - ev.d);
-      fits = fits && at + static_cast<uint64_t>(len[l]) + 3 <= total &&
-             at <= uint64_t{INT32_MAX} - 256;
+      const uint64_t past = at + static_cast<uint64_t>(len[l]) + 3;
+      fits = fits && past <= total && past <= uint64_t{INT32_MAX};
       bpos[l] = static_cast<int32_t>(at);
       ppos[l] = kBandPad + win.x0;
       longest = std::max(longest, len[l]);
     }
     if (!fits) {
-      // Near the end of the residues or past 2^31 of them: one at a time.
+      // Near the end of the residues, past 2^31 of them or a query too
+      // long for 32-bit profile indices: one at a time.
       for (std::size_t l = 0; l < lanes; ++l) {
         const UngappedEvent& ev = events[e0 + l];
         const auto nb = static_cast<int32_t>(seqs.length(ev.j));
         const kernels::UngappedWindow win = kernels::ungapped_window(na, nb, ev.d, ev.x, w);
         int32_t run = 0, best = 0;
         for (int32_t y = win.x0; y < win.x1 && best < enough; ++y) {
-          run = std::max(0, run + prof[seqs.data(ev.j)[y - ev.d] * stride + kBandPad + y]);
+          run = std::max(0, run + prof[int64_t{seqs.data(ev.j)[y - ev.d]} * stride + kBandPad + y]);
           best = std::max(best, run);
         }
         pass[e0 + l] = best >= enough;
