@@ -132,9 +132,7 @@ int main(int argc, char** argv) {
   uint64_t edges = 0;
   for (const auto& r : results) edges += r.edges.size();
 
-  uint64_t rows = 0;
-  for (int64_t i = 0; i < static_cast<int64_t>(seqs.size()); ++i)
-    rows += align_detail::in_share(i, 0, parts);
+  const uint64_t rows = share.size();
   fmt::print(
       "share 1 of {}: {} rows; {} seed hits, {} diagonals, {} ungapped, {} candidates "
       "({} short pairs), {} edges\n",

@@ -550,11 +550,10 @@ __attribute__((target("avx2"))) int32_t banded_local_avx2(const int16_t* prof, i
   return best;
 }
 
-__attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, int32_t na,
-                                                          const Sequences& seqs,
-                                                          const UngappedEvent* events,
-                                                          std::size_t n, int32_t w, int32_t enough,
-                                                          uint8_t* pass) {
+__attribute__((target("avx2"))) void ungapped_passes_avx2(
+    const int16_t* prof, const Sequences& seqs, uint32_t i, const kernels::ScoreScheme& sc,
+    const UngappedEvent* events, std::size_t n, int32_t w, int32_t enough, uint8_t* pass) {
+  const auto na = static_cast<int32_t>(seqs.length(i));
   const int32_t stride = na + 2 * kBandPad;
   // Profile indices are 32-bit lanes: a query of some 89 M residues would
   // not fit them, and goes one event at a time.
@@ -599,14 +598,9 @@ __attribute__((target("avx2"))) void ungapped_passes_avx2(const int16_t* prof, i
       // long for 32-bit profile indices: one at a time.
       for (std::size_t l = 0; l < lanes; ++l) {
         const UngappedEvent& ev = events[e0 + l];
-        const auto nb = static_cast<int32_t>(seqs.length(ev.j));
-        const kernels::UngappedWindow win = kernels::ungapped_window(na, nb, ev.d, ev.x, w);
-        int32_t run = 0, best = 0;
-        for (int32_t y = win.x0; y < win.x1 && best < enough; ++y) {
-          run = std::max(0, run + prof[int64_t{seqs.data(ev.j)[y - ev.d]} * stride + kBandPad + y]);
-          best = std::max(best, run);
-        }
-        pass[e0 + l] = best >= enough;
+        pass[e0 + l] = ungapped_best(seqs.data(i), na, seqs.data(ev.j),
+                                     static_cast<int32_t>(seqs.length(ev.j)), ev.d, ev.x, w, sc,
+                                     enough) >= enough;
       }
       continue;
     }
@@ -980,8 +974,8 @@ void CandidateScan::Impl::rows_on_cpu(const std::vector<uint32_t>& rows, uint32_
       if (simd_ungapped && !events.empty()) {
         band_profile(a, static_cast<int32_t>(ni), sc, prof), have_prof = true;
         ungapped.resize(events.size());
-        ungapped_passes_avx2(prof.data(), static_cast<int32_t>(ni), seqs, events.data(),
-                             events.size(), p.window, p.min_ungapped, ungapped.data());
+        ungapped_passes_avx2(prof.data(), seqs, i, sc, events.data(), events.size(), p.window,
+                             p.min_ungapped, ungapped.data());
       }
 #endif
       for (std::size_t e = 0; e < events.size(); ++e) {
@@ -1062,32 +1056,42 @@ void CandidateScan::Impl::rows_scored(const std::vector<uint32_t>& rows, uint32_
       }
     }
     cancel.check();
+    // The batch's events in one array, each row's at start[k]; the copy and
+    // the collection after the scores run on every thread, so the threads
+    // do not wait on one of them between scans.
     start.assign(1, 0);
-    flat.clear();
+    for (int64_t k = 0; k < nb; ++k)
+      start.push_back(start.back() + events[static_cast<std::size_t>(k)].size());
+    flat.resize(start.back());
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 4)
     for (int64_t k = 0; k < nb; ++k) {
       const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
-      for (const Event& ev : events[static_cast<std::size_t>(k)])
-        flat.push_back({i, ev.j, ev.d, ev.x});
-      start.push_back(flat.size());
+      kernels::PrefilterEvent* out = flat.data() + start[static_cast<std::size_t>(k)];
+      for (const Event& ev : events[static_cast<std::size_t>(k)]) *out++ = {i, ev.j, ev.d, ev.x};
     }
     scorer->score(flat, verdicts);
     CLEAVE_EXPECTS(verdicts.size() == flat.size(), "the event scorer returned {} verdicts for {}",
                    verdicts.size(), flat.size());
     // Each row's targets with a passing event, ascending and distinct.
-    RowWorker& w = workers[0];
-    std::vector<uint32_t> pass;
-    for (int64_t k = 0; k < nb; ++k) {
-      const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
-      pass.clear();
-      for (uint64_t e = start[static_cast<std::size_t>(k)];
-           e < start[static_cast<std::size_t>(k) + 1]; ++e) {
-        w.counts.ungapped += (verdicts[e] & kernels::kEventUngapped) != 0;
-        if ((verdicts[e] & kernels::kEventGapped) != 0) pass.push_back(flat[e].j);
+#pragma omp parallel num_threads(threads)
+    {
+      RowWorker& w = workers[static_cast<std::size_t>(omp_get_thread_num())];
+      std::vector<uint32_t> pass;
+#pragma omp for schedule(dynamic, 4)
+      for (int64_t k = 0; k < nb; ++k) {
+        const uint32_t i = rows[b0 + static_cast<std::size_t>(k)];
+        pass.clear();
+        for (uint64_t e = start[static_cast<std::size_t>(k)];
+             e < start[static_cast<std::size_t>(k) + 1]; ++e) {
+          w.counts.ungapped += (verdicts[e] & kernels::kEventUngapped) != 0;
+          if ((verdicts[e] & kernels::kEventGapped) != 0) pass.push_back(flat[e].j);
+        }
+        std::sort(pass.begin(), pass.end());
+        pass.erase(std::unique(pass.begin(), pass.end()), pass.end());
+        finish_row(w, i, first_target(i, cols_begin), pass,
+                   found[b0 + static_cast<std::size_t>(k)]);
+        if (bar) bar->advance();
       }
-      std::sort(pass.begin(), pass.end());
-      pass.erase(std::unique(pass.begin(), pass.end()), pass.end());
-      finish_row(w, i, first_target(i, cols_begin), pass, found[b0 + static_cast<std::size_t>(k)]);
-      if (bar) bar->advance();
     }
     for (const RowWorker& r : workers) add_counts(total, r.counts);
   }

@@ -190,14 +190,15 @@ struct UngappedEvent {
 };
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/// Whether each of the n events of one query a (na residues, `prof` its
-/// profile from band_profile) passes the ungapped score, pass[k] =
+/// Whether each of the n events of query i (`prof` its profile from
+/// band_profile with `sc`) passes the ungapped score, pass[k] =
 /// ungapped_best(...) >= enough for events[k], eight events at a time in
 /// AVX2 lanes (one event a lane, the target residues and the scores
-/// gathered). Requires AVX2 (__builtin_cpu_supports) and enough >= 1.
-void ungapped_passes_avx2(const int16_t* prof, int32_t na, const Sequences& seqs,
-                          const UngappedEvent* events, std::size_t n, int32_t w, int32_t enough,
-                          uint8_t* pass);
+/// gathered; a batch whose 32-bit indices could overflow goes through
+/// ungapped_best). Requires AVX2 (__builtin_cpu_supports) and enough >= 1.
+void ungapped_passes_avx2(const int16_t* prof, const Sequences& seqs, uint32_t i,
+                          const kernels::ScoreScheme& sc, const UngappedEvent* events,
+                          std::size_t n, int32_t w, int32_t enough, uint8_t* pass);
 #endif
 
 /// Query rows a rank scans: blocks of kShareBlock rows dealt out to the

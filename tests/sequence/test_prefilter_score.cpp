@@ -188,7 +188,7 @@ TEST(PrefilterScore, AvxUngappedEqualsScalar) {
     for (int32_t w : {48, 3}) {
       for (int32_t bar : {1, 20, 32, 60}) {
         std::vector<uint8_t> got(events.size(), 7);
-        align_detail::ungapped_passes_avx2(prof.data(), ni, fam, events.data(), events.size(), w,
+        align_detail::ungapped_passes_avx2(prof.data(), fam, i, sc, events.data(), events.size(), w,
                                            bar, got.data());
         for (std::size_t k = 0; k < events.size(); ++k) {
           const auto& ev = events[k];
